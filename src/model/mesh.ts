@@ -1,0 +1,97 @@
+// The internal model: plain, readonly, JSON-shaped data. Every source and API family lowers into
+// it; translation reads only it. No Kubernetes or Envoy types appear here.
+
+/** The L7 protocol a service port speaks, decided from appProtocol, then the port name prefix. */
+export type Protocol = 'HTTP' | 'HTTP2' | 'GRPC' | 'TCP';
+
+export type Labels = Readonly<Record<string, string>>;
+
+export interface Namespace {
+  readonly name: string;
+  readonly labels: Labels;
+  readonly annotations: Labels;
+}
+
+export interface ServicePort {
+  /** Kubernetes port name; EndpointSlice ports are matched to it by name ("" when unnamed). */
+  readonly name: string;
+  readonly port: number;
+  /** The L4 protocol Kubernetes declares (TCP, UDP, SCTP). Only TCP is meshed. */
+  readonly transport: 'TCP' | 'UDP' | 'SCTP';
+  readonly protocol: Protocol;
+  /** A container port number or a named container port, resolved against each pod. */
+  readonly targetPort: number | string;
+}
+
+export interface Service {
+  readonly namespace: string;
+  readonly name: string;
+  /** name.namespace.svc.<cluster domain> */
+  readonly hostname: string;
+  /** Absent for headless services (clusterIP: None). */
+  readonly clusterIP?: string;
+  readonly ports: readonly ServicePort[];
+  /** Absent when the service has no selector (endpoints managed by hand). */
+  readonly selector?: Labels;
+}
+
+export interface EndpointPort {
+  readonly name: string;
+  readonly port: number;
+}
+
+export interface EndpointTarget {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export interface Endpoint {
+  readonly addresses: readonly string[];
+  /** Kubernetes conditions; an absent ready/serving is read as true, an absent terminating as false. */
+  readonly ready: boolean;
+  readonly serving: boolean;
+  readonly terminating: boolean;
+  readonly zone?: string;
+  readonly nodeName?: string;
+  readonly targetRef?: EndpointTarget;
+}
+
+/** One EndpointSlice: a share of one service's endpoints, with the ports they listen on. */
+export interface EndpointSlice {
+  readonly namespace: string;
+  readonly name: string;
+  /** The service it belongs to (label kubernetes.io/service-name). */
+  readonly serviceName: string;
+  readonly addressType: 'IPv4' | 'IPv6' | 'FQDN';
+  readonly ports: readonly EndpointPort[];
+  readonly endpoints: readonly Endpoint[];
+}
+
+export interface ContainerPort {
+  readonly name?: string;
+  readonly port: number;
+  readonly protocol: 'TCP' | 'UDP' | 'SCTP';
+}
+
+/** A pod, as far as the mesh cares: where it is, who it is, what it listens on. */
+export interface Workload {
+  readonly namespace: string;
+  readonly name: string;
+  readonly ip?: string;
+  readonly labels: Labels;
+  readonly serviceAccount: string;
+  readonly ports: readonly ContainerPort[];
+}
+
+/** Everything the sources know, after parsing: the input of every translation. Arrays are sorted by namespace/name. */
+export interface Mesh {
+  readonly namespaces: readonly Namespace[];
+  readonly services: readonly Service[];
+  readonly endpointSlices: readonly EndpointSlice[];
+  readonly workloads: readonly Workload[];
+}
+
+export const EMPTY_MESH: Mesh = { namespaces: [], services: [], endpointSlices: [], workloads: [] };
+
+export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';

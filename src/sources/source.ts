@@ -1,0 +1,16 @@
+// The one interface every source implements: it emits the whole parsed state, never a partial one,
+// so goldens, `trellis validate`, `trellis config-dump` and the server all see the same thing.
+import type { Issue } from '../model/issue.js';
+import type { Mesh } from '../model/mesh.js';
+
+export interface SourceState {
+  readonly mesh: Mesh;
+  /** Every problem found in the input, sorted by origin, document and field. */
+  readonly issues: readonly Issue[];
+}
+
+export interface Source {
+  /** Reads everything once and resolves with the first complete state. */
+  start(onChange: (state: SourceState) => void): Promise<SourceState>;
+  stop(): Promise<void>;
+}
