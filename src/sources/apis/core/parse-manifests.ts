@@ -1,0 +1,231 @@
+// Lowers a set of manifest documents into the model: dispatches each document to its kind's parser,
+// drops duplicates, and sorts everything so the same input always gives the same output.
+// Pure apart from logging: no I/O, no clock, no randomness.
+import type { Logger } from '../../../log.js';
+import type { Issue } from '../../../model/issue.js';
+import {
+  DEFAULT_CLUSTER_DOMAIN,
+  type EndpointSlice,
+  type Namespace,
+  type Service,
+  type Workload,
+} from '../../../model/mesh.js';
+import type { SourceState } from '../../source.js';
+import { compareStrings, describeValue, naturalCompare, reporter, sortIssues } from '../issues.js';
+import type { ManifestDocument } from '../manifest.js';
+import { parseEndpointSlice } from './endpoint-slice.js';
+import { parseNamespace } from './namespace.js';
+import { parsePod } from './pod.js';
+import { isRecord, type Parsed, resourceRefOf } from './resource.js';
+import { parseService } from './service.js';
+
+export interface ParseManifestsOptions {
+  readonly clusterDomain?: string;
+  /** Receives one info line per unknown kind per call. */
+  readonly logger?: Logger;
+}
+
+interface Options {
+  readonly clusterDomain: string;
+}
+
+type Resource =
+  | { readonly kind: 'Namespace'; readonly value: Namespace }
+  | { readonly kind: 'Service'; readonly value: Service }
+  | { readonly kind: 'EndpointSlice'; readonly value: EndpointSlice }
+  | { readonly kind: 'Pod'; readonly value: Workload };
+
+interface KindParser {
+  readonly apiVersion: string;
+  readonly namespaced: boolean;
+  readonly parse: (doc: ManifestDocument, opts: Options) => Parsed<Resource>;
+}
+
+const lift =
+  <K extends Resource['kind'], T>(kind: K, parse: (doc: ManifestDocument, opts: Options) => Parsed<T>) =>
+  (doc: ManifestDocument, opts: Options): Parsed<Resource> => {
+    const parsed = parse(doc, opts);
+    return parsed.value === undefined
+      ? { issues: parsed.issues }
+      : { value: { kind, value: parsed.value } as Resource, issues: parsed.issues };
+  };
+
+// A Map, not an object literal: a document's kind must not find "constructor" on a prototype.
+const KINDS: ReadonlyMap<string, KindParser> = new Map([
+  ['Namespace', { apiVersion: 'v1', namespaced: false, parse: lift('Namespace', parseNamespace) }],
+  ['Service', { apiVersion: 'v1', namespaced: true, parse: lift('Service', parseService) }],
+  ['Pod', { apiVersion: 'v1', namespaced: true, parse: lift('Pod', parsePod) }],
+  [
+    'EndpointSlice',
+    { apiVersion: 'discovery.k8s.io/v1', namespaced: true, parse: lift('EndpointSlice', parseEndpointSlice) },
+  ],
+]);
+
+/** The API group of an apiVersion: "" for the core group ("v1"), else what precedes the "/". */
+function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+interface Ignored {
+  readonly kind: string;
+  readonly apiVersion: string;
+  count: number;
+  readonly first: string;
+}
+
+export function parseManifests(
+  docs: readonly ManifestDocument[],
+  opts: ParseManifestsOptions = {},
+): SourceState {
+  const options: Options = { clusterDomain: opts.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN };
+  const issues: Issue[] = [];
+  const ignored = new Map<string, Ignored>();
+  /** Resource identity (kind/namespace/name) → where it was first defined. */
+  const claimed = new Map<string, string>();
+  const namespaces: Namespace[] = [];
+  const services: Service[] = [];
+  const endpointSlices: EndpointSlice[] = [];
+  const workloads: Workload[] = [];
+
+  // Duplicates are resolved in file order, whatever order the caller passed the documents in.
+  for (const doc of [...docs].sort(compareDocuments)) {
+    const kindParser = dispatch(doc, issues, ignored);
+    if (!kindParser) continue;
+    const parsed = kindParser.parse(doc, options);
+    issues.push(...parsed.issues);
+    const resource = parsed.value;
+    if (!resource) continue;
+
+    const namespace = 'namespace' in resource.value ? resource.value.namespace : '';
+    const key = `${resource.kind}/${namespace}/${resource.value.name}`;
+    const first = claimed.get(key);
+    if (first !== undefined) {
+      const report = reporter(doc, resourceRefOf(resource.kind, doc.value, kindParser.namespaced));
+      issues.push(
+        report(
+          'metadata.name',
+          'DuplicateResource',
+          `duplicates the ${resource.kind} defined at ${first}; that first definition is used`,
+        ),
+      );
+      continue;
+    }
+    claimed.set(key, locationOf(doc));
+    if (resource.kind === 'Namespace') namespaces.push(resource.value);
+    else if (resource.kind === 'Service') services.push(resource.value);
+    else if (resource.kind === 'EndpointSlice') endpointSlices.push(resource.value);
+    else workloads.push(resource.value);
+  }
+
+  logIgnored(ignored, opts.logger);
+  return {
+    mesh: {
+      namespaces: namespaces.sort((a, b) => compareStrings(a.name, b.name)),
+      services: services.sort(compareNamespaced),
+      endpointSlices: endpointSlices.sort(compareNamespaced),
+      workloads: workloads.sort(compareNamespaced),
+    },
+    issues: sortIssues(issues),
+  };
+}
+
+/**
+ * Finds the parser for a document, or reports why there is none. Unknown kinds are not an error:
+ * a manifest directory commonly holds Deployments and ConfigMaps too.
+ */
+function dispatch(
+  doc: ManifestDocument,
+  issues: Issue[],
+  ignored: Map<string, Ignored>,
+): KindParser | undefined {
+  const value = doc.value;
+  if (!isRecord(value)) {
+    issues.push(
+      reporter(doc)(
+        '',
+        'InvalidType',
+        `must be a mapping with apiVersion, kind and metadata, got ${describeValue(value)}`,
+      ),
+    );
+    return undefined;
+  }
+  const { kind, apiVersion } = value;
+  if (typeof kind !== 'string' || kind === '') {
+    issues.push(...headerIssue(doc, 'kind', kind));
+    if (typeof apiVersion !== 'string' || apiVersion === '')
+      issues.push(...headerIssue(doc, 'apiVersion', apiVersion));
+    return undefined;
+  }
+  const kindParser = KINDS.get(kind);
+  const ref = resourceRefOf(kind, value, kindParser?.namespaced);
+  if (typeof apiVersion !== 'string' || apiVersion === '') {
+    issues.push(...headerIssue(doc, 'apiVersion', apiVersion, ref));
+    return undefined;
+  }
+  // Same kind name in another API group (a Knative Service, say) is another kind: not ours to read.
+  if (!kindParser || groupOf(apiVersion) !== groupOf(kindParser.apiVersion)) {
+    const key = `${apiVersion}\u0000${kind}`;
+    const seen = ignored.get(key);
+    if (seen) seen.count++;
+    else ignored.set(key, { kind, apiVersion, count: 1, first: locationOf(doc) });
+    return undefined;
+  }
+  if (apiVersion !== kindParser.apiVersion) {
+    issues.push(
+      reporter(doc, ref)(
+        'apiVersion',
+        'UnsupportedAPIVersion',
+        `${kind} is read only as apiVersion ${JSON.stringify(kindParser.apiVersion)}, got ${JSON.stringify(apiVersion)}`,
+      ),
+    );
+    return undefined;
+  }
+  return kindParser;
+}
+
+function headerIssue(
+  doc: ManifestDocument,
+  field: 'kind' | 'apiVersion',
+  value: unknown,
+  ref?: ReturnType<typeof resourceRefOf>,
+): Issue[] {
+  const report = reporter(doc, ref);
+  if (value === undefined || value === null || value === '')
+    return [report(field, 'MissingField', 'is required')];
+  return [report(field, 'InvalidType', `must be a string, got ${describeValue(value)}`)];
+}
+
+function logIgnored(ignored: ReadonlyMap<string, Ignored>, logger: Logger | undefined): void {
+  if (!logger) return;
+  const entries = [...ignored.values()].sort(
+    (a, b) => compareStrings(a.kind, b.kind) || compareStrings(a.apiVersion, b.apiVersion),
+  );
+  for (const { kind, apiVersion, count, first } of entries) {
+    logger.info(
+      { kind, apiVersion, documents: count, first },
+      `ignoring ${count} ${apiVersion} ${kind} document(s): trellis does not read this kind`,
+    );
+  }
+}
+
+/** file[doc N] or file[doc N].items[M]: how a person finds a document again. */
+function locationOf(doc: ManifestDocument): string {
+  const where = `${doc.origin}[doc ${doc.documentIndex}]`;
+  return doc.pathPrefix ? `${where}.${doc.pathPrefix}` : where;
+}
+
+function compareDocuments(a: ManifestDocument, b: ManifestDocument): number {
+  return (
+    compareStrings(a.origin, b.origin) ||
+    a.documentIndex - b.documentIndex ||
+    naturalCompare(a.pathPrefix ?? '', b.pathPrefix ?? '')
+  );
+}
+
+function compareNamespaced(
+  a: { readonly namespace: string; readonly name: string },
+  b: { readonly namespace: string; readonly name: string },
+): number {
+  return compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name);
+}
