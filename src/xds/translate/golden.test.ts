@@ -1,0 +1,130 @@
+// Golden files: testdata/<case>/in.yaml (Kubernetes manifests, plus an optional TestProxy document
+// choosing the proxy) → testdata/<case>/out.yaml (the proxy's config dump). Every resource must also
+// pass the strict encoder and Envoy's validate rules, and reference only what is sent.
+// Regenerate with `npm run golden -- --update` and review the diff like code.
+// biome-ignore lint/style/noRestrictedImports: the golden harness reads its cases from disk
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { formatIssue } from '../../model/issue.js';
+import { type NodeInfo, proxyFromNode } from '../../model/proxy.js';
+// biome-ignore lint/style/noRestrictedImports: the golden harness parses manifests as a source does
+import { parseManifests } from '../../sources/apis/core/parse-manifests.js';
+// biome-ignore lint/style/noRestrictedImports: the golden harness parses manifests as a source does
+import type { ManifestDocument } from '../../sources/apis/manifest.js';
+// biome-ignore lint/style/noRestrictedImports: the golden harness parses manifests as a source does
+import { parseManifestText } from '../../sources/files/yaml-documents.js';
+import { formatFieldError } from '../envoy/field-error.js';
+import { encodeResource } from '../envoy/resource-codec.js';
+import { TYPE_URL } from '../envoy/type-urls.js';
+import { toConfigDump } from './config-dump.js';
+import { checkReferences } from './references.js';
+import { translateProxy } from './translate-proxy.js';
+
+const TESTDATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
+const UPDATE = process.env.TRELLIS_GOLDEN_UPDATE === '1';
+const DEFAULT_NODE_ID = 'sidecar~10.0.0.9~client-0.default~default.svc.cluster.local';
+
+const folders = fs
+  .readdirSync(TESTDATA, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort();
+const cases = folders.filter((name) => fs.existsSync(path.join(TESTDATA, name, 'in.yaml')));
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The TestProxy document, if any, chooses the proxy; it is not a manifest. */
+function splitTestProxy(documents: readonly ManifestDocument[]): {
+  node: NodeInfo;
+  manifests: ManifestDocument[];
+} {
+  let node: NodeInfo = { id: DEFAULT_NODE_ID };
+  const manifests: ManifestDocument[] = [];
+  for (const doc of documents) {
+    const v = doc.value;
+    if (isRecord(v) && v.apiVersion === 'trellis.dev/test' && v.kind === 'TestProxy') {
+      node = {
+        id: typeof v.nodeId === 'string' ? v.nodeId : DEFAULT_NODE_ID,
+        ...(typeof v.userAgent === 'string' ? { userAgentName: v.userAgent } : {}),
+        ...(isRecord(v.metadata) ? { metadata: v.metadata } : {}),
+      };
+    } else {
+      manifests.push(doc);
+    }
+  }
+  return { node, manifests };
+}
+
+function run(name: string) {
+  const text = fs.readFileSync(path.join(TESTDATA, name, 'in.yaml'), 'utf8');
+  const file = parseManifestText(`${name}/in.yaml`, text);
+  const { node, manifests } = splitTestProxy(file.documents);
+  const state = parseManifests(manifests);
+  const issues = [...file.issues, ...state.issues].map(formatIssue);
+  const resources = translateProxy(state.mesh, proxyFromNode(node));
+  return { issues, resources };
+}
+
+describe('golden translation', () => {
+  it('has cases, and no out.yaml without its in.yaml', () => {
+    expect(cases.length).toBeGreaterThan(0);
+    const orphans = folders.filter(
+      (f) => !cases.includes(f) && fs.existsSync(path.join(TESTDATA, f, 'out.yaml')),
+    );
+    expect(orphans, 'run `npm run golden -- --update` to delete orphaned goldens').toEqual([]);
+  });
+
+  describe.each(cases)('%s', (name) => {
+    const { issues, resources } = run(name);
+
+    it(name.includes('expect-issues') ? 'reports the expected issues' : 'parses without issues', () => {
+      if (name.includes('expect-issues')) expect(issues).not.toEqual([]);
+      else expect(issues).toEqual([]);
+    });
+
+    it('matches out.yaml', () => {
+      const actual = stringify(toConfigDump(resources), { lineWidth: 0 });
+      const outFile = path.join(TESTDATA, name, 'out.yaml');
+      if (UPDATE) {
+        fs.writeFileSync(outFile, actual);
+        return;
+      }
+      expect(fs.existsSync(outFile), `${outFile} is missing: run \`npm run golden -- --update\``).toBe(true);
+      expect(actual).toBe(fs.readFileSync(outFile, 'utf8'));
+    });
+
+    it('passes the strict encoder and the validate rules', () => {
+      const failures: string[] = [];
+      const lists = [
+        [TYPE_URL.listener, resources.listeners],
+        [TYPE_URL.route, resources.routes],
+        [TYPE_URL.cluster, resources.clusters],
+        [TYPE_URL.endpoint, resources.endpoints],
+      ] as const;
+      for (const [typeUrl, items] of lists) {
+        for (const resource of items) {
+          const result = encodeResource(typeUrl, resource);
+          if (!result.ok) {
+            const resourceName =
+              'name' in resource ? resource.name : (resource as { cluster_name?: string }).cluster_name;
+            failures.push(`${resourceName}: ${result.errors.map(formatFieldError).join('; ')}`);
+          }
+        }
+      }
+      expect(failures).toEqual([]);
+    });
+
+    it('names only resources it sends', () => {
+      expect(checkReferences(resources)).toEqual([]);
+    });
+
+    it('is byte-identical when translated again', () => {
+      expect(JSON.stringify(run(name).resources)).toBe(JSON.stringify(resources));
+    });
+  });
+});

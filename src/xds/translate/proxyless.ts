@@ -1,0 +1,43 @@
+// Proxyless gRPC clients (gRFC A27): an API listener per service port, named as the client's
+// target (xds:///<fqdn>:<port>), whose HCM fetches a route configuration of the same name; EDS
+// clusters with round robin. No sidecar listeners or passthrough: there is no iptables redirect.
+// Only what @grpc/grpc-js-xds accepts: api_listener with RDS over ADS, router as the last filter,
+// EDS clusters over ADS, ROUND_ROBIN, every locality weighted.
+import type { Listener } from '../../generated/envoy/config/listener/v3/Listener.js';
+import type { RouteConfiguration } from '../../generated/envoy/config/route/v3/RouteConfiguration.js';
+import type { Mesh } from '../../model/mesh.js';
+import type { MeshProxy } from '../../model/proxy.js';
+import { edsCluster } from './clusters.js';
+import { loadAssignment, servicePortEndpoints } from './endpoints.js';
+import { HCM_TYPE, rdsConnectionManager, typed } from './filters.js';
+import { hostPortName, meshedPorts, outboundClusterName } from './names.js';
+import type { ClustersAndEndpoints } from './outbound-clusters.js';
+import { serviceVirtualHost } from './routes.js';
+
+export interface ProxylessResources extends ClustersAndEndpoints {
+  readonly listeners: Listener[];
+  readonly routes: RouteConfiguration[];
+}
+
+/**
+ * Every meshed port of every service, whatever its protocol (a gRPC client may call a port named
+ * tcp-*). Headless services get EDS clusters too: gRPC has no ORIGINAL_DST, and balancing over the
+ * pods is what a headless gRPC client would want anyway.
+ */
+export function proxylessResources(mesh: Mesh, proxy: MeshProxy): ProxylessResources {
+  const result: ProxylessResources = { listeners: [], routes: [], clusters: [], endpoints: [] };
+  for (const service of mesh.services) {
+    for (const port of meshedPorts(service)) {
+      const name = hostPortName(service.hostname, port.port);
+      const cluster = outboundClusterName(port.port, service.hostname);
+      result.listeners.push({
+        name,
+        api_listener: { api_listener: typed(HCM_TYPE, rdsConnectionManager(name, name)) },
+      });
+      result.routes.push({ name, virtual_hosts: [serviceVirtualHost(service, port, proxy.namespace)] });
+      result.clusters.push(edsCluster(cluster, { lbPolicy: 'ROUND_ROBIN' }));
+      result.endpoints.push(loadAssignment(cluster, servicePortEndpoints(mesh, service, port)));
+    }
+  }
+  return result;
+}

@@ -1,0 +1,74 @@
+// Reference consistency of one proxy's resources, the check go-control-plane makes before it
+// publishes a snapshot: every cluster a listener or route names exists, every RDS name has a route
+// configuration, and EDS clusters and ClusterLoadAssignments pair up one to one. Envoy would not
+// NACK a dangling name; it would wait for it, or send 503s, which is harder to see.
+
+import type { FilterChain } from '../../generated/envoy/config/listener/v3/FilterChain.js';
+import type { RouteConfiguration } from '../../generated/envoy/config/route/v3/RouteConfiguration.js';
+import type { HttpConnectionManager } from '../../generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.js';
+import type { TcpProxy } from '../../generated/envoy/extensions/filters/network/tcp_proxy/v3/TcpProxy.js';
+import type { Any } from '../../generated/google/protobuf/Any.js';
+import { HCM_TYPE, TCP_PROXY_TYPE } from './filters.js';
+import type { ProxyResources } from './translate-proxy.js';
+
+interface Refs {
+  readonly clusters: Set<string>;
+  readonly routes: Set<string>;
+}
+
+function routeClusters(config: RouteConfiguration | null | undefined, refs: Refs): void {
+  for (const host of config?.virtual_hosts ?? []) {
+    for (const route of host.routes ?? []) {
+      if (route.route?.cluster) refs.clusters.add(route.route.cluster);
+      for (const weighted of route.route?.weighted_clusters?.clusters ?? []) {
+        if (weighted.name) refs.clusters.add(weighted.name);
+      }
+    }
+  }
+}
+
+function typedConfigRefs(config: Any | null | undefined, refs: Refs): void {
+  if (config?.['@type'] === HCM_TYPE) {
+    const hcm = config as HttpConnectionManager;
+    if (hcm.rds?.route_config_name) refs.routes.add(hcm.rds.route_config_name);
+    routeClusters(hcm.route_config, refs);
+  } else if (config?.['@type'] === TCP_PROXY_TYPE) {
+    const proxy = config as TcpProxy;
+    if (proxy.cluster) refs.clusters.add(proxy.cluster);
+  }
+}
+
+function chainRefs(chain: FilterChain | null | undefined, refs: Refs): void {
+  for (const filter of chain?.filters ?? []) typedConfigRefs(filter.typed_config, refs);
+}
+
+/** Every dangling or unpaired name, as readable lines; empty when the set is consistent. */
+export function checkReferences(resources: ProxyResources): string[] {
+  const refs: Refs = { clusters: new Set(), routes: new Set() };
+  for (const listener of resources.listeners) {
+    for (const chain of listener.filter_chains ?? []) chainRefs(chain, refs);
+    chainRefs(listener.default_filter_chain, refs);
+    typedConfigRefs(listener.api_listener?.api_listener, refs);
+  }
+  for (const route of resources.routes) routeClusters(route, refs);
+
+  const problems: string[] = [];
+  const clusterNames = new Set(resources.clusters.map((c) => c.name ?? ''));
+  const routeNames = new Set(resources.routes.map((r) => r.name ?? ''));
+  for (const name of refs.clusters)
+    if (!clusterNames.has(name)) problems.push(`cluster ${name} is named but not sent`);
+  for (const name of refs.routes)
+    if (!routeNames.has(name)) problems.push(`route configuration ${name} is named but not sent`);
+
+  const edsNames = new Set(
+    resources.clusters
+      .filter((c) => c.type === 'EDS')
+      .map((c) => c.eds_cluster_config?.service_name || c.name || ''),
+  );
+  const assignments = new Set(resources.endpoints.map((e) => e.cluster_name ?? ''));
+  for (const name of edsNames)
+    if (!assignments.has(name)) problems.push(`EDS cluster ${name} has no assignment`);
+  for (const name of assignments)
+    if (!edsNames.has(name)) problems.push(`assignment ${name} has no EDS cluster`);
+  return problems;
+}
