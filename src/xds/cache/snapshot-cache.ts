@@ -1,0 +1,50 @@
+// The current snapshot of every proxy, keyed by proxy id, and who wants to hear about new ones.
+// It knows nothing of gRPC or of how snapshots are made: streams watch it, the snapshot builder
+// sets it, and each stream decides for itself what changed for it.
+import type { Snapshot } from './snapshot.js';
+
+export type SnapshotListener = (snapshot: Snapshot) => void;
+
+/** The part of the cache a stream needs: the one seam between the server and the cache. */
+export interface SnapshotWatcher {
+  getSnapshot(proxyId: string): Snapshot | undefined;
+  /** Calls `listener` on every later setSnapshot for the proxy; returns the function that stops it. */
+  watch(proxyId: string, listener: SnapshotListener): () => void;
+}
+
+export class SnapshotCache implements SnapshotWatcher {
+  private readonly snapshots = new Map<string, Snapshot>();
+  private readonly listeners = new Map<string, Set<SnapshotListener>>();
+
+  setSnapshot(proxyId: string, snapshot: Snapshot): void {
+    this.snapshots.set(proxyId, snapshot);
+    const listeners = this.listeners.get(proxyId);
+    if (!listeners) return;
+    // A copy: a listener may stop watching (its stream closed) while we iterate.
+    for (const listener of [...listeners]) listener(snapshot);
+  }
+
+  getSnapshot(proxyId: string): Snapshot | undefined {
+    return this.snapshots.get(proxyId);
+  }
+
+  /** Forgets the proxy's snapshot; watchers stay, and hear of the next setSnapshot. */
+  clear(proxyId: string): void {
+    this.snapshots.delete(proxyId);
+  }
+
+  watch(proxyId: string, listener: SnapshotListener): () => void {
+    let listeners = this.listeners.get(proxyId);
+    if (!listeners) {
+      listeners = new Set();
+      this.listeners.set(proxyId, listeners);
+    }
+    listeners.add(listener);
+    return () => {
+      const current = this.listeners.get(proxyId);
+      if (!current) return;
+      current.delete(listener);
+      if (current.size === 0) this.listeners.delete(proxyId);
+    };
+  }
+}

@@ -1,0 +1,60 @@
+// What one proxy should have: per type URL, the encoded resources by name, each with a content hash.
+// Only encoded, validated resources ever get here; the cache never looks inside the bytes.
+import { createHash } from 'node:crypto';
+
+export interface CachedResource {
+  readonly name: string;
+  /** Content hash of `value`: equal bytes, equal version. */
+  readonly version: string;
+  /** The encoded resource: the `value` of the google.protobuf.Any sent on the wire. */
+  readonly value: Uint8Array;
+}
+
+export interface Snapshot {
+  /** type URL → resource name → resource. */
+  readonly resources: ReadonlyMap<string, ReadonlyMap<string, CachedResource>>;
+}
+
+export interface SnapshotResource {
+  readonly typeUrl: string;
+  readonly name: string;
+  readonly value: Uint8Array;
+}
+
+// 16 hex digits (64 bits) keep versions short in logs and /debug/syncz; collisions are out of reach
+// for the few thousand resources a proxy holds.
+const HASH_HEX_DIGITS = 16;
+
+const noResources: ReadonlyMap<string, CachedResource> = new Map();
+
+export function contentHash(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex').slice(0, HASH_HEX_DIGITS);
+}
+
+/** Builds a snapshot; a name appearing twice within one type is a bug in whatever produced the list. */
+export function buildSnapshot(resources: Iterable<SnapshotResource>): Snapshot {
+  const byType = new Map<string, Map<string, CachedResource>>();
+  for (const { typeUrl, name, value } of resources) {
+    let ofType = byType.get(typeUrl);
+    if (!ofType) {
+      ofType = new Map();
+      byType.set(typeUrl, ofType);
+    }
+    if (ofType.has(name)) throw new Error(`snapshot has two ${typeUrl} resources named "${name}"`);
+    ofType.set(name, { name, version: contentHash(value), value });
+  }
+  return { resources: byType };
+}
+
+export function resourcesOfType(snapshot: Snapshot, typeUrl: string): ReadonlyMap<string, CachedResource> {
+  return snapshot.resources.get(typeUrl) ?? noResources;
+}
+
+/**
+ * The state-of-the-world version of a set of resources: a hash of their sorted names and content
+ * versions. It depends only on what is sent, so an unrelated change leaves it as it was.
+ */
+export function sotwVersion(resources: Iterable<CachedResource>): string {
+  const pairs = [...resources].map((r) => `${r.name}\u0000${r.version}`).sort();
+  return createHash('sha256').update(pairs.join('\n')).digest('hex').slice(0, HASH_HEX_DIGITS);
+}

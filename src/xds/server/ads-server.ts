@@ -1,0 +1,243 @@
+// The gRPC side of xDS: accepts Aggregated Discovery Service streams, identifies the node on each,
+// and wires the stream's protocol state (sotw-stream.ts) to the proxy's snapshot in the cache.
+// It knows nothing of how snapshots are made: the hooks tell whoever does that who connected.
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../../log.js';
+import { type MeshProxy, type NodeInfo, proxyFromNode } from '../../model/proxy.js';
+import type { SnapshotWatcher } from '../cache/snapshot-cache.js';
+import {
+  adsServiceDefinition,
+  type DiscoveryRequestObject,
+  type DiscoveryResponseObject,
+} from './ads-service.js';
+import { nodeInfoFromNode } from './node-info.js';
+import { type SotwRequest, type SotwResponse, SotwStream } from './sotw-stream.js';
+import type { ProxySyncStatus } from './status.js';
+
+export interface XdsServerHooks {
+  /**
+   * A stream identified its node (on its first request). Called once per stream, so a proxy that
+   * reconnects before its old stream is gone is opened twice. The proxy's snapshot may not be in
+   * the cache yet: the stream waits for it.
+   */
+  readonly onStreamOpened?: (proxy: MeshProxy, node: NodeInfo) => void;
+  /** A stream that onStreamOpened was called for ended, however it ended. */
+  readonly onStreamClosed?: (proxy: MeshProxy) => void;
+}
+
+export interface XdsServerOptions {
+  readonly cache: SnapshotWatcher;
+  readonly logger: Logger;
+  readonly hooks?: XdsServerHooks;
+}
+
+export interface BoundAddress {
+  readonly port: number;
+  /** host:port with the port actually bound (never 0). */
+  readonly address: string;
+}
+
+type AdsCall = grpc.ServerDuplexStream<DiscoveryRequestObject, DiscoveryResponseObject>;
+
+interface OpenStream {
+  readonly call: AdsCall;
+  sotw?: SotwStream;
+  unwatch?: () => void;
+  ended: boolean;
+}
+
+// How long close() lets clients see their streams end before it cuts the connections.
+const GRACEFUL_SHUTDOWN_MS = 1_000;
+
+export class XdsServer {
+  private readonly cache: SnapshotWatcher;
+  private readonly logger: Logger;
+  private readonly hooks: XdsServerHooks;
+  private readonly streams = new Set<OpenStream>();
+  private server: grpc.Server | undefined;
+  private closing = false;
+
+  constructor(options: XdsServerOptions) {
+    this.cache = options.cache;
+    this.logger = options.logger;
+    this.hooks = options.hooks ?? {};
+  }
+
+  /** Binds `host:port` (port 0 picks a free one) and resolves with what was bound. */
+  async listen(address: string): Promise<BoundAddress> {
+    if (this.server) throw new Error('XdsServer is already listening');
+    const server = new grpc.Server();
+    const streamAggregatedResources: grpc.handleBidiStreamingCall<
+      DiscoveryRequestObject,
+      DiscoveryResponseObject
+    > = (call) => this.serve(call);
+    server.addService(adsServiceDefinition(), { StreamAggregatedResources: streamAggregatedResources });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+        if (!err) return resolve(bound);
+        server.forceShutdown();
+        reject(err);
+      }),
+    );
+    this.server = server;
+    this.closing = false;
+    const bound = { port, address: `${address.slice(0, address.lastIndexOf(':'))}:${port}` };
+    this.logger.info(bound, 'xDS server listening');
+    return bound;
+  }
+
+  /** Ends every open stream with UNAVAILABLE (clients reconnect elsewhere), then stops the server. */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.closing = true;
+    for (const open of [...this.streams])
+      this.fail(open, grpc.status.UNAVAILABLE, 'xDS server shutting down');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, GRACEFUL_SHUTDOWN_MS);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    this.server = undefined;
+    this.logger.info('xDS server closed');
+  }
+
+  /** One entry per identified stream, by proxy id. */
+  status(): ProxySyncStatus[] {
+    const all: ProxySyncStatus[] = [];
+    for (const open of this.streams) if (open.sotw) all.push(open.sotw.status());
+    return all.sort((a, b) => compare(a.proxyId, b.proxyId) || compare(a.connectedAt, b.connectedAt));
+  }
+
+  private serve(call: AdsCall): void {
+    const open: OpenStream = { call, ended: false };
+    if (this.closing) {
+      this.fail(open, grpc.status.UNAVAILABLE, 'xDS server shutting down');
+      return;
+    }
+    this.streams.add(open);
+    call.on('data', (request: DiscoveryRequestObject) =>
+      this.guard(open, () => this.onRequest(open, request)),
+    );
+    call.on('end', () => {
+      // The client half-closed: nothing more will come, so the stream is over for us too.
+      if (open.ended) return;
+      this.finish(open);
+      call.end();
+    });
+    call.on('cancelled', () => this.finish(open));
+    call.on('close', () => this.finish(open));
+    call.on('error', (err: Error) => {
+      if (!open.ended) this.logger.debug({ err, node: open.sotw?.proxy.id }, 'xDS stream error');
+      this.finish(open);
+    });
+  }
+
+  private onRequest(open: OpenStream, request: DiscoveryRequestObject): void {
+    if (open.ended) return;
+    // Later requests may omit the node: the stream keeps the first one's.
+    const node = open.sotw ? undefined : nodeInfoFromNode(request.node);
+    if (!open.sotw && !node) {
+      this.fail(open, grpc.status.INVALID_ARGUMENT, 'the first request on a stream must carry node.id');
+      return;
+    }
+    if (!request.type_url) {
+      this.fail(open, grpc.status.INVALID_ARGUMENT, 'type_url is required on an aggregated stream');
+      return;
+    }
+    const sotw = open.sotw ?? this.identify(open, node!);
+    sotw.onRequest(toSotwRequest(request));
+  }
+
+  private identify(open: OpenStream, node: NodeInfo): SotwStream {
+    const proxy = proxyFromNode(node);
+    const sotw = new SotwStream({
+      proxy,
+      logger: this.logger,
+      send: (response) => this.write(open, response),
+    });
+    open.sotw = sotw;
+    // Watch before the hook runs: a snapshot built inside it must not slip past the stream.
+    open.unwatch = this.cache.watch(proxy.id, (snapshot) =>
+      this.guard(open, () => sotw.onSnapshot(snapshot)),
+    );
+    const snapshot = this.cache.getSnapshot(proxy.id);
+    if (snapshot) sotw.onSnapshot(snapshot);
+    this.logger.info(
+      { node: node.id, kind: proxy.kind, namespace: proxy.namespace, peer: open.call.getPeer() },
+      'xDS stream opened',
+    );
+    this.runHook('onStreamOpened', () => this.hooks.onStreamOpened?.(proxy, node));
+    return sotw;
+  }
+
+  private write(open: OpenStream, response: SotwResponse): void {
+    if (open.ended) return;
+    open.call.write({
+      version_info: response.versionInfo,
+      type_url: response.typeUrl,
+      nonce: response.nonce,
+      resources: response.resources.map((r) => ({ type_url: response.typeUrl, value: r.value })),
+    });
+  }
+
+  /** Ends the stream with a status; the client sees `code` and `details`. */
+  private fail(open: OpenStream, code: grpc.status, details: string): void {
+    if (open.ended) return;
+    const node = open.sotw?.proxy.id;
+    if (code !== grpc.status.UNAVAILABLE)
+      this.logger.warn({ node, code: grpc.status[code], details }, 'xDS stream ended with an error');
+    this.finish(open);
+    // grpc-js turns an 'error' event on a server stream into the call's final status.
+    open.call.emit('error', { code, details });
+  }
+
+  private finish(open: OpenStream): void {
+    if (open.ended) return;
+    open.ended = true;
+    this.streams.delete(open);
+    open.unwatch?.();
+    const sotw = open.sotw;
+    if (!sotw) return;
+    this.logger.info({ node: sotw.proxy.id }, 'xDS stream closed');
+    this.runHook('onStreamClosed', () => this.hooks.onStreamClosed?.(sotw.proxy));
+  }
+
+  /** A throw here is a bug in the stream logic: end that one stream, keep serving the others. */
+  private guard(open: OpenStream, work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.logger.error({ err, node: open.sotw?.proxy.id }, 'xDS stream failed');
+      this.fail(open, grpc.status.INTERNAL, 'internal error');
+    }
+  }
+
+  private runHook(name: keyof XdsServerHooks, hook: () => void): void {
+    try {
+      hook();
+    } catch (err) {
+      this.logger.error({ err, hook: name }, 'xDS server hook failed');
+    }
+  }
+}
+
+function toSotwRequest(request: DiscoveryRequestObject): SotwRequest {
+  const error = request.error_detail;
+  return {
+    typeUrl: request.type_url ?? '',
+    versionInfo: request.version_info ?? '',
+    resourceNames: request.resource_names ?? [],
+    responseNonce: request.response_nonce ?? '',
+    ...(error ? { errorDetail: { code: error.code ?? 0, message: error.message ?? '' } } : {}),
+  };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

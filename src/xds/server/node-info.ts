@@ -1,0 +1,38 @@
+// Who is calling, from the Node of a stream's first request: the id, the user agent and the
+// metadata Struct turned into plain JSON, which is all proxyFromNode reads.
+import type { NodeInfo } from '../../model/proxy.js';
+import type { NodeObject, StructObject, ValueObject } from './ads-service.js';
+
+/** The node's NodeInfo, or undefined when it has no id (such a stream cannot be served). */
+export function nodeInfoFromNode(node: NodeObject | undefined): NodeInfo | undefined {
+  if (!node?.id) return undefined;
+  return {
+    id: node.id,
+    ...(node.metadata ? { metadata: structToJson(node.metadata) } : {}),
+    ...(node.user_agent_name ? { userAgentName: node.user_agent_name } : {}),
+  };
+}
+
+export function structToJson(struct: StructObject): Record<string, unknown> {
+  const json: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(struct.fields ?? {})) json[key] = valueToJson(value);
+  return json;
+}
+
+function valueToJson(value: ValueObject): unknown {
+  if (!value.kind) return null;
+  const member = value[value.kind];
+  // protobufjs names these members in camelCase; accept snake_case too should the protos be loaded that way.
+  switch (value.kind.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())) {
+    case 'numberValue':
+    case 'stringValue':
+    case 'boolValue':
+      return member;
+    case 'structValue':
+      return structToJson(member as StructObject);
+    case 'listValue':
+      return ((member as { values?: readonly ValueObject[] }).values ?? []).map(valueToJson);
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,195 @@
+// The state-of-the-world rules on their own, without gRPC: requests and snapshots in, responses out.
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../log.js';
+import { proxyFromNode } from '../../model/proxy.js';
+import { buildSnapshot, type SnapshotResource } from '../cache/snapshot.js';
+import { TYPE_URL } from '../envoy/type-urls.js';
+import { type SotwRequest, type SotwResponse, SotwStream } from './sotw-stream.js';
+
+const { cluster: CDS, endpoint: EDS, listener: LDS, route: RDS } = TYPE_URL;
+
+const resource = (typeUrl: string, name: string, content = name): SnapshotResource => ({
+  typeUrl,
+  name,
+  value: new TextEncoder().encode(content),
+});
+
+function stream() {
+  const sent: SotwResponse[] = [];
+  const s = new SotwStream({
+    proxy: proxyFromNode({ id: 'sidecar~10.0.0.1~web-0.shop~shop.svc.cluster.local' }),
+    logger: silentLogger(),
+    send: (r) => sent.push(r),
+  });
+  const request = (typeUrl: string, more: Partial<SotwRequest> = {}) =>
+    s.onRequest({ typeUrl, versionInfo: '', resourceNames: [], responseNonce: '', ...more });
+  const ack = (r: SotwResponse, resourceNames: readonly string[] = []) =>
+    request(r.typeUrl, { versionInfo: r.versionInfo, responseNonce: r.nonce, resourceNames });
+  const names = (r: SotwResponse | undefined) => r?.resources.map((x) => x.name);
+  return { s, sent, request, ack, names };
+}
+
+describe('a state-of-the-world stream', () => {
+  it('waits for the proxy snapshot, then answers what was requested', () => {
+    const { s, sent, request, names } = stream();
+    request(CDS);
+    expect(sent).toHaveLength(0);
+    s.onSnapshot(buildSnapshot([resource(CDS, 'b'), resource(CDS, 'a')]));
+    expect(sent).toHaveLength(1);
+    expect(names(sent[0])).toEqual(['a', 'b']);
+    expect(sent[0]?.nonce).toBe('1');
+  });
+
+  it('answers a first wildcard request for LDS even when there are no listeners', () => {
+    const { s, sent, request } = stream();
+    s.onSnapshot(buildSnapshot([resource(CDS, 'a')]));
+    request(LDS);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.resources).toEqual([]);
+  });
+
+  it('sends nothing for named EDS resources until they exist', () => {
+    const { s, sent, request, names } = stream();
+    s.onSnapshot(buildSnapshot([resource(EDS, 'other')]));
+    request(EDS, { resourceNames: ['a'] });
+    expect(sent).toHaveLength(0);
+    s.onSnapshot(buildSnapshot([resource(EDS, 'other'), resource(EDS, 'a')]));
+    expect(names(sent[0])).toEqual(['a']);
+  });
+
+  it('tells a client asking for a listener by name that it does not exist with an empty LDS response', () => {
+    const { s, sent, request } = stream();
+    s.onSnapshot(buildSnapshot([resource(LDS, 'other')]));
+    request(LDS, { resourceNames: ['missing'] });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.resources).toEqual([]);
+  });
+
+  it('treats "*" among the names as a wildcard subscription', () => {
+    const { s, sent, request, names } = stream();
+    s.onSnapshot(buildSnapshot([resource(CDS, 'a'), resource(CDS, 'b')]));
+    request(CDS, { resourceNames: ['*', 'a'] });
+    expect(names(sent[0])).toEqual(['a', 'b']);
+    expect(s.status().types[CDS]?.subscribed).toBe('*');
+  });
+
+  it('answers a subscription change, even when the selected resources stay the same', () => {
+    const { s, sent, request, ack, names } = stream();
+    s.onSnapshot(buildSnapshot([resource(LDS, 'a')]));
+    request(LDS, { resourceNames: ['a'] });
+    ack(sent[0]!, ['a', 'not-yet']);
+    expect(sent).toHaveLength(2);
+    expect(names(sent[1])).toEqual(['a']);
+    expect(sent[1]?.versionInfo).toBe(sent[0]?.versionInfo);
+    expect(sent[1]?.nonce).toBe('2');
+    expect(s.status().types[LDS]?.subscribed).toEqual(['a', 'not-yet']);
+  });
+
+  it('reads an empty list as an unsubscription once the client has named resources', () => {
+    const { s, sent, request, ack } = stream();
+    s.onSnapshot(buildSnapshot([resource(CDS, 'a'), resource(CDS, 'b')]));
+    request(CDS, { resourceNames: ['a'] });
+    ack(sent[0]!, []);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]?.resources).toEqual([]);
+    expect(s.status().types[CDS]?.subscribed).toEqual([]);
+  });
+
+  it('records an ACK as the version sent with that nonce, and sends nothing more', () => {
+    const { s, sent, request, ack } = stream();
+    s.onSnapshot(buildSnapshot([resource(CDS, 'a')]));
+    request(CDS);
+    ack(sent[0]!);
+    expect(sent).toHaveLength(1);
+    expect(s.status().types[CDS]).toMatchObject({
+      subscribed: '*',
+      lastSentVersion: sent[0]?.versionInfo,
+      lastSentNonce: '1',
+      lastAckedVersion: sent[0]?.versionInfo,
+    });
+  });
+
+  it('keeps a NACK with its message, does not resend the rejected version, and sends the next change', () => {
+    const now = new Date('2025-01-02T03:04:05.000Z');
+    const sent: SotwResponse[] = [];
+    const s = new SotwStream({
+      proxy: proxyFromNode({ id: 'proxy-1' }),
+      logger: silentLogger(),
+      send: (r) => sent.push(r),
+      now: () => now,
+    });
+    s.onSnapshot(buildSnapshot([resource(CDS, 'a')]));
+    s.onRequest({ typeUrl: CDS, versionInfo: '', resourceNames: [], responseNonce: '' });
+    const rejected = sent[0]!;
+    s.onRequest({
+      typeUrl: CDS,
+      versionInfo: '',
+      resourceNames: [],
+      responseNonce: rejected.nonce,
+      errorDetail: { code: 3, message: 'bad cluster' },
+    });
+    s.onSnapshot(buildSnapshot([resource(CDS, 'a'), resource(LDS, 'unrelated')]));
+    expect(sent).toHaveLength(1);
+    expect(s.status().types[CDS]).toMatchObject({
+      lastSentVersion: rejected.versionInfo,
+      lastNack: {
+        version: rejected.versionInfo,
+        nonce: rejected.nonce,
+        message: 'bad cluster',
+        at: now.toISOString(),
+      },
+    });
+    expect(s.status().types[CDS]?.lastAckedVersion).toBeUndefined();
+    s.onSnapshot(buildSnapshot([resource(CDS, 'a', 'fixed')]));
+    expect(sent).toHaveLength(2);
+    expect(sent[1]?.versionInfo).not.toBe(rejected.versionInfo);
+  });
+
+  it('ignores a request carrying a stale nonce, subscription change included', () => {
+    const { s, sent, request, names } = stream();
+    s.onSnapshot(buildSnapshot([resource(EDS, 'a'), resource(EDS, 'b')]));
+    request(EDS, { resourceNames: ['a'] });
+    const first = sent[0]!;
+    s.onSnapshot(buildSnapshot([resource(EDS, 'a', 'a v2'), resource(EDS, 'b')]));
+    expect(sent).toHaveLength(2);
+    request(EDS, { versionInfo: first.versionInfo, responseNonce: first.nonce, resourceNames: ['a', 'b'] });
+    expect(sent).toHaveLength(2);
+    expect(s.status().types[EDS]).toMatchObject({ subscribed: ['a'], lastSentNonce: sent[1]?.nonce });
+    expect(s.status().types[EDS]?.lastAckedVersion).toBeUndefined();
+    request(EDS, {
+      versionInfo: sent[1]!.versionInfo,
+      responseNonce: sent[1]!.nonce,
+      resourceNames: ['a', 'b'],
+    });
+    expect(names(sent[2])).toEqual(['a', 'b']);
+  });
+
+  it('pushes changed types in the order CDS, EDS, LDS, RDS, and only types the client requested', () => {
+    const { s, sent, request, ack } = stream();
+    s.onSnapshot(buildSnapshot([]));
+    request(RDS, { resourceNames: ['r'] });
+    request(LDS);
+    request(EDS, { resourceNames: ['c'] });
+    request(CDS);
+    for (const r of [...sent]) ack(r);
+    sent.length = 0;
+    s.onSnapshot(
+      buildSnapshot([
+        resource(RDS, 'r'),
+        resource(LDS, 'l'),
+        resource(EDS, 'c'),
+        resource(CDS, 'c'),
+        resource(TYPE_URL.secret, 'default'),
+      ]),
+    );
+    expect(sent.map((r) => r.typeUrl)).toEqual([CDS, EDS, LDS, RDS]);
+  });
+
+  it('sends nothing when a new snapshot leaves the selected resources as they were', () => {
+    const { s, sent, request } = stream();
+    s.onSnapshot(buildSnapshot([resource(EDS, 'a'), resource(EDS, 'b')]));
+    request(EDS, { resourceNames: ['a'] });
+    s.onSnapshot(buildSnapshot([resource(EDS, 'a'), resource(EDS, 'b', 'b v2'), resource(CDS, 'x')]));
+    expect(sent).toHaveLength(1);
+  });
+});

@@ -1,0 +1,193 @@
+// The state-of-the-world xDS protocol for one stream, free of gRPC: requests and snapshots in,
+// responses out through `send`. Subscription state lives here, never in the cache.
+// Rules (https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol):
+// - a request whose response_nonce is not the last nonce sent for its type is stale: ignored whole;
+//   the client will answer the newer response with its full subscription again;
+// - with the latest nonce and no error_detail it ACKs the version sent with that nonce;
+//   with error_detail it NACKs it: logged and kept, and the same version is not sent again;
+// - a type is answered when the version of what its subscription selects differs from what was
+//   last sent, or when the subscription changed; never a type the client did not request.
+import type { Logger } from '../../log.js';
+import type { MeshProxy } from '../../model/proxy.js';
+import { type CachedResource, resourcesOfType, type Snapshot, sotwVersion } from '../cache/snapshot.js';
+import { inPushOrder, isFullStateType } from './resource-types.js';
+import type { NackStatus, ProxySyncStatus, TypeSyncStatus } from './status.js';
+
+export interface SotwRequest {
+  readonly typeUrl: string;
+  readonly versionInfo: string;
+  readonly resourceNames: readonly string[];
+  /** '' on the first request for a type. */
+  readonly responseNonce: string;
+  /** Present when the client rejects the response with `responseNonce` (a NACK). */
+  readonly errorDetail?: { readonly code: number; readonly message: string };
+}
+
+export interface SotwResponse {
+  readonly typeUrl: string;
+  readonly versionInfo: string;
+  readonly nonce: string;
+  /** Sorted by name. */
+  readonly resources: readonly CachedResource[];
+}
+
+export interface SotwStreamOptions {
+  readonly proxy: MeshProxy;
+  readonly logger: Logger;
+  readonly send: (response: SotwResponse) => void;
+  readonly now?: () => Date;
+}
+
+interface Subscription {
+  /** Every resource of the type, whether or not it is also named. */
+  readonly wildcard: boolean;
+  readonly names: ReadonlySet<string>;
+}
+
+interface TypeState {
+  subscription: Subscription;
+  /** Once a name (or '*') was asked for, an empty list unsubscribes instead of meaning wildcard. */
+  named: boolean;
+  /** The subscription changed since the last response: answer even if the version did not change. */
+  owesResponse: boolean;
+  lastSentVersion?: string;
+  lastSentNonce?: string;
+  lastAckedVersion?: string;
+  lastNack?: NackStatus;
+}
+
+export class SotwStream {
+  readonly proxy: MeshProxy;
+  private readonly logger: Logger;
+  private readonly send: (response: SotwResponse) => void;
+  private readonly now: () => Date;
+  private readonly connectedAt: Date;
+  private readonly types = new Map<string, TypeState>();
+  private snapshot: Snapshot | undefined;
+  private lastNonce = 0;
+
+  constructor(options: SotwStreamOptions) {
+    this.proxy = options.proxy;
+    this.logger = options.logger.child({ node: options.proxy.id });
+    this.send = options.send;
+    this.now = options.now ?? (() => new Date());
+    this.connectedAt = this.now();
+  }
+
+  /** The proxy's current snapshot: answers every requested type whose response changed, CDS → EDS → LDS → RDS. */
+  onSnapshot(snapshot: Snapshot): void {
+    this.snapshot = snapshot;
+    for (const typeUrl of inPushOrder(this.types.keys())) this.respondIfChanged(typeUrl);
+  }
+
+  onRequest(request: SotwRequest): void {
+    const { typeUrl, responseNonce } = request;
+    const known = this.types.get(typeUrl);
+    if (responseNonce !== '' && responseNonce !== known?.lastSentNonce) {
+      this.logger.debug(
+        { typeUrl, nonce: responseNonce, latest: known?.lastSentNonce },
+        'stale nonce: request ignored',
+      );
+      return;
+    }
+    const state: TypeState = known ?? {
+      subscription: { wildcard: false, names: new Set() },
+      named: false,
+      owesResponse: true,
+    };
+    if (!known) this.types.set(typeUrl, state);
+    if (request.errorDetail) this.recordNack(state, request, request.errorDetail);
+    else if (responseNonce !== '') this.recordAck(state, request);
+    this.subscribe(state, request.resourceNames);
+    this.respondIfChanged(typeUrl);
+  }
+
+  status(): ProxySyncStatus {
+    const types: Record<string, TypeSyncStatus> = {};
+    for (const typeUrl of inPushOrder(this.types.keys())) {
+      const s = this.types.get(typeUrl)!;
+      types[typeUrl] = {
+        subscribed: s.subscription.wildcard ? '*' : [...s.subscription.names].sort(),
+        ...(s.lastSentVersion !== undefined ? { lastSentVersion: s.lastSentVersion } : {}),
+        ...(s.lastSentNonce !== undefined ? { lastSentNonce: s.lastSentNonce } : {}),
+        ...(s.lastAckedVersion !== undefined ? { lastAckedVersion: s.lastAckedVersion } : {}),
+        ...(s.lastNack ? { lastNack: s.lastNack } : {}),
+      };
+    }
+    return {
+      proxyId: this.proxy.id,
+      kind: this.proxy.kind,
+      namespace: this.proxy.namespace,
+      connectedAt: this.connectedAt.toISOString(),
+      types,
+    };
+  }
+
+  private recordAck(state: TypeState, request: SotwRequest): void {
+    state.lastAckedVersion = state.lastSentVersion;
+    this.logger.debug(
+      { typeUrl: request.typeUrl, version: state.lastSentVersion, nonce: request.responseNonce },
+      'ACK',
+    );
+  }
+
+  private recordNack(state: TypeState, request: SotwRequest, error: { code: number; message: string }): void {
+    // The rejected version is the one sent with this nonce; version_info is what the client kept.
+    const version = request.responseNonce !== '' ? (state.lastSentVersion ?? '') : request.versionInfo;
+    const { message } = error;
+    state.lastNack = { version, nonce: request.responseNonce, message, at: this.now().toISOString() };
+    this.logger.warn(
+      {
+        typeUrl: request.typeUrl,
+        version,
+        keptVersion: request.versionInfo,
+        nonce: request.responseNonce,
+        code: error.code,
+        error: message,
+      },
+      'proxy rejected configuration (NACK)',
+    );
+  }
+
+  private subscribe(state: TypeState, resourceNames: readonly string[]): void {
+    // Legacy wildcard: an empty list is '*' until the client first names something.
+    if (resourceNames.length > 0) state.named = true;
+    const next: Subscription = {
+      wildcard: resourceNames.includes('*') || !state.named,
+      names: new Set(resourceNames.filter((n) => n !== '*')),
+    };
+    if (sameSubscription(state.subscription, next)) return;
+    state.subscription = next;
+    state.owesResponse = true;
+  }
+
+  private respondIfChanged(typeUrl: string): void {
+    const state = this.types.get(typeUrl);
+    if (!state || !this.snapshot) return;
+    const available = resourcesOfType(this.snapshot, typeUrl);
+    const { wildcard, names } = state.subscription;
+    const selected = wildcard
+      ? [...available.values()]
+      : [...names].flatMap((name) => {
+          const resource = available.get(name);
+          return resource ? [resource] : [];
+        });
+    // Named EDS/RDS resources that do not exist yet: wait until they do.
+    if (selected.length === 0 && !wildcard && !isFullStateType(typeUrl)) return;
+    const version = sotwVersion(selected);
+    if (version === state.lastSentVersion && !state.owesResponse) return;
+    const nonce = String(++this.lastNonce);
+    state.lastSentVersion = version;
+    state.lastSentNonce = nonce;
+    state.owesResponse = false;
+    const resources = selected.sort((a, b) => (a.name < b.name ? -1 : 1)); // names are unique
+    this.logger.debug({ typeUrl, version, nonce, resources: resources.length }, 'sending');
+    this.send({ typeUrl, versionInfo: version, nonce, resources });
+  }
+}
+
+function sameSubscription(a: Subscription, b: Subscription): boolean {
+  if (a.wildcard !== b.wildcard || a.names.size !== b.names.size) return false;
+  for (const name of a.names) if (!b.names.has(name)) return false;
+  return true;
+}
