@@ -1,0 +1,49 @@
+// `trellis config-dump`: the resources one proxy would receive, through the server's own code path.
+import { stringify } from 'yaml';
+import { proxyFromNode } from '../model/proxy.js';
+import { readManifestDir } from '../sources/files/read-dir.js';
+import { ProxyCompiler } from '../xds/compile-proxy.js';
+import { formatFieldError } from '../xds/envoy/resource-codec.js';
+import { TYPE_URL } from '../xds/envoy/type-urls.js';
+
+export interface ConfigDumpOptions {
+  readonly manifests: string;
+  readonly node: string;
+  readonly proxyless: boolean;
+  readonly clusterDomain?: string;
+}
+
+const SECTIONS = [
+  ['clusters', TYPE_URL.cluster],
+  ['endpoints', TYPE_URL.endpoint],
+  ['listeners', TYPE_URL.listener],
+  ['routes', TYPE_URL.route],
+] as const;
+
+export async function configDumpCommand(
+  opts: ConfigDumpOptions,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<number> {
+  const state = await readManifestDir(
+    opts.manifests,
+    opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {},
+  );
+  const parsed = proxyFromNode({ id: opts.node });
+  const proxy = opts.proxyless ? { ...parsed, kind: 'proxyless' as const } : parsed;
+  const compiled = new ProxyCompiler().compile(state.mesh, proxy);
+  const dump: Record<string, unknown[]> = {};
+  for (const [section, typeUrl] of SECTIONS) {
+    dump[section] = compiled.resources
+      .filter((r) => r.typeUrl === typeUrl)
+      .map((r) => ({ '@type': typeUrl, ...(r.json as object) }));
+  }
+  out.write(stringify(dump, { lineWidth: 0 }));
+  for (const e of compiled.errors) {
+    err.write(`not sent: ${e.typeUrl} ${e.name}: ${e.errors.map(formatFieldError).join('; ')}\n`);
+  }
+  const sourceErrors = state.issues.filter((i) => i.severity === 'error').length;
+  if (sourceErrors > 0)
+    err.write(`${sourceErrors} manifest error(s): run \`trellis validate ${opts.manifests}\`\n`);
+  return compiled.errors.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+// The `trellis` command line.
+import { parseArgs } from 'node:util';
+import { createLogger, type LogLevel } from '../log.js';
+import { configDumpCommand } from './config-dump.js';
+import { startServer } from './serve.js';
+import { validateCommand } from './validate.js';
+
+const USAGE = `usage:
+  trellis serve --manifests DIR [--xds-address HOST:PORT] [--admin-address HOST:PORT] [--log-level LEVEL] [--cluster-domain D]
+  trellis validate DIR
+  trellis config-dump --manifests DIR --node NODE_ID [--proxyless]
+
+serve        serve the manifests in DIR over xDS (default xDS 127.0.0.1:15010, admin 127.0.0.1:15014)
+validate     print every error in DIR with file, document, resource and field; exit 1 if any
+config-dump  print, as YAML, the resources the proxy NODE_ID would receive
+`;
+
+const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'silent'];
+
+class UsageError extends Error {}
+
+async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      manifests: { type: 'string' },
+      'xds-address': { type: 'string', default: '127.0.0.1:15010' },
+      'admin-address': { type: 'string', default: '127.0.0.1:15014' },
+      'log-level': { type: 'string', default: 'info' },
+      'cluster-domain': { type: 'string' },
+    },
+  });
+  if (!values.manifests) throw new UsageError('serve: --manifests DIR is required');
+  const level = values['log-level'] as LogLevel;
+  if (!LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`);
+  const logger = createLogger(level);
+  const server = await startServer({
+    manifests: values.manifests,
+    xdsAddress: values['xds-address'],
+    adminAddress: values['admin-address'],
+    ...(values['cluster-domain'] ? { clusterDomain: values['cluster-domain'] } : {}),
+    logger,
+  });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      server.close().then(resolve, resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serveCommand(rest);
+    case 'validate': {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+      if (positionals.length !== 1) throw new UsageError('validate takes exactly one directory');
+      return validateCommand(positionals[0]!, process.stdout);
+    }
+    case 'config-dump': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          manifests: { type: 'string' },
+          node: { type: 'string' },
+          proxyless: { type: 'boolean', default: false },
+          'cluster-domain': { type: 'string' },
+        },
+      });
+      if (!values.manifests || !values.node)
+        throw new UsageError('config-dump needs --manifests DIR and --node NODE_ID');
+      return configDumpCommand(
+        {
+          manifests: values.manifests,
+          node: values.node,
+          proxyless: values.proxyless,
+          ...(values['cluster-domain'] ? { clusterDomain: values['cluster-domain'] } : {}),
+        },
+        process.stdout,
+        process.stderr,
+      );
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err)) {
+      process.stderr.write(`trellis: ${err.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`trellis: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,77 @@
+// `trellis serve`: sources → snapshot builder → cache → ADS server, plus the admin endpoints.
+import { AdminServer } from '../admin/admin-server.js';
+import type { Logger } from '../log.js';
+import { FileSource } from '../sources/files/file-source.js';
+import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
+import { XdsServer } from '../xds/server/ads-server.js';
+import { SnapshotBuilder } from '../xds/snapshot-builder.js';
+
+export interface ServeOptions {
+  readonly manifests: string;
+  readonly xdsAddress: string;
+  readonly adminAddress: string;
+  readonly clusterDomain?: string;
+  readonly logger: Logger;
+}
+
+export interface RunningServer {
+  readonly xdsPort: number;
+  readonly adminPort: number;
+  close(): Promise<void>;
+}
+
+export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+  const { logger } = opts;
+  const cache = new SnapshotCache();
+  const builder = new SnapshotBuilder(cache, logger);
+  const source = new FileSource(opts.manifests, {
+    logger,
+    ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
+  });
+  const initial = await source.start((state) => builder.update(state.mesh, state.issues));
+  builder.update(initial.mesh, initial.issues);
+  logger.info(
+    {
+      manifests: opts.manifests,
+      services: initial.mesh.services.length,
+      endpointSlices: initial.mesh.endpointSlices.length,
+      pods: initial.mesh.workloads.length,
+      errors: initial.issues.filter((i) => i.severity === 'error').length,
+    },
+    'manifests loaded',
+  );
+
+  const xds = new XdsServer({
+    cache,
+    logger,
+    hooks: {
+      onStreamOpened: (proxy) => builder.connect(proxy),
+      onStreamClosed: (proxy) => builder.disconnect(proxy),
+    },
+  });
+  const admin = new AdminServer({
+    logger,
+    ready: () => builder.ready,
+    configErrors: () => builder.configErrors(),
+    syncz: () => xds.status(),
+  });
+  try {
+    const xdsBound = await xds.listen(opts.xdsAddress);
+    const adminBound = await admin.listen(opts.adminAddress);
+    // One line with both bound ports: what operators and tests (which pass port 0) read back.
+    logger.info(
+      { xdsPort: xdsBound.port, adminPort: adminBound.port, manifests: opts.manifests },
+      'trellis serving',
+    );
+    return {
+      xdsPort: xdsBound.port,
+      adminPort: adminBound.port,
+      close: async () => {
+        await Promise.allSettled([xds.close(), admin.close(), source.stop()]);
+      },
+    };
+  } catch (err) {
+    await Promise.allSettled([xds.close(), admin.close(), source.stop()]);
+    throw err;
+  }
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { Cluster } from '../generated/envoy/config/cluster/v3/Cluster.js';
+import { silentLogger } from '../log.js';
+import { EMPTY_MESH } from '../model/mesh.js';
+import { proxyFromNode } from '../model/proxy.js';
+import { SnapshotCache } from './cache/snapshot-cache.js';
+import { ProxyCompiler, type Translate } from './compile-proxy.js';
+import { TYPE_URL } from './envoy/type-urls.js';
+import { SnapshotBuilder } from './snapshot-builder.js';
+
+const proxy = proxyFromNode({ id: 'sidecar~10.0.0.1~a-0.default~default.svc.cluster.local' });
+
+function translating(clusters: () => Cluster[]): Translate {
+  return () => ({ clusters: clusters(), endpoints: [], listeners: [], routes: [] });
+}
+
+describe('SnapshotBuilder', () => {
+  it('puts a connected proxy’s validated resources in the cache', () => {
+    const cache = new SnapshotCache();
+    const compiler = new ProxyCompiler(
+      translating(() => [{ name: 'a', type: 'STATIC', connect_timeout: '1s' }]),
+    );
+    const builder = new SnapshotBuilder(cache, silentLogger(), compiler);
+    builder.update(EMPTY_MESH, []);
+    builder.connect(proxy);
+    expect([...(cache.getSnapshot(proxy.id)?.resources.get(TYPE_URL.cluster)?.keys() ?? [])]).toEqual(['a']);
+    expect(builder.ready).toBe(true);
+  });
+
+  it('never sends a resource that fails validation, logs it with proxy and name, and keeps the last good one', () => {
+    const cache = new SnapshotCache();
+    let timeout = '1s';
+    const compiler = new ProxyCompiler(
+      translating(() => [
+        { name: 'a', type: 'STATIC', connect_timeout: timeout },
+        { name: 'b', type: 'STATIC', connect_timeout: '2s' },
+      ]),
+    );
+    const logger = silentLogger();
+    const error = vi.spyOn(logger, 'error');
+    const builder = new SnapshotBuilder(cache, logger, compiler);
+    builder.update(EMPTY_MESH, []);
+    builder.connect(proxy);
+    const good = cache.getSnapshot(proxy.id)?.resources.get(TYPE_URL.cluster)?.get('a');
+    expect(good).toBeDefined();
+
+    timeout = '-1s'; // Envoy's rule: connect_timeout must be > 0
+    builder.update(EMPTY_MESH, []);
+    const after = cache.getSnapshot(proxy.id)?.resources.get(TYPE_URL.cluster);
+    expect(after?.get('a')?.version).toBe(good?.version);
+    expect(after?.get('b')).toBeDefined();
+    const [reported] = builder.configErrors().resources;
+    expect(reported).toMatchObject({
+      proxyId: proxy.id,
+      typeUrl: TYPE_URL.cluster,
+      name: 'a',
+      keptLastGood: true,
+    });
+    expect(reported?.errors[0]?.path).toBe('connect_timeout');
+    expect(error).toHaveBeenCalledWith(
+      expect.objectContaining({ proxy: proxy.id, resource: 'a' }),
+      expect.any(String),
+    );
+  });
+
+  it('leaves out an invalid resource a proxy never had a good version of', () => {
+    const cache = new SnapshotCache();
+    const compiler = new ProxyCompiler(
+      translating(() => [{ name: 'a', type: 'STATIC', connect_timeout: '-1s' }]),
+    );
+    const builder = new SnapshotBuilder(cache, silentLogger(), compiler);
+    builder.update(EMPTY_MESH, []);
+    builder.connect(proxy);
+    expect(cache.getSnapshot(proxy.id)?.resources.get(TYPE_URL.cluster)?.size ?? 0).toBe(0);
+    expect(builder.configErrors().resources[0]).toMatchObject({ name: 'a', keptLastGood: false });
+  });
+
+  it('forgets a proxy when its last stream closes', () => {
+    const cache = new SnapshotCache();
+    const compiler = new ProxyCompiler(translating(() => []));
+    const builder = new SnapshotBuilder(cache, silentLogger(), compiler);
+    builder.update(EMPTY_MESH, []);
+    builder.connect(proxy);
+    builder.connect(proxy);
+    builder.disconnect(proxy);
+    expect(cache.getSnapshot(proxy.id)).toBeDefined();
+    builder.disconnect(proxy);
+    expect(cache.getSnapshot(proxy.id)).toBeUndefined();
+  });
+});

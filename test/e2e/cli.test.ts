@@ -1,0 +1,125 @@
+// The CLI as a user runs it: the built `trellis` binary, real files, exit codes and output.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { TYPE_URL } from '../../src/xds/envoy/type-urls.js';
+import { connectAds } from './helpers/ads-client.js';
+import { CLI, startTrellis } from './helpers/trellis-process.js';
+
+const run = promisify(execFile);
+const examples = path.resolve(path.dirname(CLI), '../../../examples');
+
+async function trellis(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+describe('trellis validate', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'trellis-validate-'));
+    await fs.mkdir(path.join(dir, 'nested'));
+    await fs.writeFile(
+      path.join(dir, 'nested/bad.yaml'),
+      `apiVersion: v1
+kind: Service
+metadata: { name: ok, namespace: default }
+spec: { clusterIP: 10.96.0.1, ports: [{ name: http, port: 80 }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: bad, namespace: shop }
+spec: { ports: [{ name: http, port: 70000 }] }
+`,
+    );
+  });
+  afterAll(async () => {
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('accepts the example mesh with exit 0 and a one-line summary', async () => {
+    const result = await trellis('validate', examples);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(result.stdout).toMatch(/valid: 2 namespaces, 4 services, 5 endpoint slices, 3 pods/);
+  });
+
+  it('prints every error with file, document, resource and field, and exits 1', async () => {
+    const result = await trellis('validate', dir);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('nested/bad.yaml[doc 1]: Service shop/bad: spec.ports[0].port:');
+    expect(result.stdout).toMatch(/1 error\(s\)/);
+  });
+
+  it('fails with a usage message when the directory does not exist', async () => {
+    const result = await trellis('validate', path.join(dir, 'missing'));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('missing');
+  });
+});
+
+describe('trellis config-dump', () => {
+  it('prints the sidecar configuration of a proxy in the example mesh', async () => {
+    const result = await trellis(
+      'config-dump',
+      '--manifests',
+      examples,
+      '--node',
+      'sidecar~127.0.0.1~frontend-0.shop~shop.svc.cluster.local',
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const dump = parse(result.stdout) as Record<
+      string,
+      { '@type': string; name?: string; cluster_name?: string }[]
+    >;
+    expect(dump.listeners?.map((l) => l.name)).toEqual(['virtualInbound', 'virtualOutbound']);
+    expect(dump.clusters?.map((c) => c.name)).toContain('outbound|9090||catalog.shop.svc.cluster.local');
+    expect(dump.endpoints?.map((c) => c.cluster_name)).toContain(
+      'outbound|7070||checkout.payments.svc.cluster.local',
+    );
+    expect(dump.routes?.map((r) => r.name)).toEqual(expect.arrayContaining(['8080', '9090', '7070']));
+    expect(dump.clusters?.every((c) => c['@type'] === TYPE_URL.cluster)).toBe(true);
+  });
+
+  it('prints API listeners for a proxyless client', async () => {
+    const result = await trellis('config-dump', '--manifests', examples, '--node', 'client-1', '--proxyless');
+    expect(result.code).toBe(0);
+    const dump = parse(result.stdout) as Record<string, { name?: string }[]>;
+    expect(dump.listeners?.map((l) => l.name)).toContain('catalog.shop.svc.cluster.local:9090');
+  });
+});
+
+describe('trellis serve on the example mesh', () => {
+  it('serves the example mesh to an ADS client', async () => {
+    const server = await startTrellis(examples);
+    const ads = connectAds(`127.0.0.1:${server.xdsPort}`);
+    try {
+      const node = {
+        id: 'proxyless~127.0.0.1~demo.shop~shop.svc.cluster.local',
+        user_agent_name: 'grpc-node-js',
+      };
+      ads.send({
+        node,
+        type_url: TYPE_URL.listener,
+        resource_names: ['catalog.shop.svc.cluster.local:9090'],
+      });
+      const lds = await ads.next(TYPE_URL.listener);
+      expect(lds.resources).toHaveLength(1);
+      const ready = await fetch(`http://127.0.0.1:${server.adminPort}/readyz`);
+      expect(ready.status).toBe(200);
+    } finally {
+      ads.close();
+      await server.stop();
+    }
+  });
+});
