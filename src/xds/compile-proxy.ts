@@ -5,6 +5,7 @@ import type { Mesh } from '../model/mesh.js';
 import type { MeshProxy } from '../model/proxy.js';
 import { encodeResource, type FieldError } from './envoy/resource-codec.js';
 import { TYPE_URL } from './envoy/type-urls.js';
+import { checkReferences } from './translate/references.js';
 import { type ProxyResources, translateProxy } from './translate/translate-proxy.js';
 
 export interface CompiledResource {
@@ -28,6 +29,8 @@ export interface ResourceError {
 export interface CompiledProxy {
   readonly resources: readonly CompiledResource[];
   readonly errors: readonly ResourceError[];
+  /** Names a listener or route uses that the translation did not produce (a translation bug). */
+  readonly danglingReferences: readonly string[];
 }
 
 const key = (typeUrl: string, name: string) => `${typeUrl} ${name}`;
@@ -86,7 +89,7 @@ export class ProxyCompiler {
         });
       }
     }
-    return { resources, errors };
+    return { resources, errors, danglingReferences: checkReferences(translated) };
   }
 
   private encode(typeUrl: string, json: unknown): ReturnType<typeof encodeResource> {

@@ -75,6 +75,33 @@ describe('SnapshotBuilder', () => {
     expect(builder.configErrors().resources[0]).toMatchObject({ name: 'a', keptLastGood: false });
   });
 
+  it('reports a route that names a cluster the translation did not produce', () => {
+    const cache = new SnapshotCache();
+    const compiler = new ProxyCompiler(() => ({
+      clusters: [],
+      endpoints: [],
+      listeners: [],
+      routes: [
+        {
+          name: '80',
+          virtual_hosts: [
+            {
+              name: 'web',
+              domains: ['web'],
+              routes: [{ match: { prefix: '/' }, route: { cluster: 'gone' } }],
+            },
+          ],
+        },
+      ],
+    }));
+    const builder = new SnapshotBuilder(cache, silentLogger(), compiler);
+    builder.update(EMPTY_MESH, []);
+    builder.connect(proxy);
+    expect(builder.configErrors().references).toEqual([
+      { proxyId: proxy.id, problems: ['cluster gone is named but not sent'] },
+    ]);
+  });
+
   it('forgets a proxy when its last stream closes', () => {
     const cache = new SnapshotCache();
     const compiler = new ProxyCompiler(translating(() => []));

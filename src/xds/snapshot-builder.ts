@@ -13,6 +13,7 @@ interface Connected {
   streams: number;
   lastGood: Map<string, CompiledResource>;
   errors: readonly ResourceError[];
+  danglingReferences: readonly string[];
 }
 
 export interface ConfigErrors {
@@ -20,6 +21,8 @@ export interface ConfigErrors {
   readonly sources: readonly Issue[];
   /** Generated resources that failed the strict encoder or the validate rules, per proxy. */
   readonly resources: readonly ResourceError[];
+  /** Per proxy, names its listeners or routes use that were not generated. */
+  readonly references: readonly { readonly proxyId: string; readonly problems: readonly string[] }[];
 }
 
 export class SnapshotBuilder {
@@ -49,7 +52,7 @@ export class SnapshotBuilder {
       existing.streams++;
       return;
     }
-    const entry: Connected = { proxy, streams: 1, lastGood: new Map(), errors: [] };
+    const entry: Connected = { proxy, streams: 1, lastGood: new Map(), errors: [], danglingReferences: [] };
     this.proxies.set(proxy.id, entry);
     this.rebuild(entry);
   }
@@ -64,8 +67,14 @@ export class SnapshotBuilder {
   }
 
   configErrors(): ConfigErrors {
-    const resources = [...this.proxies.values()].flatMap((p) => p.errors);
-    return { sources: this.issues, resources };
+    const proxies = [...this.proxies.values()];
+    return {
+      sources: this.issues,
+      resources: proxies.flatMap((p) => p.errors),
+      references: proxies
+        .filter((p) => p.danglingReferences.length > 0)
+        .map((p) => ({ proxyId: p.proxy.id, problems: p.danglingReferences })),
+    };
   }
 
   private rebuild(entry: Connected): void {
@@ -78,6 +87,14 @@ export class SnapshotBuilder {
         'generated resource failed validation; not sent',
       );
     }
+    const newProblems = compiled.danglingReferences.filter((p) => !entry.danglingReferences.includes(p));
+    if (newProblems.length > 0) {
+      this.logger.warn(
+        { proxy: entry.proxy.id, problems: newProblems },
+        'generated resources name what was not generated',
+      );
+    }
+    entry.danglingReferences = compiled.danglingReferences;
     entry.errors = compiled.errors;
     entry.lastGood = indexByKey(compiled.resources);
     this.cache.setSnapshot(

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { TYPE_URL } from '../../src/xds/envoy/type-urls.js';
-import { connectAds } from './helpers/ads-client.js';
+import { AdsTestClient } from '../helpers/ads-test-client.js';
 import { CLI, startTrellis } from './helpers/trellis-process.js';
 
 const run = promisify(execFile);
@@ -102,7 +102,7 @@ describe('trellis config-dump', () => {
 describe('trellis serve on the example mesh', () => {
   it('serves the example mesh to an ADS client', async () => {
     const server = await startTrellis(examples);
-    const ads = connectAds(`127.0.0.1:${server.xdsPort}`);
+    const ads = new AdsTestClient(server.xdsPort);
     try {
       const node = {
         id: 'proxyless~127.0.0.1~demo.shop~shop.svc.cluster.local',
@@ -113,7 +113,7 @@ describe('trellis serve on the example mesh', () => {
         type_url: TYPE_URL.listener,
         resource_names: ['catalog.shop.svc.cluster.local:9090'],
       });
-      const lds = await ads.next(TYPE_URL.listener);
+      const lds = await ads.next();
       expect(lds.resources).toHaveLength(1);
       const ready = await fetch(`http://127.0.0.1:${server.adminPort}/readyz`);
       expect(ready.status).toBe(200);

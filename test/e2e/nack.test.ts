@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TYPE_URL } from '../../src/xds/envoy/type-urls.js';
-import { type AdsClient, connectAds } from './helpers/ads-client.js';
+import { AdsTestClient } from '../helpers/ads-test-client.js';
 import { eventually, getJson, startTrellis, type TrellisProcess } from './helpers/trellis-process.js';
 
 const manifests = `apiVersion: v1
@@ -26,7 +26,7 @@ interface Syncz {
 describe('a proxy that NACKs', () => {
   let dir: string;
   let trellis: TrellisProcess;
-  let ads: AdsClient;
+  let ads: AdsTestClient;
   const node = {
     id: 'sidecar~10.0.0.7~nacker-0.default~default.svc.cluster.local',
     user_agent_name: 'envoy',
@@ -36,7 +36,7 @@ describe('a proxy that NACKs', () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'trellis-nack-'));
     await fs.writeFile(path.join(dir, 'web.yaml'), manifests);
     trellis = await startTrellis(dir);
-    ads = connectAds(`127.0.0.1:${trellis.xdsPort}`);
+    ads = new AdsTestClient(trellis.xdsPort);
   });
 
   afterAll(async () => {
@@ -47,7 +47,7 @@ describe('a proxy that NACKs', () => {
 
   it('records the NACK with its error_detail and shows it in /debug/syncz', async () => {
     ads.send({ node, type_url: TYPE_URL.cluster, resource_names: [] });
-    const response = await ads.next(TYPE_URL.cluster);
+    const response = await ads.next();
     expect(response.resources.length).toBeGreaterThan(0);
     ads.send({
       node,

@@ -2,6 +2,7 @@
 // test says, with real encoded Envoy resources in the cache.
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AdsTestClient, resourceNames } from '../../../test/helpers/ads-test-client.js';
 import { silentLogger } from '../../log.js';
 import type { MeshProxy, NodeInfo } from '../../model/proxy.js';
 import { buildSnapshot, type SnapshotResource } from '../cache/snapshot.js';
@@ -10,7 +11,6 @@ import { envoyType } from '../envoy/proto-root.js';
 import { TYPE_URL } from '../envoy/type-urls.js';
 import { XdsServer } from './ads-server.js';
 import type { DiscoveryResponseObject, NodeObject } from './ads-service.js';
-import { AdsTestClient, resourceNames } from './ads-test-client.js';
 
 const { cluster: CDS, endpoint: EDS, listener: LDS } = TYPE_URL;
 const SIDECAR = 'sidecar~10.0.0.7~web-0.shop~shop.svc.cluster.local';

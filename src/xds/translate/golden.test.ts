@@ -2,7 +2,6 @@
 // choosing the proxy) → testdata/<case>/out.yaml (the proxy's config dump). Every resource must also
 // pass the strict encoder and Envoy's validate rules, and reference only what is sent.
 // Regenerate with `npm run golden -- --update` and review the diff like code.
-// biome-ignore lint/style/noRestrictedImports: the golden harness reads its cases from disk
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,11 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { formatIssue } from '../../model/issue.js';
 import { type NodeInfo, proxyFromNode } from '../../model/proxy.js';
-// biome-ignore lint/style/noRestrictedImports: the golden harness parses manifests as a source does
 import { parseManifests } from '../../sources/apis/core/parse-manifests.js';
-// biome-ignore lint/style/noRestrictedImports: the golden harness parses manifests as a source does
 import type { ManifestDocument } from '../../sources/apis/manifest.js';
-// biome-ignore lint/style/noRestrictedImports: the golden harness parses manifests as a source does
 import { parseManifestText } from '../../sources/files/yaml-documents.js';
 import { formatFieldError } from '../envoy/field-error.js';
 import { encodeResource } from '../envoy/resource-codec.js';

@@ -1,14 +1,14 @@
 // A raw ADS client for tests: it sends exactly the DiscoveryRequests a test writes (so a test can
 // ACK, NACK, send stale nonces or no node at all) and queues every response in arrival order.
 import * as grpc from '@grpc/grpc-js';
-import { envoyType } from '../envoy/proto-root.js';
-import { typeNameFromUrl } from '../envoy/type-urls.js';
+import { envoyType } from '../../src/xds/envoy/proto-root.js';
+import { typeNameFromUrl } from '../../src/xds/envoy/type-urls.js';
 import {
   type DiscoveryRequestObject,
   type DiscoveryResponseObject,
   discoveryCodecs,
   STREAM_AGGREGATED_RESOURCES,
-} from './ads-service.js';
+} from '../../src/xds/server/ads-service.js';
 
 export class AdsTestClient {
   private readonly client: grpc.Client;
