@@ -1,3 +1,5 @@
+import { EMPTY_ROUTING, type Routing } from './routing.js';
+
 // The internal model: plain, readonly, JSON-shaped data. Every source and API family lowers into
 // it; translation reads only it. No Kubernetes or Envoy types appear here.
 
@@ -90,8 +92,16 @@ export interface Mesh {
   readonly services: readonly Service[];
   readonly endpointSlices: readonly EndpointSlice[];
   readonly workloads: readonly Workload[];
+  /** Routes and policies from every routing API, merged and resolved against the services above. */
+  readonly routing: Routing;
 }
 
-export const EMPTY_MESH: Mesh = { namespaces: [], services: [], endpointSlices: [], workloads: [] };
+export const EMPTY_MESH: Mesh = {
+  namespaces: [],
+  services: [],
+  endpointSlices: [],
+  workloads: [],
+  routing: EMPTY_ROUTING,
+};
 
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';

@@ -2,11 +2,14 @@
 // so goldens, `trellis validate`, `trellis config-dump` and the server all see the same thing.
 import type { Issue } from '../model/issue.js';
 import type { Mesh } from '../model/mesh.js';
+import type { ResourceStatus } from '../model/routing.js';
 
 export interface SourceState {
   readonly mesh: Mesh;
   /** Every problem found in the input, sorted by origin, document and field. */
   readonly issues: readonly Issue[];
+  /** Status conditions of routing resources (Accepted, ResolvedRefs, conflicts), sorted by resource. */
+  readonly statuses: readonly ResourceStatus[];
 }
 
 export interface Source {

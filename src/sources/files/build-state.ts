@@ -28,5 +28,5 @@ export function buildState(
     ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
-  return { mesh: parsed.mesh, issues: sortIssues([...issues, ...parsed.issues]) };
+  return { mesh: parsed.mesh, issues: sortIssues([...issues, ...parsed.issues]), statuses: parsed.statuses };
 }

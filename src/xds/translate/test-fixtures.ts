@@ -1,6 +1,8 @@
 // Model objects for unit tests, built in code with the defaults a Kubernetes parser would give.
+
 import type { Endpoint, EndpointSlice, Mesh, Service, ServicePort, Workload } from '../../model/mesh.js';
 import type { MeshProxy } from '../../model/proxy.js';
+import { EMPTY_ROUTING } from '../../model/routing.js';
 
 export function port(p: Partial<ServicePort> & { readonly port: number }): ServicePort {
   return { name: '', transport: 'TCP', protocol: 'TCP', targetPort: p.port, ...p };
@@ -42,7 +44,14 @@ export function workload(namespace: string, name: string, extra: Partial<Workloa
 }
 
 export function mesh(parts: Partial<Mesh>): Mesh {
-  return { namespaces: [], services: [], endpointSlices: [], workloads: [], ...parts };
+  return {
+    namespaces: [],
+    services: [],
+    endpointSlices: [],
+    workloads: [],
+    routing: EMPTY_ROUTING,
+    ...parts,
+  };
 }
 
 export const sidecar: MeshProxy = {

@@ -29,6 +29,7 @@ function ordered(mesh: Mesh): Mesh {
     services: byNamespaceName(mesh.services),
     endpointSlices: byNamespaceName(mesh.endpointSlices),
     workloads: byNamespaceName(mesh.workloads),
+    routing: mesh.routing,
   };
 }
 

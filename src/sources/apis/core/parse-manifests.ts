@@ -2,6 +2,7 @@
 // drops duplicates, and sorts everything so the same input always gives the same output.
 // Pure apart from logging: no I/O, no clock, no randomness.
 import type { Logger } from '../../../log.js';
+import { buildRouting } from '../../../model/build-routing.js';
 import type { Issue } from '../../../model/issue.js';
 import {
   DEFAULT_CLUSTER_DOMAIN,
@@ -10,9 +11,12 @@ import {
   type Service,
   type Workload,
 } from '../../../model/mesh.js';
+import type { RoutingFragment } from '../../../model/routing-fragment.js';
 import type { SourceState } from '../../source.js';
+import { ROUTING_FAMILIES } from '../families.js';
 import { compareStrings, describeValue, naturalCompare, reporter, sortIssues } from '../issues.js';
 import type { ManifestDocument } from '../manifest.js';
+import type { RoutingFamilyParser } from '../routing-family.js';
 import { parseEndpointSlice } from './endpoint-slice.js';
 import { parseNamespace } from './namespace.js';
 import { parsePod } from './pod.js';
@@ -61,6 +65,14 @@ const KINDS: ReadonlyMap<string, KindParser> = new Map([
   ],
 ]);
 
+/** Routing kinds by group and kind; their documents go to their family's parser together. */
+const ROUTING_KINDS: ReadonlyMap<string, { family: RoutingFamilyParser; versions: readonly string[] }> =
+  new Map(
+    ROUTING_FAMILIES.flatMap((family) =>
+      family.kinds.map((k) => [`${k.group}\u0000${k.kind}`, { family, versions: k.versions }] as const),
+    ),
+  );
+
 /** The API group of an apiVersion: "" for the core group ("v1"), else what precedes the "/". */
 function groupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
@@ -88,8 +100,32 @@ export function parseManifests(
   const endpointSlices: EndpointSlice[] = [];
   const workloads: Workload[] = [];
 
+  const familyDocs = new Map<RoutingFamilyParser, ManifestDocument[]>();
+
   // Duplicates are resolved in file order, whatever order the caller passed the documents in.
   for (const doc of [...docs].sort(compareDocuments)) {
+    const routing = routingKindOf(doc, issues);
+    if (routing === null) continue;
+    if (routing) {
+      const ref = resourceRefOf(routing.kind, doc.value, true);
+      const key = `${routing.group}/${routing.kind}/${ref.namespace}/${ref.name}`;
+      const first = claimed.get(key);
+      if (first !== undefined) {
+        issues.push(
+          reporter(doc, ref)(
+            'metadata.name',
+            'DuplicateResource',
+            `duplicates the ${routing.kind} defined at ${first}; that first definition is used`,
+          ),
+        );
+        continue;
+      }
+      claimed.set(key, locationOf(doc));
+      const list = familyDocs.get(routing.family) ?? [];
+      list.push(doc);
+      familyDocs.set(routing.family, list);
+      continue;
+    }
     const kindParser = dispatch(doc, issues, ignored);
     if (!kindParser) continue;
     const parsed = kindParser.parse(doc, options);
@@ -119,15 +155,20 @@ export function parseManifests(
   }
 
   logIgnored(ignored, opts.logger);
-  return {
-    mesh: {
-      namespaces: namespaces.sort((a, b) => compareStrings(a.name, b.name)),
-      services: services.sort(compareNamespaced),
-      endpointSlices: endpointSlices.sort(compareNamespaced),
-      workloads: workloads.sort(compareNamespaced),
-    },
-    issues: sortIssues(issues),
+  const core = {
+    namespaces: namespaces.sort((a, b) => compareStrings(a.name, b.name)),
+    services: services.sort(compareNamespaced),
+    endpointSlices: endpointSlices.sort(compareNamespaced),
+    workloads: workloads.sort(compareNamespaced),
   };
+  const fragments: RoutingFragment[] = [];
+  for (const family of ROUTING_FAMILIES) {
+    const parsed = family.parse(familyDocs.get(family) ?? [], options);
+    fragments.push(parsed.fragment);
+    issues.push(...parsed.issues);
+  }
+  const built = buildRouting(core, fragments);
+  return { mesh: { ...core, routing: built.routing }, issues: sortIssues(issues), statuses: built.statuses };
 }
 
 /**
@@ -182,6 +223,35 @@ function dispatch(
     return undefined;
   }
   return kindParser;
+}
+
+/**
+ * The routing family a document belongs to, undefined when it is not a routing kind, or null when
+ * it is one in a version we do not read (reported).
+ */
+function routingKindOf(
+  doc: ManifestDocument,
+  issues: Issue[],
+): { family: RoutingFamilyParser; group: string; kind: string } | undefined | null {
+  const value = doc.value;
+  if (!isRecord(value) || typeof value.kind !== 'string' || typeof value.apiVersion !== 'string')
+    return undefined;
+  const { kind, apiVersion } = value;
+  const group = groupOf(apiVersion);
+  const entry = ROUTING_KINDS.get(`${group}\u0000${kind}`);
+  if (!entry) return undefined;
+  const version = apiVersion.slice(apiVersion.indexOf('/') + 1);
+  if (!entry.versions.includes(version)) {
+    issues.push(
+      reporter(doc, resourceRefOf(kind, value, true))(
+        'apiVersion',
+        'UnsupportedAPIVersion',
+        `${kind} is read as ${entry.versions.map((v) => JSON.stringify(`${group}/${v}`)).join(', ')}, got ${JSON.stringify(apiVersion)}`,
+      ),
+    );
+    return null;
+  }
+  return { family: entry.family, group, kind };
 }
 
 function headerIssue(
