@@ -12,6 +12,14 @@ export interface MeshProxy {
   readonly namespace: string;
   readonly ip?: string;
   readonly podName?: string;
+  /** Where the proxy runs (node.locality), for locality-aware load balancing. */
+  readonly locality?: Locality;
+}
+
+export interface Locality {
+  readonly region?: string;
+  readonly zone?: string;
+  readonly subZone?: string;
 }
 
 export interface NodeInfo {
@@ -20,6 +28,7 @@ export interface NodeInfo {
   readonly metadata?: Readonly<Record<string, unknown>>;
   /** node.user_agent_name: Envoy sends "envoy", gRPC libraries "grpc-<lang>". */
   readonly userAgentName?: string;
+  readonly locality?: Locality;
 }
 
 export function proxyFromNode(node: NodeInfo): MeshProxy {
@@ -29,7 +38,14 @@ export function proxyFromNode(node: NodeInfo): MeshProxy {
     const dot = podDotNs.lastIndexOf('.');
     const podName = dot > 0 ? podDotNs.slice(0, dot) : podDotNs;
     const namespace = dot > 0 ? podDotNs.slice(dot + 1) : (domain.split('.')[0] ?? 'default');
-    return { id: node.id, kind, namespace: namespace || 'default', ...(ip ? { ip } : {}), podName };
+    return {
+      id: node.id,
+      kind,
+      namespace: namespace || 'default',
+      ...(ip ? { ip } : {}),
+      podName,
+      ...(node.locality ? { locality: node.locality } : {}),
+    };
   }
   const metaNs = node.metadata?.NAMESPACE;
   const proxyless = node.userAgentName?.startsWith('grpc') || node.metadata?.GENERATOR === 'grpc';
@@ -37,5 +53,6 @@ export function proxyFromNode(node: NodeInfo): MeshProxy {
     id: node.id,
     kind: proxyless ? 'proxyless' : 'sidecar',
     namespace: typeof metaNs === 'string' && metaNs !== '' ? metaNs : 'default',
+    ...(node.locality ? { locality: node.locality } : {}),
   };
 }

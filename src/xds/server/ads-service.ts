@@ -21,6 +21,7 @@ export interface NodeObject {
   readonly id?: string;
   readonly user_agent_name?: string;
   readonly metadata?: StructObject;
+  readonly locality?: { readonly region?: string; readonly zone?: string; readonly sub_zone?: string };
 }
 
 /** A DiscoveryRequest as decoded: fields left unset are absent, repeated fields always present. */

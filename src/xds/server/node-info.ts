@@ -1,6 +1,6 @@
 // Who is calling, from the Node of a stream's first request: the id, the user agent and the
 // metadata Struct turned into plain JSON, which is all proxyFromNode reads.
-import type { NodeInfo } from '../../model/proxy.js';
+import type { Locality, NodeInfo } from '../../model/proxy.js';
 import type { NodeObject, StructObject, ValueObject } from './ads-service.js';
 
 /** The node's NodeInfo, or undefined when it has no id (such a stream cannot be served). */
@@ -10,6 +10,15 @@ export function nodeInfoFromNode(node: NodeObject | undefined): NodeInfo | undef
     id: node.id,
     ...(node.metadata ? { metadata: structToJson(node.metadata) } : {}),
     ...(node.user_agent_name ? { userAgentName: node.user_agent_name } : {}),
+    ...(node.locality ? { locality: localityOf(node.locality) } : {}),
+  };
+}
+
+function localityOf(locality: NonNullable<NodeObject['locality']>): Locality {
+  return {
+    ...(locality.region ? { region: locality.region } : {}),
+    ...(locality.zone ? { zone: locality.zone } : {}),
+    ...(locality.sub_zone ? { subZone: locality.sub_zone } : {}),
   };
 }
 
