@@ -28,8 +28,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     logger,
     ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
   });
-  const initial = await source.start((state) => builder.update(state.mesh, state.issues));
-  builder.update(initial.mesh, initial.issues);
+  const initial = await source.start((state) => builder.update(state.mesh, state.issues, state.statuses));
+  builder.update(initial.mesh, initial.issues, initial.statuses);
   logger.info(
     {
       manifests: opts.manifests,

@@ -1,9 +1,29 @@
 // The merge step: resolves routing contributions against the services that exist, orders rules
-// by each API's precedence, settles conflicts between resources and families, and says so in
-// status conditions. Pure: same input, same output.
-import type { Mesh } from './mesh.js';
-import { EMPTY_ROUTING, type ResourceStatus, type Routing } from './routing.js';
-import type { RoutingFragment } from './routing-fragment.js';
+// by each API's precedence, settles conflicts between resources and families, and records all of
+// it in status conditions. Pure: same input, same output. The rules are documented in
+// docs/routing-conflicts.md; change both together.
+import type { Mesh, Service } from './mesh.js';
+import {
+  indexServices,
+  refText,
+  resolveHttpRoute,
+  resolveTcpRoute,
+  type ServiceIndex,
+} from './resolve-backends.js';
+import { compareGatewayRoutes, type RankedRoute } from './route-precedence.js';
+import type {
+  BackendPolicy,
+  HttpRoute,
+  Origin,
+  RateLimitPolicy,
+  ResourceStatus,
+  RouteTable,
+  Routing,
+  ServiceRef,
+  TcpRoute,
+} from './routing.js';
+import type { RouteContribution, RouteFamily, RoutingFragment } from './routing-fragment.js';
+import { parentOf, StatusBook } from './status-book.js';
 
 export type MeshWithoutRouting = Omit<Mesh, 'routing'>;
 
@@ -12,7 +32,235 @@ export interface BuiltRouting {
   readonly statuses: readonly ResourceStatus[];
 }
 
-export function buildRouting(_mesh: MeshWithoutRouting, fragments: readonly RoutingFragment[]): BuiltRouting {
-  const statuses = fragments.flatMap((f) => f.statuses ?? []);
-  return { routing: EMPTY_ROUTING, statuses };
+/** When families collide on one service port, the first listed here wins it. */
+export const FAMILY_PRECEDENCE: readonly RouteFamily[] = ['gateway-api', 'istio', 'smi'];
+
+const FAMILY_NAMES: Record<RouteFamily, string> = {
+  'gateway-api': 'Gateway API',
+  istio: 'Istio',
+  smi: 'SMI',
+};
+
+const originText = (o: Origin): string => `${o.kind} ${o.namespace}/${o.name}`;
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const compareOrigins = (a: Origin, b: Origin): number =>
+  compareText(a.namespace, b.namespace) || compareText(a.name, b.name) || compareText(a.kind, b.kind);
+
+function compareContributions(a: RouteContribution, b: RouteContribution): number {
+  if (a.createdAt !== b.createdAt) {
+    if (a.createdAt === undefined) return 1;
+    if (b.createdAt === undefined) return -1;
+    return compareText(a.createdAt, b.createdAt);
+  }
+  return compareOrigins(a.origin, b.origin);
+}
+
+const meshedPorts = (service: Service): number[] =>
+  service.ports.filter((p) => p.transport === 'TCP').map((p) => p.port);
+
+const accepted = { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'accepted' } as const;
+
+export function buildRouting(mesh: MeshWithoutRouting, fragments: readonly RoutingFragment[]): BuiltRouting {
+  const services = indexServices(mesh.services);
+  const book = new StatusBook();
+  for (const f of fragments) book.add(f.statuses ?? []);
+
+  const backendPolicies = settlePolicies(
+    fragments.flatMap((f) => f.backendPolicies ?? []),
+    services,
+    book,
+  );
+  const routeTables = buildTables(
+    fragments.flatMap((f) => f.routes ?? []),
+    services,
+    backendPolicies,
+    book,
+  );
+  const rateLimits = settleRateLimits(
+    fragments.flatMap((f) => f.rateLimits ?? []),
+    services,
+    book,
+  );
+  return { routing: { routeTables, backendPolicies, rateLimits }, statuses: book.list() };
+}
+
+/** One DestinationRule per service: the first by namespace/name; the others are told which. */
+function settlePolicies(
+  policies: readonly BackendPolicy[],
+  services: ServiceIndex,
+  book: StatusBook,
+): BackendPolicy[] {
+  const winners = new Map<string, BackendPolicy>();
+  for (const policy of [...policies].sort((a, b) => compareOrigins(a.origin, b.origin))) {
+    const parent = parentOf(policy.service, undefined);
+    if (!services.get(policy.service)) {
+      book.set(policy.origin, parent, notFound(`service ${refText(policy.service)} does not exist`));
+      continue;
+    }
+    const key = refText(policy.service);
+    const winner = winners.get(key);
+    if (winner) {
+      book.set(
+        policy.origin,
+        parent,
+        conflicted(`${originText(winner.origin)} is used for ${key}: the first by namespace/name wins`),
+      );
+      continue;
+    }
+    winners.set(key, policy);
+    book.setDefault(policy.origin, parent, accepted);
+  }
+  return [...winners.values()].sort((a, b) => compareText(refText(a.service), refText(b.service)));
+}
+
+function buildTables(
+  contributions: readonly RouteContribution[],
+  services: ServiceIndex,
+  policies: readonly BackendPolicy[],
+  book: StatusBook,
+): RouteTable[] {
+  const groups = new Map<string, { service: Service; port: number; members: RouteContribution[] }>();
+  for (const c of contributions) {
+    const parent = parentOf(c.service, c.port);
+    const service = services.get(c.service);
+    if (!service) {
+      book.set(c.origin, parent, noParent(`service ${refText(c.service)} does not exist`));
+      continue;
+    }
+    if (c.port !== undefined && !service.ports.some((p) => p.port === c.port)) {
+      book.set(c.origin, parent, noParent(`service ${refText(c.service)} has no port ${c.port}`));
+      continue;
+    }
+    book.setDefault(c.origin, parent, accepted);
+    for (const port of c.port !== undefined ? [c.port] : meshedPorts(service)) {
+      const key = `${refText(c.service)}:${port}`;
+      const group = groups.get(key) ?? { service, port, members: [] };
+      group.members.push(c);
+      groups.set(key, group);
+    }
+  }
+  const tables: RouteTable[] = [];
+  for (const key of [...groups.keys()].sort(compareText)) {
+    const group = groups.get(key)!;
+    tables.push(buildTable(group.service, group.port, group.members, services, policies, book));
+  }
+  return tables;
+}
+
+function buildTable(
+  service: Service,
+  port: number,
+  members: readonly RouteContribution[],
+  services: ServiceIndex,
+  policies: readonly BackendPolicy[],
+  book: StatusBook,
+): RouteTable {
+  const ref: ServiceRef = { namespace: service.namespace, name: service.name };
+  const family = FAMILY_PRECEDENCE.find((f) => members.some((m) => m.family === f))!;
+  const ofFamily = members.filter((m) => m.family === family).sort(compareContributions);
+  // Gateway API merges every route attached to a service; Istio and SMI use one resource per service.
+  const winners = family === 'gateway-api' ? ofFamily : ofFamily.slice(0, 1);
+  for (const loser of members.filter((m) => !winners.includes(m))) {
+    const why =
+      loser.family === family
+        ? 'the oldest resource (then the first by namespace/name) wins'
+        : `${FAMILY_NAMES[family]} takes precedence over ${FAMILY_NAMES[loser.family]}`;
+    book.set(
+      loser.origin,
+      parentOf(loser.service, loser.port),
+      conflicted(
+        `${winners.map((w) => originText(w.origin)).join(', ')} is used for ${refText(ref)}:${port}: ${why}`,
+      ),
+    );
+  }
+
+  const ordered: readonly HttpRoute[] =
+    family === 'gateway-api'
+      ? winners
+          .flatMap((m) =>
+            m.http.map(
+              (route, index): RankedRoute => ({
+                route,
+                index,
+                ...(m.createdAt ? { createdAt: m.createdAt } : {}),
+              }),
+            ),
+          )
+          .sort(compareGatewayRoutes)
+          .map((r) => r.route)
+      : (winners[0]?.http ?? []);
+
+  const problems = new Map<RouteContribution, string[]>();
+  const note = (origin: Origin, found: readonly string[]) => {
+    const member = winners.find((w) => w.origin === origin || compareOrigins(w.origin, origin) === 0);
+    if (!member || found.length === 0) return;
+    problems.set(member, [...(problems.get(member) ?? []), ...found]);
+  };
+  const http = ordered.map((route) => {
+    const resolved = resolveHttpRoute(route, port, services, policies);
+    note(route.origin, resolved.problems);
+    return resolved.value;
+  });
+  const tcp: TcpRoute[] = winners.flatMap((m) =>
+    m.tcp.map((route) => {
+      const resolved = resolveTcpRoute(route, port, services, policies);
+      note(route.origin, resolved.problems);
+      return resolved.value;
+    }),
+  );
+  for (const [member, found] of problems) {
+    book.set(member.origin, parentOf(member.service, member.port), {
+      type: 'ResolvedRefs',
+      status: 'False',
+      reason: 'BackendNotFound',
+      message: [...new Set(found)].join('; '),
+    });
+  }
+  return { service: ref, port, http, tcp, origins: winners.map((w) => w.origin) };
+}
+
+/** One LocalRateLimitPolicy per service port: the first by namespace/name. */
+function settleRateLimits(
+  limits: readonly RateLimitPolicy[],
+  services: ServiceIndex,
+  book: StatusBook,
+): RateLimitPolicy[] {
+  const winners = new Map<string, RateLimitPolicy>();
+  for (const limit of [...limits].sort((a, b) => compareOrigins(a.origin, b.origin))) {
+    const parent = parentOf(limit.service, limit.port);
+    const service = services.get(limit.service);
+    if (!service) {
+      book.set(limit.origin, parent, noParent(`service ${refText(limit.service)} does not exist`));
+      continue;
+    }
+    if (limit.port !== undefined && !service.ports.some((p) => p.port === limit.port)) {
+      book.set(limit.origin, parent, noParent(`service ${refText(limit.service)} has no port ${limit.port}`));
+      continue;
+    }
+    const key = `${refText(limit.service)}:${limit.port ?? '*'}`;
+    const winner = winners.get(key);
+    if (winner) {
+      book.set(
+        limit.origin,
+        parent,
+        conflicted(`${originText(winner.origin)} is used for ${key}: the first by namespace/name wins`),
+      );
+      continue;
+    }
+    winners.set(key, limit);
+    book.setDefault(limit.origin, parent, accepted);
+  }
+  return [...winners.values()];
+}
+
+function conflicted(message: string) {
+  return { type: 'Conflicted', status: 'True', reason: 'Overridden', message } as const;
+}
+
+function noParent(message: string) {
+  return { type: 'Accepted', status: 'False', reason: 'NoMatchingParent', message } as const;
+}
+
+function notFound(message: string) {
+  return { type: 'Accepted', status: 'False', reason: 'ServiceNotFound', message } as const;
 }

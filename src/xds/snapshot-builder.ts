@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { Issue } from '../model/issue.js';
 import type { Mesh } from '../model/mesh.js';
 import type { MeshProxy } from '../model/proxy.js';
+import type { ResourceStatus } from '../model/routing.js';
 import { buildSnapshot } from './cache/snapshot.js';
 import type { SnapshotCache } from './cache/snapshot-cache.js';
 import { type CompiledResource, indexByKey, ProxyCompiler, type ResourceError } from './compile-proxy.js';
@@ -19,6 +20,8 @@ interface Connected {
 export interface ConfigErrors {
   /** Problems in the input manifests (file, document, resource, field). */
   readonly sources: readonly Issue[];
+  /** Status conditions of routing resources: Accepted, ResolvedRefs, Conflicted. */
+  readonly statuses: readonly ResourceStatus[];
   /** Generated resources that failed the strict encoder or the validate rules, per proxy. */
   readonly resources: readonly ResourceError[];
   /** Per proxy, names its listeners or routes use that were not generated. */
@@ -28,6 +31,7 @@ export interface ConfigErrors {
 export class SnapshotBuilder {
   private mesh: Mesh | undefined;
   private issues: readonly Issue[] = [];
+  private statuses: readonly ResourceStatus[] = [];
   private readonly proxies = new Map<string, Connected>();
   constructor(
     private readonly cache: SnapshotCache,
@@ -40,9 +44,10 @@ export class SnapshotBuilder {
     return this.mesh !== undefined;
   }
 
-  update(mesh: Mesh, issues: readonly Issue[]): void {
+  update(mesh: Mesh, issues: readonly Issue[], statuses: readonly ResourceStatus[] = []): void {
     this.mesh = mesh;
     this.issues = issues;
+    this.statuses = statuses;
     for (const entry of this.proxies.values()) this.rebuild(entry);
   }
 
@@ -70,6 +75,7 @@ export class SnapshotBuilder {
     const proxies = [...this.proxies.values()];
     return {
       sources: this.issues,
+      statuses: this.statuses,
       resources: proxies.flatMap((p) => p.errors),
       references: proxies
         .filter((p) => p.danglingReferences.length > 0)
