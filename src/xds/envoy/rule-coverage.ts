@@ -27,6 +27,10 @@ export const VALIDATED_ROOTS = [
   'envoy.extensions.filters.listener.original_dst.v3.OriginalDst',
   'envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
   'envoy.extensions.filters.listener.http_inspector.v3.HttpInspector',
+  'envoy.extensions.filters.http.fault.v3.HTTPFault',
+  'envoy.extensions.filters.http.cors.v3.Cors',
+  'envoy.extensions.filters.http.cors.v3.CorsPolicy',
+  'envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit',
 ] as const;
 
 const KNOWN_FIELD_OPTIONS = new Set(['(validate.rules)']);

@@ -73,6 +73,26 @@ describe('servicePortEndpoints', () => {
     });
     expect(servicePortEndpoints(m, web, http)).toEqual([{ address: '10.1.0.1', port: 8080, zone: 'a' }]);
   });
+
+  it('keeps the pod an endpoint points at, for subsets, and nothing for other target kinds', () => {
+    const m = mesh({
+      endpointSlices: [
+        slice(
+          'shop',
+          'web',
+          [{ name: 'http', port: 8080 }],
+          [
+            endpoint(['10.1.0.1'], { targetRef: { kind: 'Pod', namespace: 'shop', name: 'web-0' } }),
+            endpoint(['10.1.0.2'], { targetRef: { kind: 'Node', namespace: 'shop', name: 'n1' } }),
+          ],
+        ),
+      ],
+    });
+    expect(servicePortEndpoints(m, web, http)).toEqual([
+      { address: '10.1.0.1', port: 8080, zone: '', pod: { namespace: 'shop', name: 'web-0' } },
+      { address: '10.1.0.2', port: 8080, zone: '' },
+    ]);
+  });
 });
 
 describe('loadAssignment', () => {
@@ -93,6 +113,27 @@ describe('loadAssignment', () => {
       endpoint: { address: { socket_address: { address: '10.1.0.1', port_value: 8080 } } },
       health_status: 'HEALTHY',
     });
+  });
+
+  it('lists localities by the priority given to their zone, keeping every weight', () => {
+    const cla = loadAssignment(
+      'outbound|80||web',
+      [
+        { address: '10.1.0.1', port: 8080, zone: 'zone-a' },
+        { address: '10.1.0.2', port: 8080, zone: 'zone-b' },
+        { address: '10.1.0.3', port: 8080, zone: 'zone-c' },
+      ],
+      new Map([
+        ['zone-a', 2],
+        ['zone-b', 0],
+        ['zone-c', 1],
+      ]),
+    );
+    expect(cla.endpoints?.map((l) => [l.locality?.zone, l.priority, l.load_balancing_weight])).toEqual([
+      ['zone-b', undefined, 1],
+      ['zone-c', 1, 1],
+      ['zone-a', 2, 1],
+    ]);
   });
 
   it('is emitted with no localities when there are no endpoints', () => {

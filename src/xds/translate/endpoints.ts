@@ -10,6 +10,8 @@ export interface EndpointAddress {
   readonly address: string;
   readonly port: number;
   readonly zone: string;
+  /** The pod behind it (EndpointSlice targetRef of kind Pod), for subset label matching. */
+  readonly pod?: { readonly namespace: string; readonly name: string };
 }
 
 // Every proxy's translation reads the same slices: index them once per slice array. The model is
@@ -55,12 +57,14 @@ export function servicePortEndpoints(
     for (const endpoint of slice.endpoints) {
       if (!endpoint.ready || endpoint.terminating) continue;
       const zone = endpoint.zone ?? '';
+      const target = endpoint.targetRef;
+      const pod = target?.kind === 'Pod' ? { namespace: target.namespace, name: target.name } : undefined;
       for (const address of endpoint.addresses) {
         if (isIP(address) === 0) continue;
         const key = `${address}|${slicePort.port}`;
         const existing = unique.get(key);
         if (!existing || compareStrings(zone, existing.zone) < 0) {
-          unique.set(key, { address, port: slicePort.port, zone });
+          unique.set(key, { address, port: slicePort.port, zone, ...(pod ? { pod } : {}) });
         }
       }
     }
@@ -68,14 +72,21 @@ export function servicePortEndpoints(
   return [...unique.values()].sort(compareEndpoints);
 }
 
+/** The distinct zones of some endpoints ('' for those without one). */
+export const zonesOf = (endpoints: readonly EndpointAddress[]): string[] =>
+  [...new Set(endpoints.map((e) => e.zone))].sort(compareStrings);
+
 /**
  * One locality per zone (no zone: the empty locality), each weighted by its endpoint count: gRPC's
  * xDS client ignores a locality without a weight, and Envoy ignores the weights unless locality
  * weighted balancing is on. Always emitted, possibly empty, so a proxy never waits for it.
+ * With `priorities` (zone → EDS priority, for locality failover) each locality carries its
+ * priority and they are listed by priority; without, every locality is priority 0.
  */
 export function loadAssignment(
   clusterName: string,
   endpoints: readonly EndpointAddress[],
+  priorities?: ReadonlyMap<string, number>,
 ): ClusterLoadAssignment {
   const byZone = new Map<string, EndpointAddress[]>();
   for (const endpoint of endpoints) {
@@ -83,8 +94,11 @@ export function loadAssignment(
     if (list) list.push(endpoint);
     else byZone.set(endpoint.zone, [endpoint]);
   }
-  const localities: LocalityLbEndpoints[] = [...byZone.keys()].sort(compareStrings).map((zone) => {
+  const priorityOf = (zone: string): number => priorities?.get(zone) ?? 0;
+  const zones = [...byZone.keys()].sort((a, b) => priorityOf(a) - priorityOf(b) || compareStrings(a, b));
+  const localities: LocalityLbEndpoints[] = zones.map((zone) => {
     const members = [...(byZone.get(zone) ?? [])].sort(compareEndpoints);
+    const priority = priorityOf(zone);
     return {
       locality: zone ? { zone } : {},
       lb_endpoints: members.map((e) => ({
@@ -92,6 +106,7 @@ export function loadAssignment(
         health_status: 'HEALTHY' as const,
       })),
       load_balancing_weight: members.length,
+      ...(priority > 0 ? { priority } : {}),
     };
   });
   return { cluster_name: clusterName, endpoints: localities };

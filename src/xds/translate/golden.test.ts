@@ -1,6 +1,9 @@
 // Golden files: testdata/<case>/in.yaml (Kubernetes manifests, plus an optional TestProxy document
-// choosing the proxy) → testdata/<case>/out.yaml (the proxy's config dump). Every resource must also
-// pass the strict encoder and Envoy's validate rules, and reference only what is sent.
+// choosing the proxy, plus optional TestRouting documents) → testdata/<case>/out.yaml (the proxy's
+// config dump). Every resource must also pass the strict encoder and Envoy's validate rules, and
+// reference only what is sent. A TestRouting document (`routing: <Routing as YAML>`) adds its route
+// tables, backend policies and rate limits to the parsed mesh as they are, after the merge step:
+// translation goldens that do not depend on any routing API's parser.
 // Regenerate with `npm run golden -- --update` and review the diff like code.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { formatIssue } from '../../model/issue.js';
+import type { Mesh } from '../../model/mesh.js';
 import { type NodeInfo, proxyFromNode } from '../../model/proxy.js';
+import type { Routing } from '../../model/routing.js';
 import { parseManifests } from '../../sources/apis/core/parse-manifests.js';
 import type { ManifestDocument } from '../../sources/apis/manifest.js';
 import { parseManifestText } from '../../sources/files/yaml-documents.js';
@@ -34,35 +39,66 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The TestProxy document, if any, chooses the proxy; it is not a manifest. */
-function splitTestProxy(documents: readonly ManifestDocument[]): {
+const list = <T>(value: unknown): readonly T[] => (Array.isArray(value) ? (value as T[]) : []);
+
+/** A TestRouting document's routing, trusted as written (it is test input, not user input). */
+function testRouting(value: Record<string, unknown>): Routing {
+  const routing = isRecord(value.routing) ? value.routing : {};
+  return {
+    routeTables: list(routing.routeTables),
+    backendPolicies: list(routing.backendPolicies),
+    rateLimits: list(routing.rateLimits),
+  };
+}
+
+function withRouting(mesh: Mesh, extra: readonly Routing[]): Mesh {
+  if (extra.length === 0) return mesh;
+  const all = [mesh.routing, ...extra];
+  return {
+    ...mesh,
+    routing: {
+      routeTables: all.flatMap((r) => r.routeTables),
+      backendPolicies: all.flatMap((r) => r.backendPolicies),
+      rateLimits: all.flatMap((r) => r.rateLimits),
+    },
+  };
+}
+
+/** The TestProxy document, if any, chooses the proxy; TestRouting documents add routing; neither is a manifest. */
+function splitTestDocuments(documents: readonly ManifestDocument[]): {
   node: NodeInfo;
+  routing: Routing[];
   manifests: ManifestDocument[];
 } {
   let node: NodeInfo = { id: DEFAULT_NODE_ID };
+  const routing: Routing[] = [];
   const manifests: ManifestDocument[] = [];
   for (const doc of documents) {
     const v = doc.value;
-    if (isRecord(v) && v.apiVersion === 'trellis.dev/test' && v.kind === 'TestProxy') {
+    if (isRecord(v) && v.apiVersion === 'trellis.dev/test' && v.kind === 'TestRouting') {
+      routing.push(testRouting(v));
+    } else if (isRecord(v) && v.apiVersion === 'trellis.dev/test' && v.kind === 'TestProxy') {
       node = {
         id: typeof v.nodeId === 'string' ? v.nodeId : DEFAULT_NODE_ID,
         ...(typeof v.userAgent === 'string' ? { userAgentName: v.userAgent } : {}),
         ...(isRecord(v.metadata) ? { metadata: v.metadata } : {}),
+        // node.locality (region, zone, subZone), for locality failover goldens.
+        ...(isRecord(v.locality) ? { locality: v.locality as NodeInfo['locality'] } : {}),
       };
     } else {
       manifests.push(doc);
     }
   }
-  return { node, manifests };
+  return { node, routing, manifests };
 }
 
 function run(name: string) {
   const text = fs.readFileSync(path.join(TESTDATA, name, 'in.yaml'), 'utf8');
   const file = parseManifestText(`${name}/in.yaml`, text);
-  const { node, manifests } = splitTestProxy(file.documents);
+  const { node, routing, manifests } = splitTestDocuments(file.documents);
   const state = parseManifests(manifests);
   const issues = [...file.issues, ...state.issues].map(formatIssue);
-  const resources = translateProxy(state.mesh, proxyFromNode(node));
+  const resources = translateProxy(withRouting(state.mesh, routing), proxyFromNode(node));
   return { issues, resources };
 }
 

@@ -67,6 +67,38 @@ describe('inbound ports', () => {
     ]);
   });
 
+  it('carry the rate limits of the services that target them, on the target port', () => {
+    const web = service(
+      'default',
+      'web',
+      [port({ name: 'http', port: 80, protocol: 'HTTP', targetPort: 9080 })],
+      {
+        selector: { app: 'client' },
+      },
+    );
+    const limit = (name: string, servicePort?: number) => ({
+      origin: { kind: 'LocalRateLimitPolicy', namespace: 'default', name },
+      service: { namespace: 'default', name: 'web' },
+      ...(servicePort !== undefined ? { port: servicePort } : {}),
+      tokensPerFill: 1,
+      fillIntervalMs: 1000,
+      maxTokens: 1,
+      status: 429,
+    });
+    const m = mesh({
+      services: [web],
+      workloads: [pod],
+      routing: {
+        routeTables: [],
+        backendPolicies: [],
+        rateLimits: [limit('all'), limit('p80', 80), limit('p81', 81)],
+      },
+    });
+    expect(inboundPorts(m, sidecar)).toEqual([
+      { port: 9080, protocol: 'HTTP', rateLimits: [limit('p80', 80), limit('all')] },
+    ]);
+  });
+
   it('are none for an unknown pod', () => {
     const web = service('default', 'client', [port({ port: 80 })], { selector: { app: 'client' } });
     expect(inboundPorts(mesh({ services: [web] }), sidecar)).toEqual([]);

@@ -1,11 +1,14 @@
 // virtualInbound: the listener iptables sends every inbound connection of the pod to, with a chain
-// per port the pod's services expose, each to its inbound|<port>|| cluster (the app itself).
+// per port the pod's services expose, each to its inbound|<port>|| cluster (the app itself). HTTP
+// chains carry the local rate limits of the services that select the pod.
 import type { Cluster } from '../../generated/envoy/config/cluster/v3/Cluster.js';
 import type { FilterChain } from '../../generated/envoy/config/listener/v3/FilterChain.js';
 import type { Listener } from '../../generated/envoy/config/listener/v3/Listener.js';
 import type { Mesh, Protocol, Service, ServicePort, Workload } from '../../model/mesh.js';
 import type { MeshProxy } from '../../model/proxy.js';
+import type { RateLimitPolicy } from '../../model/routing.js';
 import { originalDstCluster, withProtocolOptions } from './clusters.js';
+import { connectionFilters } from './filters/index.js';
 import { hcmFilter, inlineConnectionManager, originalDstListenerFilter, tcpProxyFilter } from './filters.js';
 import {
   BLACKHOLE_CLUSTER,
@@ -17,15 +20,17 @@ import {
   meshedPorts,
   VIRTUAL_INBOUND,
 } from './names.js';
-import { clusterRoute } from './routes.js';
+import { inboundHttpRoutes, orderRateLimits, rateLimitsFor } from './route-rate-limits.js';
 
 export const INBOUND_PASSTHROUGH_FILTER_CHAIN = 'InboundPassthroughFilterChain';
 export const INBOUND_BLACKHOLE_FILTER_CHAIN = 'virtualInbound-blackhole';
 
-/** A port the proxy's own app listens on, and the protocol its services declare for it. */
+/** A port the proxy's own app listens on, the protocol its services declare for it, and its rate limits. */
 export interface InboundPort {
   readonly port: number;
   readonly protocol: Protocol;
+  /** Local rate limits of the services targeting this port, in precedence order; absent when none. */
+  readonly rateLimits?: readonly RateLimitPolicy[];
 }
 
 /** The proxy's own pod: by pod name and namespace, else by IP (same namespace first). */
@@ -67,6 +72,7 @@ export function inboundPorts(mesh: Mesh, proxy: MeshProxy): InboundPort[] {
   const workload = findWorkload(mesh, proxy);
   if (!workload) return [];
   const ports = new Map<number, Protocol>();
+  const limits = new Map<number, RateLimitPolicy[]>();
   for (const service of mesh.services) {
     if (!selects(service, workload)) continue;
     for (const servicePort of meshedPorts(service)) {
@@ -76,25 +82,36 @@ export function inboundPorts(mesh: Mesh, proxy: MeshProxy): InboundPort[] {
       if (known === undefined || (known === 'TCP' && isHttpish(servicePort.protocol))) {
         ports.set(target, servicePort.protocol);
       }
+      const found = rateLimitsFor(mesh.routing.rateLimits, service, servicePort);
+      if (found.length > 0) limits.set(target, [...(limits.get(target) ?? []), ...found]);
     }
   }
-  return [...ports.entries()].map(([port, protocol]) => ({ port, protocol })).sort((a, b) => a.port - b.port);
+  return [...ports.entries()]
+    .map(([port, protocol]): InboundPort => {
+      const rateLimits = orderRateLimits(limits.get(port) ?? []);
+      return { port, protocol, ...(rateLimits.length > 0 ? { rateLimits } : {}) };
+    })
+    .sort((a, b) => a.port - b.port);
 }
 
-function inboundChain({ port, protocol }: InboundPort): FilterChain {
-  const cluster = inboundClusterName(port);
-  const filter = isHttpish(protocol)
-    ? hcmFilter(
-        inlineConnectionManager(cluster, {
-          name: cluster,
-          virtual_hosts: [
-            { name: `inbound|http|${port}`, domains: ['*'], routes: [clusterRoute(cluster, protocol)] },
-          ],
-          validate_clusters: false,
-        }),
-      )
+function inboundHttpFilter(cluster: string, { port, protocol, rateLimits }: InboundPort) {
+  const { routes, scope } = inboundHttpRoutes(cluster, protocol, rateLimits ?? []);
+  return hcmFilter({
+    ...inlineConnectionManager(cluster, {
+      name: cluster,
+      virtual_hosts: [{ name: `inbound|http|${port}`, domains: ['*'], routes }],
+      validate_clusters: false,
+    }),
+    http_filters: connectionFilters(scope),
+  });
+}
+
+function inboundChain(inbound: InboundPort): FilterChain {
+  const cluster = inboundClusterName(inbound.port);
+  const filter = isHttpish(inbound.protocol)
+    ? inboundHttpFilter(cluster, inbound)
     : tcpProxyFilter(cluster, cluster);
-  return { name: cluster, filter_chain_match: { destination_port: port }, filters: [filter] };
+  return { name: cluster, filter_chain_match: { destination_port: inbound.port }, filters: [filter] };
 }
 
 export function inboundListener(ports: readonly InboundPort[]): Listener {

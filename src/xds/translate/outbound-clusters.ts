@@ -1,17 +1,17 @@
-// A sidecar's outbound clusters: one per meshed service port, plus the fixed passthrough and
-// black-hole clusters, and the ClusterLoadAssignment of every EDS cluster.
+// A sidecar's outbound clusters: one per meshed service port (and one per DestinationRule subset),
+// plus the fixed passthrough and black-hole clusters, and the ClusterLoadAssignment of every EDS
+// cluster.
 import type { Cluster } from '../../generated/envoy/config/cluster/v3/Cluster.js';
 import type { ClusterLoadAssignment } from '../../generated/envoy/config/endpoint/v3/ClusterLoadAssignment.js';
 import type { Mesh } from '../../model/mesh.js';
-import { blackHoleCluster, edsCluster, originalDstCluster, withProtocolOptions } from './clusters.js';
-import { loadAssignment, servicePortEndpoints } from './endpoints.js';
+import type { MeshProxy } from '../../model/proxy.js';
+import { servicePortClusters } from './backend-policy-clusters.js';
+import { blackHoleCluster, originalDstCluster } from './clusters.js';
 import {
   BLACKHOLE_CLUSTER,
   INBOUND_PASSTHROUGH_CLUSTER,
   INBOUND_SOURCE_ADDRESS,
-  isHeadless,
   meshedPorts,
-  outboundClusterName,
   PASSTHROUGH_CLUSTER,
 } from './names.js';
 
@@ -21,22 +21,19 @@ export interface ClustersAndEndpoints {
 }
 
 /**
- * outbound|<port>||<fqdn> for every meshed port of every service. Headless services get an
- * ORIGINAL_DST cluster (the client already picked a pod address; there is nothing to balance) and
- * no endpoints; the others are EDS clusters with their assignment always present.
+ * outbound|<port>||<fqdn> for every meshed port of every service, and outbound|<port>|<subset>|<fqdn>
+ * for every subset of its DestinationRule. Headless services get ORIGINAL_DST clusters and no
+ * endpoints; the others are EDS clusters with their assignment always present. The proxy matters
+ * for locality failover, whose priorities depend on where it runs.
  */
-export function sidecarOutboundClusters(mesh: Mesh): ClustersAndEndpoints {
+export function sidecarOutboundClusters(mesh: Mesh, proxy: MeshProxy): ClustersAndEndpoints {
   const clusters: Cluster[] = [];
   const endpoints: ClusterLoadAssignment[] = [];
   for (const service of mesh.services) {
     for (const port of meshedPorts(service)) {
-      const name = outboundClusterName(port.port, service.hostname);
-      if (isHeadless(service)) {
-        clusters.push(withProtocolOptions(originalDstCluster(name), port.protocol));
-        continue;
-      }
-      clusters.push(withProtocolOptions(edsCluster(name), port.protocol));
-      endpoints.push(loadAssignment(name, servicePortEndpoints(mesh, service, port)));
+      const r = servicePortClusters(mesh, service, port, proxy);
+      clusters.push(...r.clusters);
+      endpoints.push(...r.endpoints);
     }
   }
   return { clusters, endpoints };

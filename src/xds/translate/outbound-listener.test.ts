@@ -84,4 +84,47 @@ describe('virtualOutbound', () => {
       cluster: 'PassthroughCluster',
     });
   });
+
+  it('lists the fault filter in every HCM of a port where some route has a fault, for every proxy', () => {
+    const other = service('shop', 'other', [port({ name: 'http', port: 80, protocol: 'HTTP' })], {
+      clusterIP: '10.96.0.3',
+    });
+    const origin = { kind: 'VirtualService', namespace: 'shop', name: 'web' };
+    const m = mesh({
+      services: [db, other, web],
+      routing: {
+        routeTables: [
+          {
+            service: { namespace: 'shop', name: 'web' },
+            port: 80,
+            origins: [origin],
+            tcp: [],
+            http: [
+              {
+                name: 'r',
+                origin,
+                // Seen by no proxy at all, yet its configuration shares the port's filter list.
+                match: { sourceNamespace: 'nowhere' },
+                action: { kind: 'direct', status: 503 },
+                fault: { delay: { fixedMs: 10, percent: 1 } },
+              },
+            ],
+          },
+        ],
+        backendPolicies: [],
+        rateLimits: [],
+      },
+    });
+    const filters = outboundFilterChains(m).map((c) => [
+      c.name,
+      (filterOf(c)?.typed_config as { http_filters?: { name?: string }[] } | undefined)?.http_filters?.map(
+        (f) => f.name,
+      ),
+    ]);
+    expect(filters).toEqual([
+      ['db.shop.svc.cluster.local:5432', undefined],
+      ['other.shop.svc.cluster.local:80', ['envoy.filters.http.fault', 'envoy.filters.http.router']],
+      ['web.shop.svc.cluster.local:80', ['envoy.filters.http.fault', 'envoy.filters.http.router']],
+    ]);
+  });
 });

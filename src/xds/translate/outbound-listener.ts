@@ -5,8 +5,9 @@ import { isIP } from 'node:net';
 import type { FilterChain } from '../../generated/envoy/config/listener/v3/FilterChain.js';
 import type { Listener } from '../../generated/envoy/config/listener/v3/Listener.js';
 import type { Mesh, Service, ServicePort } from '../../model/mesh.js';
+import type { HttpRoute } from '../../model/routing.js';
 import { servicePortEndpoints } from './endpoints.js';
-import { hcmFilter, originalDstListenerFilter, rdsConnectionManager, tcpProxyFilter } from './filters.js';
+import { hcmFilter, originalDstListenerFilter, tcpProxyFilter } from './filters.js';
 import {
   hostPortName,
   isHeadless,
@@ -19,11 +20,24 @@ import {
   VIRTUAL_OUTBOUND,
 } from './names.js';
 import { byName } from './order.js';
+import { sidecarConnectionManager } from './route-connection-manager.js';
+import { httpRoutesByPort } from './route-tables.js';
+import { outboundTcpProxy } from './route-tcp.js';
 
 export const PASSTHROUGH_FILTER_CHAIN = 'PassthroughFilterChain';
 
-/** HTTP ports go through the HCM and the port's route configuration; TCP ports straight to the cluster. */
+/** What the chains of one mesh share: the HTTP routes behind each port's route configuration. */
+interface ChainContext {
+  readonly mesh: Mesh;
+  readonly routesByPort: ReadonlyMap<number, readonly HttpRoute[]>;
+}
+
+/**
+ * HTTP ports go through the HCM and the port's route configuration; TCP ports to the cluster, or
+ * split as the port's TCP route says.
+ */
 function serviceChain(
+  context: ChainContext,
   service: Service,
   port: ServicePort,
   name: string,
@@ -31,6 +45,7 @@ function serviceChain(
   destPort: number,
 ): FilterChain {
   const cluster = outboundClusterName(port.port, service.hostname);
+  const routes = context.routesByPort.get(port.port) ?? [];
   return {
     name,
     filter_chain_match: {
@@ -39,8 +54,8 @@ function serviceChain(
     },
     filters: [
       isHttpish(port.protocol)
-        ? hcmFilter(rdsConnectionManager(cluster, portRouteName(port.port)))
-        : tcpProxyFilter(cluster, cluster),
+        ? hcmFilter(sidecarConnectionManager(cluster, portRouteName(port.port), routes))
+        : outboundTcpProxy(context.mesh, service, port, cluster),
     ],
   };
 }
@@ -53,6 +68,7 @@ function serviceChain(
  * order keeps it.
  */
 export function outboundFilterChains(mesh: Mesh): FilterChain[] {
+  const context: ChainContext = { mesh, routesByPort: httpRoutesByPort(mesh) };
   const chains: FilterChain[] = [];
   const matched = new Set<string>();
   const add = (chain: FilterChain, ip: string, destPort: number) => {
@@ -65,13 +81,17 @@ export function outboundFilterChains(mesh: Mesh): FilterChain[] {
     for (const port of meshedPorts(service)) {
       const name = hostPortName(service.hostname, port.port);
       if (!isHeadless(service) && service.clusterIP) {
-        add(serviceChain(service, port, name, service.clusterIP, port.port), service.clusterIP, port.port);
+        add(
+          serviceChain(context, service, port, name, service.clusterIP, port.port),
+          service.clusterIP,
+          port.port,
+        );
         continue;
       }
       for (const endpoint of servicePortEndpoints(mesh, service, port)) {
         const chainName = `${name}|${endpoint.address}:${endpoint.port}`;
         add(
-          serviceChain(service, port, chainName, endpoint.address, endpoint.port),
+          serviceChain(context, service, port, chainName, endpoint.address, endpoint.port),
           endpoint.address,
           endpoint.port,
         );

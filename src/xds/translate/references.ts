@@ -1,7 +1,9 @@
 // Reference consistency of one proxy's resources, the check go-control-plane makes before it
 // publishes a snapshot: every cluster a listener or route names exists, every RDS name has a route
 // configuration, and EDS clusters and ClusterLoadAssignments pair up one to one. Envoy would not
-// NACK a dangling name; it would wait for it, or send 503s, which is harder to see.
+// NACK a dangling name; it would wait for it, or send 503s, which is harder to see. The one
+// exception is on purpose: `invalid-backend|<reason>` names the share of a split whose backend does
+// not exist, so that exactly that share fails (route-backends.ts).
 
 import type { FilterChain } from '../../generated/envoy/config/listener/v3/FilterChain.js';
 import type { RouteConfiguration } from '../../generated/envoy/config/route/v3/RouteConfiguration.js';
@@ -9,6 +11,7 @@ import type { HttpConnectionManager } from '../../generated/envoy/extensions/fil
 import type { TcpProxy } from '../../generated/envoy/extensions/filters/network/tcp_proxy/v3/TcpProxy.js';
 import type { Any } from '../../generated/google/protobuf/Any.js';
 import { HCM_TYPE, TCP_PROXY_TYPE } from './filters.js';
+import { INVALID_BACKEND_PREFIX } from './route-backends.js';
 import type { ProxyResources } from './translate-proxy.js';
 
 interface Refs {
@@ -23,6 +26,9 @@ function routeClusters(config: RouteConfiguration | null | undefined, refs: Refs
       for (const weighted of route.route?.weighted_clusters?.clusters ?? []) {
         if (weighted.name) refs.clusters.add(weighted.name);
       }
+      for (const mirror of route.route?.request_mirror_policies ?? []) {
+        if (mirror.cluster) refs.clusters.add(mirror.cluster);
+      }
     }
   }
 }
@@ -35,6 +41,9 @@ function typedConfigRefs(config: Any | null | undefined, refs: Refs): void {
   } else if (config?.['@type'] === TCP_PROXY_TYPE) {
     const proxy = config as TcpProxy;
     if (proxy.cluster) refs.clusters.add(proxy.cluster);
+    for (const weighted of proxy.weighted_clusters?.clusters ?? []) {
+      if (weighted.name) refs.clusters.add(weighted.name);
+    }
   }
 }
 
@@ -56,7 +65,8 @@ export function checkReferences(resources: ProxyResources): string[] {
   const clusterNames = new Set(resources.clusters.map((c) => c.name ?? ''));
   const routeNames = new Set(resources.routes.map((r) => r.name ?? ''));
   for (const name of refs.clusters)
-    if (!clusterNames.has(name)) problems.push(`cluster ${name} is named but not sent`);
+    if (!clusterNames.has(name) && !name.startsWith(INVALID_BACKEND_PREFIX))
+      problems.push(`cluster ${name} is named but not sent`);
   for (const name of refs.routes)
     if (!routeNames.has(name)) problems.push(`route configuration ${name} is named but not sent`);
 

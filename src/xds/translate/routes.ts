@@ -1,9 +1,14 @@
 // HTTP route configurations. Sidecars get one per HTTP port number, named by the port, holding a
-// virtual host per service on that port; the Host header picks the service.
+// virtual host per service on that port; the Host header picks the service. A service port with a
+// route table gets the table's routes, in order, as far as this proxy may see them; a request no
+// route matches gets Envoy's 404, as the Gateway API and Istio both specify. Without a table, one
+// default route sends everything to the port's cluster.
 import type { Route } from '../../generated/envoy/config/route/v3/Route.js';
 import type { RouteConfiguration } from '../../generated/envoy/config/route/v3/RouteConfiguration.js';
 import type { VirtualHost } from '../../generated/envoy/config/route/v3/VirtualHost.js';
-import type { Mesh, Protocol, Service, ServicePort } from '../../model/mesh.js';
+import type { Mesh, Service, ServicePort } from '../../model/mesh.js';
+import type { MeshProxy } from '../../model/proxy.js';
+import { findWorkload } from './inbound.js';
 import {
   hostPortName,
   isHttpish,
@@ -14,30 +19,51 @@ import {
   serviceDomains,
 } from './names.js';
 import { compareStrings } from './order.js';
+import { defaultServiceRoute } from './route-default.js';
+import { lowerHttpRoute, type RouteTarget } from './route-entry.js';
+import type { XdsClient } from './route-match.js';
+import { routeTableFor } from './route-tables.js';
+import { type RouteViewer, visibleTo } from './route-visibility.js';
 
 export const ALLOW_ANY = 'allow_any';
 
-/**
- * Everything under / to one cluster. timeout 0s: no route timeout unless a policy sets one (Envoy's
- * default of 15s would cut long calls and streams). gRPC: honour the caller's grpc-timeout header.
- */
-export function clusterRoute(cluster: string, protocol: Protocol): Route {
+/** Who a configuration is for. */
+export interface RouteReader {
+  readonly client: XdsClient;
+  readonly viewer: RouteViewer;
+}
+
+export function routeReader(mesh: Mesh, proxy: MeshProxy): RouteReader {
+  const labels = findWorkload(mesh, proxy)?.labels;
   return {
-    name: 'default',
-    match: { prefix: '/' },
-    route: {
-      cluster,
-      timeout: '0s',
-      ...(protocol === 'GRPC' ? { max_stream_duration: { grpc_timeout_header_max: '0s' } } : {}),
-    },
+    client: proxy.kind === 'proxyless' ? 'grpc' : 'envoy',
+    viewer: { namespace: proxy.namespace, ...(labels ? { labels } : {}) },
   };
 }
 
-export function serviceVirtualHost(service: Service, port: ServicePort, proxyNamespace: string): VirtualHost {
+/** The routes of one service port for one reader: its route table's, or the default route. */
+export function serviceRoutes(mesh: Mesh, service: Service, port: ServicePort, reader: RouteReader): Route[] {
+  const target: RouteTarget = { mesh, service, port, client: reader.client };
+  const table = routeTableFor(mesh, service, port.port);
+  if (!table || table.http.length === 0) {
+    return [defaultServiceRoute(outboundClusterName(port.port, service.hostname), target)];
+  }
+  return table.http.flatMap((route) => {
+    if (!visibleTo(route.match, reader.viewer, port.port)) return [];
+    return lowerHttpRoute(route, target) ?? [];
+  });
+}
+
+export function serviceVirtualHost(
+  mesh: Mesh,
+  service: Service,
+  port: ServicePort,
+  reader: RouteReader,
+): VirtualHost {
   return {
     name: hostPortName(service.hostname, port.port),
-    domains: serviceDomains(service, port.port, proxyNamespace),
-    routes: [clusterRoute(outboundClusterName(port.port, service.hostname), port.protocol)],
+    domains: serviceDomains(service, port.port, reader.viewer.namespace),
+    routes: serviceRoutes(mesh, service, port, reader),
   };
 }
 
@@ -69,12 +95,13 @@ function withUniqueDomains(hosts: readonly VirtualHost[]): VirtualHost[] {
 }
 
 /** Sidecar RDS: route configuration '<port>' for every port number an HTTP, HTTP2 or gRPC service uses. */
-export function sidecarRouteConfigs(mesh: Mesh, proxyNamespace: string): RouteConfiguration[] {
+export function sidecarRouteConfigs(mesh: Mesh, proxy: MeshProxy): RouteConfiguration[] {
+  const reader = routeReader(mesh, proxy);
   const hostsByPort = new Map<number, VirtualHost[]>();
   for (const service of mesh.services) {
     for (const port of meshedPorts(service)) {
       if (!isHttpish(port.protocol)) continue;
-      const host = serviceVirtualHost(service, port, proxyNamespace);
+      const host = serviceVirtualHost(mesh, service, port, reader);
       const list = hostsByPort.get(port.port);
       if (list) list.push(host);
       else hostsByPort.set(port.port, [host]);

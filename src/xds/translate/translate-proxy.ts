@@ -44,11 +44,11 @@ export function translateProxy(mesh: Mesh, proxy: MeshProxy): ProxyResources {
       endpoints: sortedBy(r.endpoints, (e) => e.cluster_name ?? ''),
     };
   }
-  const outbound = sidecarOutboundClusters(m);
+  const outbound = sidecarOutboundClusters(m, proxy);
   const ports = inboundPorts(m, proxy);
   return {
     listeners: byName([outboundListener(m), inboundListener(ports)]),
-    routes: byName(sidecarRouteConfigs(m, proxy.namespace)),
+    routes: byName(sidecarRouteConfigs(m, proxy)),
     clusters: byName([...outbound.clusters, ...sidecarFixedClusters(), ...inboundClusters(ports)]),
     endpoints: sortedBy(outbound.endpoints, (e) => e.cluster_name ?? ''),
   };

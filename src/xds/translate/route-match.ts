@@ -1,0 +1,109 @@
+// Match conditions of the model as Envoy RouteMatch. Proxyless gRPC clients understand less of it
+// (gRFC A28): no path_separated_prefix, no query parameters (a gRPC call has none), and every call
+// is a POST; a route whose conditions a gRPC call can never meet is left out for them.
+import type { HeaderMatcher } from '../../generated/envoy/config/route/v3/HeaderMatcher.js';
+import type { QueryParameterMatcher } from '../../generated/envoy/config/route/v3/QueryParameterMatcher.js';
+import type { RouteMatch as EnvoyRouteMatch } from '../../generated/envoy/config/route/v3/RouteMatch.js';
+import type { StringMatcher } from '../../generated/envoy/type/matcher/v3/StringMatcher.js';
+import type { HeaderMatch, PathMatch, RouteMatch, StringMatch } from '../../model/routing.js';
+
+/** Who reads the configuration: Envoy, or a gRPC library's xDS client. */
+export type XdsClient = 'envoy' | 'grpc';
+
+/** path_separated_prefix's validate rule: no query or fragment, no trailing slash. */
+const SEPARATED_PREFIX = /^[^?#]+[^?#/]$/;
+
+/** Escapes RE2 metacharacters, so a literal can sit inside a pattern. */
+export function escapeRegex(literal: string): string {
+  return literal.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
+
+/** Matches any value (a StringMatcher's regex must match the whole value). */
+const anyValue = (): StringMatcher => ({ safe_regex: { regex: '.*' } });
+
+/**
+ * A StringMatch as a StringMatcher. Envoy rejects an empty prefix or suffix, which would match any
+ * value anyway; `present` has no StringMatcher form, so here it is "any value".
+ */
+export function stringMatcher(match: StringMatch): StringMatcher {
+  const ignoreCase = 'ignoreCase' in match && match.ignoreCase ? { ignore_case: true } : {};
+  switch (match.kind) {
+    case 'exact':
+      return { exact: match.value, ...ignoreCase };
+    case 'prefix':
+      return match.value === '' ? anyValue() : { prefix: match.value, ...ignoreCase };
+    case 'suffix':
+      return match.value === '' ? anyValue() : { suffix: match.value, ...ignoreCase };
+    case 'regex':
+      return { safe_regex: { regex: match.value === '' ? '^$' : match.value } };
+    case 'present':
+      return anyValue();
+  }
+}
+
+export function headerMatcher(header: HeaderMatch): HeaderMatcher {
+  return {
+    name: header.name,
+    ...(header.match.kind === 'present'
+      ? { present_match: true }
+      : { string_match: stringMatcher(header.match) }),
+    ...(header.invert ? { invert_match: true } : {}),
+  };
+}
+
+/**
+ * Gateway API PathPrefix matches whole segments. Envoy's path_separated_prefix does exactly that
+ * but takes no trailing slash ("/foo/" means "/foo") and no "/" alone (which matches everything);
+ * gRPC lacks it, so there it is the equivalent regex.
+ */
+function segmentPrefix(value: string, client: XdsClient): EnvoyRouteMatch {
+  const trimmed = value.replace(/\/+$/, '');
+  if (trimmed === '') return { prefix: '/' };
+  if (client === 'envoy' && SEPARATED_PREFIX.test(trimmed)) return { path_separated_prefix: trimmed };
+  return { safe_regex: { regex: `${escapeRegex(trimmed)}(/.*)?` } };
+}
+
+/** The path condition; RE2 matches the whole path (without the query string), as Envoy does. */
+export function pathMatch(path: PathMatch | undefined, client: XdsClient): EnvoyRouteMatch {
+  if (!path) return { prefix: '/' };
+  const caseInsensitive = 'ignoreCase' in path && path.ignoreCase ? { case_sensitive: false } : {};
+  switch (path.kind) {
+    case 'exact':
+      return { path: path.value, ...caseInsensitive };
+    case 'prefix':
+      return { prefix: path.value, ...caseInsensitive };
+    case 'segmentPrefix':
+      return segmentPrefix(path.value, client);
+    case 'regex':
+      return { safe_regex: { regex: path.value === '' ? '^$' : path.value } };
+  }
+}
+
+function queryMatcher(name: string, match: StringMatch): QueryParameterMatcher {
+  return match.kind === 'present'
+    ? { name, present_match: true }
+    : { name, string_match: stringMatcher(match) };
+}
+
+/**
+ * The Envoy match, or undefined when `client` can never see a request that meets it (a gRPC call
+ * has no query string and is always a POST). sourceLabels, sourceNamespace and port are not
+ * request conditions: they decide which proxies get the route at all (route-visibility.ts).
+ */
+export function routeMatch(match: RouteMatch, client: XdsClient): EnvoyRouteMatch | undefined {
+  const headers = (match.headers ?? []).map(headerMatcher);
+  const query = match.queryParams ?? [];
+  if (client === 'grpc') {
+    if (query.length > 0) return undefined;
+    if (match.method !== undefined && match.method.toUpperCase() !== 'POST') return undefined;
+  } else if (match.method !== undefined) {
+    headers.unshift({ name: ':method', string_match: { exact: match.method } });
+  }
+  return {
+    ...pathMatch(match.path, client),
+    ...(headers.length > 0 ? { headers } : {}),
+    ...(client === 'envoy' && query.length > 0
+      ? { query_parameters: query.map((q) => queryMatcher(q.name, q.match)) }
+      : {}),
+  };
+}
