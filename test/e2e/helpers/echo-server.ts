@@ -30,13 +30,19 @@ export interface EchoServer {
   stop(): Promise<void>;
 }
 
-export async function startEchoServer(name: string): Promise<EchoServer> {
+export interface EchoOptions {
+  /** Answer every call with this gRPC status instead of a reply (a sick backend). */
+  readonly failWith?: grpc.status;
+}
+
+export async function startEchoServer(name: string, opts: EchoOptions = {}): Promise<EchoServer> {
   const server = new grpc.Server();
   let calls = 0;
   server.addService(echoService, {
     call: (_call: grpc.ServerUnaryCall<unknown, EchoReply>, reply: grpc.sendUnaryData<EchoReply>) => {
       calls++;
-      reply(null, { from: name });
+      if (opts.failWith !== undefined) reply({ code: opts.failWith, details: `${name} fails on purpose` });
+      else reply(null, { from: name });
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
@@ -62,25 +68,30 @@ export async function startEchoServer(name: string): Promise<EchoServer> {
 type EchoClient = grpc.Client & {
   call(
     req: unknown,
+    metadata: grpc.Metadata,
     opts: grpc.CallOptions,
     cb: (err: grpc.ServiceError | null, res?: EchoReply) => void,
   ): void;
 };
 
+export interface EchoCaller {
+  call(timeoutMs?: number, headers?: Readonly<Record<string, string>>): Promise<EchoReply>;
+  close(): void;
+}
+
 /** A client for the echo service on any target, e.g. xds:///echo.default.svc.cluster.local:50051. */
-export function echoClient(target: string): {
-  call: (timeoutMs?: number) => Promise<EchoReply>;
-  close: () => void;
-} {
+export function echoClient(target: string): EchoCaller {
   const Ctor = grpc.makeGenericClientConstructor(echoService, 'Echo');
   const client = new Ctor(target, grpc.credentials.createInsecure()) as unknown as EchoClient;
   return {
-    call: (timeoutMs = 10_000) =>
-      new Promise<EchoReply>((resolve, reject) =>
-        client.call({}, { deadline: Date.now() + timeoutMs }, (err, res) =>
+    call: (timeoutMs = 10_000, headers = {}) =>
+      new Promise<EchoReply>((resolve, reject) => {
+        const metadata = new grpc.Metadata();
+        for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
+        client.call({}, metadata, { deadline: Date.now() + timeoutMs }, (err, res) =>
           err || !res ? reject(err) : resolve(res),
-        ),
-      ),
+        );
+      }),
     close: () => client.close(),
   };
 }

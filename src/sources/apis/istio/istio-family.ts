@@ -1,0 +1,60 @@
+// The Istio routing family: VirtualService and DestinationRule of networking.istio.io. Rules are
+// read first, so that routes can tell which subsets exist.
+import type { Issue } from '../../../model/issue.js';
+import type { BackendPolicy } from '../../../model/routing.js';
+import type { RouteContribution } from '../../../model/routing-fragment.js';
+import { isRecord } from '../core/resource.js';
+import type { ManifestDocument } from '../manifest.js';
+import type { RoutingFamilyParser } from '../routing-family.js';
+import { parseDestinationRule } from './destination-rule.js';
+import { serviceKey } from './hosts.js';
+import type { SubsetIndex } from './lowering-scope.js';
+import { ISTIO_SUPPORT } from './support.js';
+import { parseVirtualService } from './virtual-service.js';
+
+const GROUP = 'networking.istio.io';
+const VERSIONS = ['v1', 'v1beta1', 'v1alpha3'];
+
+export const istioFamily: RoutingFamilyParser = {
+  family: 'istio',
+  kinds: [
+    { group: GROUP, kind: 'VirtualService', versions: VERSIONS },
+    { group: GROUP, kind: 'DestinationRule', versions: VERSIONS },
+  ],
+  support: ISTIO_SUPPORT,
+  parse(docs, ctx) {
+    const issues: Issue[] = [];
+    const backendPolicies: BackendPolicy[] = [];
+    for (const doc of docs) {
+      if (kindOf(doc) !== 'DestinationRule') continue;
+      const parsed = parseDestinationRule(doc, ctx.clusterDomain);
+      issues.push(...parsed.issues);
+      if (parsed.policy) backendPolicies.push(parsed.policy);
+    }
+    const subsets = subsetIndex(backendPolicies);
+    const routes: RouteContribution[] = [];
+    for (const doc of docs) {
+      if (kindOf(doc) !== 'VirtualService') continue;
+      const parsed = parseVirtualService(doc, { clusterDomain: ctx.clusterDomain, subsets });
+      issues.push(...parsed.issues);
+      routes.push(...parsed.routes);
+    }
+    return { fragment: { routes, backendPolicies }, issues };
+  },
+};
+
+function kindOf(doc: ManifestDocument): unknown {
+  return isRecord(doc.value) ? doc.value.kind : undefined;
+}
+
+/** Several DestinationRules may name one service (the merge step picks one); a subset of any counts. */
+function subsetIndex(policies: readonly BackendPolicy[]): SubsetIndex {
+  const index = new Map<string, Set<string>>();
+  for (const policy of policies) {
+    const key = serviceKey(policy.service);
+    const names = index.get(key) ?? new Set<string>();
+    for (const subset of policy.subsets) names.add(subset.name);
+    index.set(key, names);
+  }
+  return index;
+}
