@@ -185,3 +185,47 @@ describe('buildRouting', () => {
 function h(name: string) {
   return { name, match: { kind: 'exact' as const, value: '1' } };
 }
+
+describe('buildRouting policies', () => {
+  const rule = (name: string, service = 'web') => ({
+    service: { namespace: 'shop', name: service },
+    origin: origin('DestinationRule', name),
+    subsets: [],
+  });
+
+  it('uses the first DestinationRule by namespace/name for a service and marks the other', () => {
+    const built = buildRouting(mesh, [{ backendPolicies: [rule('zeta'), rule('alpha')] }]);
+    expect(built.routing.backendPolicies.map((p) => p.origin.name)).toEqual(['alpha']);
+    expect(built.statuses.find((s) => s.resource.name === 'zeta')?.conditions).toContainEqual({
+      type: 'Conflicted',
+      status: 'True',
+      reason: 'Overridden',
+      message: 'DestinationRule shop/alpha is used for shop/web: the first by namespace/name wins',
+    });
+  });
+
+  it('does not accept a DestinationRule or a rate limit for a service that does not exist', () => {
+    const built = buildRouting(mesh, [
+      {
+        backendPolicies: [rule('lost', 'nowhere')],
+        rateLimits: [
+          {
+            origin: origin('LocalRateLimitPolicy', 'rl'),
+            service: { namespace: 'shop', name: 'web' },
+            port: 81,
+            tokensPerFill: 1,
+            fillIntervalMs: 1000,
+            maxTokens: 1,
+            status: 429,
+          },
+        ],
+      },
+    ]);
+    expect(built.routing.backendPolicies).toEqual([]);
+    expect(built.routing.rateLimits).toEqual([]);
+    expect(built.statuses.map((s) => s.conditions[0]?.message)).toEqual([
+      'service shop/nowhere does not exist',
+      'service shop/web has no port 81',
+    ]);
+  });
+});

@@ -15,7 +15,6 @@ import type {
   BackendPolicy,
   HttpRoute,
   Origin,
-  RateLimitPolicy,
   ResourceStatus,
   RouteTable,
   Routing,
@@ -65,7 +64,7 @@ export function buildRouting(mesh: MeshWithoutRouting, fragments: readonly Routi
   const book = new StatusBook();
   for (const f of fragments) book.add(f.statuses ?? []);
 
-  const backendPolicies = settlePolicies(
+  const backendPolicies = settle(
     fragments.flatMap((f) => f.backendPolicies ?? []),
     services,
     book,
@@ -76,7 +75,7 @@ export function buildRouting(mesh: MeshWithoutRouting, fragments: readonly Routi
     backendPolicies,
     book,
   );
-  const rateLimits = settleRateLimits(
+  const rateLimits = settle(
     fragments.flatMap((f) => f.rateLimits ?? []),
     services,
     book,
@@ -84,20 +83,36 @@ export function buildRouting(mesh: MeshWithoutRouting, fragments: readonly Routi
   return { routing: { routeTables, backendPolicies, rateLimits }, statuses: book.list() };
 }
 
-/** One DestinationRule per service: the first by namespace/name; the others are told which. */
-function settlePolicies(
-  policies: readonly BackendPolicy[],
-  services: ServiceIndex,
-  book: StatusBook,
-): BackendPolicy[] {
-  const winners = new Map<string, BackendPolicy>();
+interface Policy {
+  readonly origin: Origin;
+  readonly service: ServiceRef;
+  readonly port?: number;
+}
+
+/**
+ * Policies (DestinationRules, LocalRateLimitPolicies) allow one per service, or per service port:
+ * the first by namespace/name wins and the others are told which. Policies for a service or port
+ * that does not exist are not accepted.
+ */
+function settle<P extends Policy>(policies: readonly P[], services: ServiceIndex, book: StatusBook): P[] {
+  const winners = new Map<string, P>();
   for (const policy of [...policies].sort((a, b) => compareOrigins(a.origin, b.origin))) {
-    const parent = parentOf(policy.service, undefined);
-    if (!services.get(policy.service)) {
-      book.set(policy.origin, parent, notFound(`service ${refText(policy.service)} does not exist`));
+    const parent = parentOf(policy.service, policy.port);
+    const service = services.get(policy.service);
+    if (!service) {
+      book.set(policy.origin, parent, noParent(`service ${refText(policy.service)} does not exist`));
       continue;
     }
-    const key = refText(policy.service);
+    if (policy.port !== undefined && !service.ports.some((p) => p.port === policy.port)) {
+      book.set(
+        policy.origin,
+        parent,
+        noParent(`service ${refText(policy.service)} has no port ${policy.port}`),
+      );
+      continue;
+    }
+    const key =
+      policy.port === undefined ? refText(policy.service) : `${refText(policy.service)}:${policy.port}`;
     const winner = winners.get(key);
     if (winner) {
       book.set(
@@ -110,7 +125,9 @@ function settlePolicies(
     winners.set(key, policy);
     book.setDefault(policy.origin, parent, accepted);
   }
-  return [...winners.values()].sort((a, b) => compareText(refText(a.service), refText(b.service)));
+  return [...winners.values()].sort(
+    (a, b) => compareText(refText(a.service), refText(b.service)) || (a.port ?? 0) - (b.port ?? 0),
+  );
 }
 
 function buildTables(
@@ -219,48 +236,10 @@ function buildTable(
   return { service: ref, port, http, tcp, origins: winners.map((w) => w.origin) };
 }
 
-/** One LocalRateLimitPolicy per service port: the first by namespace/name. */
-function settleRateLimits(
-  limits: readonly RateLimitPolicy[],
-  services: ServiceIndex,
-  book: StatusBook,
-): RateLimitPolicy[] {
-  const winners = new Map<string, RateLimitPolicy>();
-  for (const limit of [...limits].sort((a, b) => compareOrigins(a.origin, b.origin))) {
-    const parent = parentOf(limit.service, limit.port);
-    const service = services.get(limit.service);
-    if (!service) {
-      book.set(limit.origin, parent, noParent(`service ${refText(limit.service)} does not exist`));
-      continue;
-    }
-    if (limit.port !== undefined && !service.ports.some((p) => p.port === limit.port)) {
-      book.set(limit.origin, parent, noParent(`service ${refText(limit.service)} has no port ${limit.port}`));
-      continue;
-    }
-    const key = `${refText(limit.service)}:${limit.port ?? '*'}`;
-    const winner = winners.get(key);
-    if (winner) {
-      book.set(
-        limit.origin,
-        parent,
-        conflicted(`${originText(winner.origin)} is used for ${key}: the first by namespace/name wins`),
-      );
-      continue;
-    }
-    winners.set(key, limit);
-    book.setDefault(limit.origin, parent, accepted);
-  }
-  return [...winners.values()];
-}
-
 function conflicted(message: string) {
   return { type: 'Conflicted', status: 'True', reason: 'Overridden', message } as const;
 }
 
 function noParent(message: string) {
   return { type: 'Accepted', status: 'False', reason: 'NoMatchingParent', message } as const;
-}
-
-function notFound(message: string) {
-  return { type: 'Accepted', status: 'False', reason: 'ServiceNotFound', message } as const;
 }
