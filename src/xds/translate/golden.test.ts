@@ -97,9 +97,11 @@ function run(name: string) {
   const file = parseManifestText(`${name}/in.yaml`, text);
   const { node, routing, manifests } = splitTestDocuments(file.documents);
   const state = parseManifests(manifests);
-  const issues = [...file.issues, ...state.issues].map(formatIssue);
+  const all = [...file.issues, ...state.issues];
+  const issues = all.map((i) => `${i.severity}: ${formatIssue(i)}`);
+  const errors = all.filter((i) => i.severity === 'error').length;
   const resources = translateProxy(withRouting(state.mesh, routing), proxyFromNode(node));
-  return { issues, resources };
+  return { issues, errors, statuses: state.statuses, resources };
 }
 
 describe('golden translation', () => {
@@ -112,15 +114,23 @@ describe('golden translation', () => {
   });
 
   describe.each(cases)('%s', (name) => {
-    const { issues, resources } = run(name);
+    const { issues, errors, statuses, resources } = run(name);
+    const expectsErrors = name.endsWith('-invalid') || name.includes('expect-issues');
 
-    it(name.includes('expect-issues') ? 'reports the expected issues' : 'parses without issues', () => {
-      if (name.includes('expect-issues')) expect(issues).not.toEqual([]);
-      else expect(issues).toEqual([]);
+    it(expectsErrors ? 'reports errors in its input' : 'parses without errors', () => {
+      if (expectsErrors) expect(errors).toBeGreaterThan(0);
+      else expect(issues.filter((i) => i.startsWith('error:'))).toEqual([]);
     });
 
     it('matches out.yaml', () => {
-      const actual = stringify(toConfigDump(resources), { lineWidth: 0 });
+      // Issues (warnings for unsupported fields included) and status conditions are part of the
+      // golden: what users are told is as much the output as what proxies receive.
+      const dump = {
+        ...(issues.length > 0 ? { issues } : {}),
+        ...(statuses.length > 0 ? { statuses } : {}),
+        ...toConfigDump(resources),
+      };
+      const actual = stringify(dump, { lineWidth: 0 });
       const outFile = path.join(TESTDATA, name, 'out.yaml');
       if (UPDATE) {
         fs.writeFileSync(outFile, actual);
