@@ -60,7 +60,8 @@ const UNREACHABLE_STATUS = 503;
 
 /**
  * Weighted backends for route[] (at = "spec.http[0].route"), or undefined after an error. One
- * destination takes all traffic whatever its weight; several must add up to 100, as Istio requires.
+ * destination takes all traffic whatever its weight; several share it by weight/(sum of weights), as
+ * current Istio defines weight (older releases required a sum of 100; such rules still work).
  */
 export function lowerBackends(
   routes: readonly WeightedDestination[],
@@ -69,13 +70,9 @@ export function lowerBackends(
 ): Backend[] | undefined {
   if (routes.length > 1) {
     const total = routes.reduce((sum, r) => sum + (r.weight ?? 0), 0);
-    if (total !== 100) {
+    if (total <= 0) {
       scope.issues.push(
-        scope.report(
-          at,
-          'InvalidValue',
-          `weights must add up to 100 when there are several destinations, got ${total}`,
-        ),
+        scope.report(at, 'InvalidValue', 'with several destinations, at least one needs a weight above 0'),
       );
       return undefined;
     }

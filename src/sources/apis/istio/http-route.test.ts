@@ -67,17 +67,27 @@ describe('VirtualService http rules: destinations', () => {
     expect(http[0]?.action).toEqual({ kind: 'forward', backends: [reviews({ weight: 100 })] });
   });
 
-  it('drops a rule whose weights do not add up to 100, or are out of range, and serves the next', () => {
-    const { http, messages } = lower(`  - route:
+  it('shares traffic by weight/(sum of weights), as current Istio does', () => {
+    const { http } = lower(`  - route:
     - { destination: { host: reviews, subset: v1 }, weight: 60 }
-    - { destination: { host: reviews, subset: v2 }, weight: 30 }
+    - { destination: { host: reviews, subset: v2 }, weight: 30 }`);
+    expect(http[0]?.action).toEqual({
+      kind: 'forward',
+      backends: [reviews({ subset: 'v1', weight: 60 }), reviews({ subset: 'v2', weight: 30 })],
+    });
+  });
+
+  it('drops a rule whose weights are all 0 or out of range, and serves the next', () => {
+    const { http, messages } = lower(`  - route:
+    - { destination: { host: reviews, subset: v1 }, weight: 0 }
+    - { destination: { host: reviews, subset: v2 } }
   - route:
     - { destination: { host: reviews, subset: v1 }, weight: 101 }
     - { destination: { host: reviews, subset: v2 }, weight: -1 }
   - route: [{ destination: { host: reviews } }]`);
     expect(http.map((r) => r.name)).toEqual(['VirtualService/shop/reviews/2']);
     expect(messages).toEqual([
-      'spec.http[0].route: weights must add up to 100 when there are several destinations, got 90',
+      'spec.http[0].route: with several destinations, at least one needs a weight above 0',
       'spec.http[1].route[0].weight: must be an integer 0..100, got 101',
       'spec.http[1].route[1].weight: must be an integer 0..100, got -1',
     ]);
