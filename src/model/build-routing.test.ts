@@ -229,3 +229,13 @@ describe('buildRouting policies', () => {
     ]);
   });
 });
+
+describe('buildRouting consumer routes', () => {
+  it('scopes a Gateway API route in another namespace than its Service to that namespace’s clients', () => {
+    const consumer: Origin = { kind: 'HTTPRoute', namespace: 'frontend', name: 'my-view' };
+    const built = buildRouting(mesh, [
+      { routes: [contribution('gateway-api', consumer, [route(consumer, '0/0', {})], { port: 80 })] },
+    ]);
+    expect(built.routing.routeTables[0]?.http[0]?.match).toEqual({ sourceNamespace: 'frontend' });
+  });
+});

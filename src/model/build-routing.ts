@@ -197,7 +197,7 @@ function buildTable(
           .flatMap((m) =>
             m.http.map(
               (route, index): RankedRoute => ({
-                route,
+                route: consumerScoped(route, m, ref),
                 index,
                 ...(m.createdAt ? { createdAt: m.createdAt } : {}),
               }),
@@ -234,6 +234,15 @@ function buildTable(
     });
   }
   return { service: ref, port, http, tcp, origins: winners.map((w) => w.origin) };
+}
+
+/**
+ * GAMMA: a route in another namespace than its parent Service is a consumer route; it applies only
+ * to clients in the route's own namespace.
+ */
+function consumerScoped(route: HttpRoute, member: RouteContribution, service: ServiceRef): HttpRoute {
+  if (member.origin.namespace === service.namespace) return route;
+  return { ...route, match: { ...route.match, sourceNamespace: member.origin.namespace } };
 }
 
 function conflicted(message: string) {
