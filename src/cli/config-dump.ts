@@ -38,7 +38,7 @@ export async function configDumpCommand(
       .filter((r) => r.typeUrl === typeUrl)
       .map((r) => ({ '@type': typeUrl, ...(r.json as object) }));
   }
-  out.write(stringify(dump, { lineWidth: 0 }));
+  out.write(stringify(dump, { lineWidth: 0, aliasDuplicateObjects: false }));
   for (const e of compiled.errors) {
     err.write(`not sent: ${e.typeUrl} ${e.name}: ${e.errors.map(formatFieldError).join('; ')}\n`);
   }

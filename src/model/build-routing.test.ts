@@ -239,3 +239,21 @@ describe('buildRouting consumer routes', () => {
     expect(built.routing.routeTables[0]?.http[0]?.match).toEqual({ sourceNamespace: 'frontend' });
   });
 });
+
+describe('buildRouting unresolved GRPCRoute backends', () => {
+  it('answers their share with 503 (gRPC UNAVAILABLE), not 500', () => {
+    const grpc = origin('GRPCRoute', 'rpc');
+    const r: HttpRoute = {
+      ...route(grpc, '0/0', {}),
+      action: {
+        kind: 'forward',
+        backends: [{ kind: 'service', service: { namespace: 'shop', name: 'gone' }, weight: 1 }],
+      },
+    };
+    const built = buildRouting(mesh, [{ routes: [contribution('gateway-api', grpc, [r], { port: 80 })] }]);
+    expect(built.routing.routeTables[0]?.http[0]?.action).toEqual({
+      kind: 'forward',
+      backends: [{ kind: 'invalid', weight: 1, status: 503, reason: 'BackendNotFound' }],
+    });
+  });
+});

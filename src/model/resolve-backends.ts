@@ -56,11 +56,16 @@ export interface Resolved<T> {
   readonly problems: readonly string[];
 }
 
+// The Gateway API answers an unresolvable backend's share with 500, but a GRPCRoute's with
+// UNAVAILABLE (HTTP 503), which is what gRPC clients understand.
+const unresolvedStatus = (originKind: string): number => (originKind === 'GRPCRoute' ? 503 : 500);
+
 function resolveBackends(
   backends: readonly Backend[],
   tablePort: number,
   services: ServiceIndex,
   policies: readonly BackendPolicy[],
+  originKind: string,
 ): Resolved<Backend[]> {
   const problems: string[] = [];
   const value = backends.map((backend): Backend => {
@@ -68,7 +73,12 @@ function resolveBackends(
     const resolved = resolveTarget(backend, tablePort, services, policies);
     if ('problem' in resolved) {
       problems.push(resolved.problem);
-      return { kind: 'invalid', weight: backend.weight, status: 500, reason: 'BackendNotFound' };
+      return {
+        kind: 'invalid',
+        weight: backend.weight,
+        status: unresolvedStatus(originKind),
+        reason: 'BackendNotFound',
+      };
     }
     return { ...backend, port: resolved.port };
   });
@@ -84,7 +94,7 @@ export function resolveHttpRoute(
   const problems: string[] = [];
   let action = route.action;
   if (action.kind === 'forward') {
-    const backends = resolveBackends(action.backends, tablePort, services, policies);
+    const backends = resolveBackends(action.backends, tablePort, services, policies, route.origin.kind);
     problems.push(...backends.problems);
     action = { kind: 'forward', backends: backends.value };
   }
@@ -104,6 +114,6 @@ export function resolveTcpRoute(
   services: ServiceIndex,
   policies: readonly BackendPolicy[],
 ): Resolved<TcpRoute> {
-  const backends = resolveBackends(route.backends, tablePort, services, policies);
+  const backends = resolveBackends(route.backends, tablePort, services, policies, route.origin.kind);
   return { value: { ...route, backends: backends.value }, problems: backends.problems };
 }

@@ -130,7 +130,7 @@ describe('golden translation', () => {
         ...(statuses.length > 0 ? { statuses } : {}),
         ...toConfigDump(resources),
       };
-      const actual = stringify(dump, { lineWidth: 0 });
+      const actual = stringify(dump, { lineWidth: 0, aliasDuplicateObjects: false });
       const outFile = path.join(TESTDATA, name, 'out.yaml');
       if (UPDATE) {
         fs.writeFileSync(outFile, actual);
