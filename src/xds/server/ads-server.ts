@@ -1,18 +1,16 @@
-// The gRPC side of xDS: accepts Aggregated Discovery Service streams, identifies the node on each,
-// and wires the stream's protocol state (sotw-stream.ts) to the proxy's snapshot in the cache.
+// The gRPC side of xDS: accepts Aggregated Discovery Service streams (state of the world and
+// delta) and the per-type discovery services, identifies the node on each, and wires the stream's
+// protocol state (sotw-stream.ts, delta-stream.ts) to the proxy's snapshot in the cache.
 // It knows nothing of how snapshots are made: the hooks tell whoever does that who connected.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../log.js';
 import { type MeshProxy, type NodeInfo, proxyFromNode } from '../../model/proxy.js';
 import type { SnapshotWatcher } from '../cache/snapshot-cache.js';
-import {
-  adsServiceDefinition,
-  type DiscoveryRequestObject,
-  type DiscoveryResponseObject,
-} from './ads-service.js';
+import { adsServiceDefinition, type NodeObject } from './ads-service.js';
+import { TYPED_DISCOVERY_SERVICES, typedServiceDefinition } from './discovery-services.js';
 import { nodeInfoFromNode } from './node-info.js';
-import { type SotwRequest, type SotwResponse, SotwStream } from './sotw-stream.js';
 import type { ProxySyncStatus } from './status.js';
+import { deltaWireStream, sotwWireStream, type WireStream, type WireStreamFactory } from './wire-streams.js';
 
 export interface XdsServerHooks {
   /**
@@ -37,11 +35,18 @@ export interface BoundAddress {
   readonly address: string;
 }
 
-type AdsCall = grpc.ServerDuplexStream<DiscoveryRequestObject, DiscoveryResponseObject>;
+/** What every request message has, SotW or delta. */
+interface WireRequest {
+  readonly node?: NodeObject;
+  readonly type_url?: string;
+}
+
+/** The parts of a call the server uses once the stream is set up, whatever its messages. */
+type CallControl = Pick<grpc.ServerDuplexStream<unknown, unknown>, 'emit' | 'getPeer'>;
 
 interface OpenStream {
-  readonly call: AdsCall;
-  sotw?: SotwStream;
+  readonly call: CallControl;
+  stream?: Pick<WireStream<unknown>, 'proxy' | 'status'>;
   unwatch?: () => void;
   ended: boolean;
 }
@@ -67,11 +72,16 @@ export class XdsServer {
   async listen(address: string): Promise<BoundAddress> {
     if (this.server) throw new Error('XdsServer is already listening');
     const server = new grpc.Server();
-    const streamAggregatedResources: grpc.handleBidiStreamingCall<
-      DiscoveryRequestObject,
-      DiscoveryResponseObject
-    > = (call) => this.serve(call);
-    server.addService(adsServiceDefinition(), { StreamAggregatedResources: streamAggregatedResources });
+    server.addService(adsServiceDefinition(), {
+      StreamAggregatedResources: this.handler(sotwWireStream),
+      DeltaAggregatedResources: this.handler(deltaWireStream),
+    });
+    for (const typed of TYPED_DISCOVERY_SERVICES) {
+      server.addService(typedServiceDefinition(typed), {
+        [typed.sotwMethod]: this.handler(sotwWireStream, typed.typeUrl),
+        [typed.deltaMethod]: this.handler(deltaWireStream, typed.typeUrl),
+      });
+    }
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => {
         if (!err) return resolve(bound);
@@ -110,19 +120,52 @@ export class XdsServer {
   /** One entry per identified stream, by proxy id. */
   status(): ProxySyncStatus[] {
     const all: ProxySyncStatus[] = [];
-    for (const open of this.streams) if (open.sotw) all.push(open.sotw.status());
+    for (const open of this.streams) if (open.stream) all.push(open.stream.status());
     return all.sort((a, b) => compare(a.proxyId, b.proxyId) || compare(a.connectedAt, b.connectedAt));
   }
 
-  private serve(call: AdsCall): void {
+  /**
+   * A handler for one streaming method. `onlyType` is the per-type service's resource type: its
+   * requests may leave type_url out, and may not ask for another type.
+   */
+  private handler<Req extends WireRequest, Res>(
+    factory: WireStreamFactory<Req, Res>,
+    onlyType?: string,
+  ): grpc.handleBidiStreamingCall<Req, Res> {
+    return (call) => this.serve(call, factory, onlyType);
+  }
+
+  private serve<Req extends WireRequest, Res>(
+    call: grpc.ServerDuplexStream<Req, Res>,
+    factory: WireStreamFactory<Req, Res>,
+    onlyType: string | undefined,
+  ): void {
     const open: OpenStream = { call, ended: false };
     if (this.closing) {
       this.fail(open, grpc.status.UNAVAILABLE, 'xDS server shutting down');
       return;
     }
     this.streams.add(open);
-    call.on('data', (request: DiscoveryRequestObject) =>
-      this.guard(open, () => this.onRequest(open, request)),
+    let stream: WireStream<Req> | undefined;
+    const write = (response: Res) => {
+      if (!open.ended) call.write(response);
+    };
+    call.on('data', (request: Req) =>
+      this.guard(open, () => {
+        if (open.ended) return;
+        const typeUrl = this.typeUrlOf(open, request, onlyType);
+        if (typeUrl === undefined) return;
+        // Later requests may omit the node: the stream keeps the first one's.
+        if (!stream) {
+          const node = nodeInfoFromNode(request.node);
+          if (!node) {
+            this.fail(open, grpc.status.INVALID_ARGUMENT, 'the first request on a stream must carry node.id');
+            return;
+          }
+          stream = this.identify(open, node, (proxy) => factory(proxy, this.logger, write));
+        }
+        stream.onRequest(request, typeUrl);
+      }),
     );
     call.on('end', () => {
       // The client half-closed: nothing more will come, so the stream is over for us too.
@@ -133,63 +176,61 @@ export class XdsServer {
     call.on('cancelled', () => this.finish(open));
     call.on('close', () => this.finish(open));
     call.on('error', (err: Error) => {
-      if (!open.ended) this.logger.debug({ err, node: open.sotw?.proxy.id }, 'xDS stream error');
+      if (!open.ended) this.logger.debug({ err, node: open.stream?.proxy.id }, 'xDS stream error');
       this.finish(open);
     });
   }
 
-  private onRequest(open: OpenStream, request: DiscoveryRequestObject): void {
-    if (open.ended) return;
-    // Later requests may omit the node: the stream keeps the first one's.
-    const node = open.sotw ? undefined : nodeInfoFromNode(request.node);
-    if (!open.sotw && !node) {
-      this.fail(open, grpc.status.INVALID_ARGUMENT, 'the first request on a stream must carry node.id');
-      return;
-    }
-    if (!request.type_url) {
+  /** The request's type URL, or undefined once the stream was failed for it. */
+  private typeUrlOf(
+    open: OpenStream,
+    request: WireRequest,
+    onlyType: string | undefined,
+  ): string | undefined {
+    const typeUrl = request.type_url || onlyType;
+    if (!typeUrl) {
       this.fail(open, grpc.status.INVALID_ARGUMENT, 'type_url is required on an aggregated stream');
-      return;
+      return undefined;
     }
-    const sotw = open.sotw ?? this.identify(open, node!);
-    sotw.onRequest(toSotwRequest(request));
+    if (onlyType && typeUrl !== onlyType) {
+      this.fail(open, grpc.status.INVALID_ARGUMENT, `this service serves only ${onlyType}, not ${typeUrl}`);
+      return undefined;
+    }
+    return typeUrl;
   }
 
-  private identify(open: OpenStream, node: NodeInfo): SotwStream {
+  private identify<Req>(
+    open: OpenStream,
+    node: NodeInfo,
+    create: (proxy: MeshProxy) => WireStream<Req>,
+  ): WireStream<Req> {
     const proxy = proxyFromNode(node);
-    const sotw = new SotwStream({
-      proxy,
-      logger: this.logger,
-      send: (response) => this.write(open, response),
-    });
-    open.sotw = sotw;
+    const stream = create(proxy);
+    open.stream = stream;
     // Watch before the hook runs: a snapshot built inside it must not slip past the stream.
     open.unwatch = this.cache.watch(proxy.id, (snapshot) =>
-      this.guard(open, () => sotw.onSnapshot(snapshot)),
+      this.guard(open, () => stream.onSnapshot(snapshot)),
     );
     const snapshot = this.cache.getSnapshot(proxy.id);
-    if (snapshot) sotw.onSnapshot(snapshot);
+    if (snapshot) stream.onSnapshot(snapshot);
     this.logger.info(
-      { node: node.id, kind: proxy.kind, namespace: proxy.namespace, peer: open.call.getPeer() },
+      {
+        node: node.id,
+        kind: proxy.kind,
+        namespace: proxy.namespace,
+        variant: stream.status().variant,
+        peer: open.call.getPeer(),
+      },
       'xDS stream opened',
     );
     this.runHook('onStreamOpened', () => this.hooks.onStreamOpened?.(proxy, node));
-    return sotw;
-  }
-
-  private write(open: OpenStream, response: SotwResponse): void {
-    if (open.ended) return;
-    open.call.write({
-      version_info: response.versionInfo,
-      type_url: response.typeUrl,
-      nonce: response.nonce,
-      resources: response.resources.map((r) => ({ type_url: response.typeUrl, value: r.value })),
-    });
+    return stream;
   }
 
   /** Ends the stream with a status; the client sees `code` and `details`. */
   private fail(open: OpenStream, code: grpc.status, details: string): void {
     if (open.ended) return;
-    const node = open.sotw?.proxy.id;
+    const node = open.stream?.proxy.id;
     if (code !== grpc.status.UNAVAILABLE)
       this.logger.warn({ node, code: grpc.status[code], details }, 'xDS stream ended with an error');
     this.finish(open);
@@ -202,10 +243,10 @@ export class XdsServer {
     open.ended = true;
     this.streams.delete(open);
     open.unwatch?.();
-    const sotw = open.sotw;
-    if (!sotw) return;
-    this.logger.info({ node: sotw.proxy.id }, 'xDS stream closed');
-    this.runHook('onStreamClosed', () => this.hooks.onStreamClosed?.(sotw.proxy));
+    const stream = open.stream;
+    if (!stream) return;
+    this.logger.info({ node: stream.proxy.id }, 'xDS stream closed');
+    this.runHook('onStreamClosed', () => this.hooks.onStreamClosed?.(stream.proxy));
   }
 
   /** A throw here is a bug in the stream logic: end that one stream, keep serving the others. */
@@ -213,7 +254,7 @@ export class XdsServer {
     try {
       work();
     } catch (err) {
-      this.logger.error({ err, node: open.sotw?.proxy.id }, 'xDS stream failed');
+      this.logger.error({ err, node: open.stream?.proxy.id }, 'xDS stream failed');
       this.fail(open, grpc.status.INTERNAL, 'internal error');
     }
   }
@@ -225,17 +266,6 @@ export class XdsServer {
       this.logger.error({ err, hook: name }, 'xDS server hook failed');
     }
   }
-}
-
-function toSotwRequest(request: DiscoveryRequestObject): SotwRequest {
-  const error = request.error_detail;
-  return {
-    typeUrl: request.type_url ?? '',
-    versionInfo: request.version_info ?? '',
-    resourceNames: request.resource_names ?? [],
-    responseNonce: request.response_nonce ?? '',
-    ...(error ? { errorDetail: { code: error.code ?? 0, message: error.message ?? '' } } : {}),
-  };
 }
 
 function compare(a: string, b: string): number {

@@ -1,11 +1,13 @@
-// The Aggregated Discovery Service as @grpc/grpc-js sees it: the method path and serializers built
+// The Aggregated Discovery Service as @grpc/grpc-js sees it: the method paths and serializers built
 // by hand from the protobufjs types, so messages travel in their object form with snake_case
 // fields, and a google.protobuf.Any is {type_url, value}. Resource bytes are never decoded here.
+// The per-type services (discovery-services.ts) carry the same messages.
 import type * as grpc from '@grpc/grpc-js';
 import { envoyType } from '../envoy/proto-root.js';
 
 export const ADS_SERVICE = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
 export const STREAM_AGGREGATED_RESOURCES = `/${ADS_SERVICE}/StreamAggregatedResources`;
+export const DELTA_AGGREGATED_RESOURCES = `/${ADS_SERVICE}/DeltaAggregatedResources`;
 
 /** google.protobuf.Struct / Value in protobufjs's object form (field names as protobufjs loads them). */
 export interface StructObject {
@@ -46,6 +48,31 @@ export interface DiscoveryResponseObject {
   readonly resources: readonly AnyObject[];
 }
 
+/** A DeltaDiscoveryRequest as decoded; the map is a plain object (absent when empty). */
+export interface DeltaDiscoveryRequestObject {
+  readonly node?: NodeObject;
+  readonly type_url?: string;
+  readonly resource_names_subscribe?: readonly string[];
+  readonly resource_names_unsubscribe?: readonly string[];
+  readonly initial_resource_versions?: Readonly<Record<string, string>>;
+  readonly response_nonce?: string;
+  readonly error_detail?: { readonly code?: number; readonly message?: string };
+}
+
+export interface ResourceObject {
+  readonly name: string;
+  readonly version: string;
+  readonly resource: AnyObject;
+}
+
+export interface DeltaDiscoveryResponseObject {
+  readonly system_version_info: string;
+  readonly type_url: string;
+  readonly nonce: string;
+  readonly resources: readonly ResourceObject[];
+  readonly removed_resources: readonly string[];
+}
+
 export interface MessageCodec<T> {
   serialize(value: T): Buffer;
   deserialize(bytes: Buffer): T;
@@ -59,31 +86,53 @@ function messageCodec<T extends object>(fullName: string): MessageCodec<T> {
   };
 }
 
-let codecs:
-  | { request: MessageCodec<DiscoveryRequestObject>; response: MessageCodec<DiscoveryResponseObject> }
-  | undefined;
+interface DiscoveryCodecs {
+  readonly request: MessageCodec<DiscoveryRequestObject>;
+  readonly response: MessageCodec<DiscoveryResponseObject>;
+  readonly deltaRequest: MessageCodec<DeltaDiscoveryRequestObject>;
+  readonly deltaResponse: MessageCodec<DeltaDiscoveryResponseObject>;
+}
 
-/** The DiscoveryRequest/DiscoveryResponse codecs, made on first use (loading the protos takes a moment). */
-export function discoveryCodecs(): NonNullable<typeof codecs> {
+let codecs: DiscoveryCodecs | undefined;
+
+/** The (Delta)DiscoveryRequest/Response codecs, made on first use (loading the protos takes a moment). */
+export function discoveryCodecs(): DiscoveryCodecs {
   codecs ??= {
     request: messageCodec<DiscoveryRequestObject>('envoy.service.discovery.v3.DiscoveryRequest'),
     response: messageCodec<DiscoveryResponseObject>('envoy.service.discovery.v3.DiscoveryResponse'),
+    deltaRequest: messageCodec<DeltaDiscoveryRequestObject>(
+      'envoy.service.discovery.v3.DeltaDiscoveryRequest',
+    ),
+    deltaResponse: messageCodec<DeltaDiscoveryResponseObject>(
+      'envoy.service.discovery.v3.DeltaDiscoveryResponse',
+    ),
   };
   return codecs;
 }
 
-export function adsServiceDefinition(): grpc.ServiceDefinition {
-  const { request, response } = discoveryCodecs();
+/** A bidirectional streaming method at `path` (`/package.Service/Method`). */
+export function bidiMethod<Req, Res>(
+  path: string,
+  request: MessageCodec<Req>,
+  response: MessageCodec<Res>,
+): grpc.MethodDefinition<Req, Res> {
+  const method = path.slice(path.lastIndexOf('/') + 1);
   return {
-    StreamAggregatedResources: {
-      path: STREAM_AGGREGATED_RESOURCES,
-      requestStream: true,
-      responseStream: true,
-      requestSerialize: request.serialize,
-      requestDeserialize: request.deserialize,
-      responseSerialize: response.serialize,
-      responseDeserialize: response.deserialize,
-      originalName: 'streamAggregatedResources',
-    },
+    path,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: request.serialize,
+    requestDeserialize: request.deserialize,
+    responseSerialize: response.serialize,
+    responseDeserialize: response.deserialize,
+    originalName: method.charAt(0).toLowerCase() + method.slice(1),
+  };
+}
+
+export function adsServiceDefinition(): grpc.ServiceDefinition {
+  const { request, response, deltaRequest, deltaResponse } = discoveryCodecs();
+  return {
+    StreamAggregatedResources: bidiMethod(STREAM_AGGREGATED_RESOURCES, request, response),
+    DeltaAggregatedResources: bidiMethod(DELTA_AGGREGATED_RESOURCES, deltaRequest, deltaResponse),
   };
 }

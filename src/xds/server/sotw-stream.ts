@@ -116,6 +116,7 @@ export class SotwStream {
     }
     return {
       proxyId: this.proxy.id,
+      variant: 'sotw',
       kind: this.proxy.kind,
       namespace: this.proxy.namespace,
       connectedAt: this.connectedAt.toISOString(),

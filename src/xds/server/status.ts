@@ -11,8 +11,12 @@ export interface NackStatus {
 }
 
 export interface TypeSyncStatus {
-  /** The names the proxy subscribed to, or '*' for a wildcard subscription. */
+  /**
+   * The names the proxy subscribed to, or '*' for a wildcard subscription (a delta stream may add
+   * names to a wildcard; it still shows '*', as every resource is sent).
+   */
   readonly subscribed: readonly string[] | '*';
+  /** SotW: the version_info sent. Delta: the system_version_info, the same hash of the selected resources. */
   readonly lastSentVersion?: string;
   readonly lastSentNonce?: string;
   readonly lastAckedVersion?: string;
@@ -20,8 +24,12 @@ export interface TypeSyncStatus {
   readonly lastNack?: NackStatus;
 }
 
+/** Which xDS protocol variant a stream speaks: state of the world or incremental (delta). */
+export type XdsVariant = 'sotw' | 'delta';
+
 export interface ProxySyncStatus {
   readonly proxyId: string;
+  readonly variant: XdsVariant;
   readonly kind: ProxyKind;
   readonly namespace: string;
   readonly connectedAt: string;

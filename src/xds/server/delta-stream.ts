@@ -1,0 +1,226 @@
+// The incremental (delta) xDS protocol for one stream, free of gRPC: requests and snapshots in,
+// responses out through `send`. It reads the same snapshots as the state-of-the-world stream and
+// sends per type only the resources whose version the client does not hold, plus removed names.
+// Rules (https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol, "Incremental xDS"):
+// - subscriptions are increments: every request's subscribe/unsubscribe lists are applied, whatever
+//   its nonce (the client never repeats them);
+// - each response is ACKed or NACKed on its own, by its nonce; a nonce we did not send for the type,
+//   or one already answered, is stale and its ACK/NACK ignored;
+// - a NACK means the client kept what it had: our record of its versions is rolled back for that
+//   response, and the rejected content is not sent again until the type's resources in the
+//   snapshot change (then everything the client lacks goes out, the rejected resources included:
+//   the error does not say which resource was at fault);
+// - nothing is sent when nothing differs, except the first answer to a wildcard subscription,
+//   which the client needs (possibly empty) to finish initialising, as in go-control-plane.
+import type { Logger } from '../../log.js';
+import type { MeshProxy } from '../../model/proxy.js';
+import { type CachedResource, resourcesOfType, type Snapshot, sotwVersion } from '../cache/snapshot.js';
+import { type ClientChange, DeltaSubscription } from './delta-subscription.js';
+import { inPushOrder } from './resource-types.js';
+import type { NackStatus, ProxySyncStatus, TypeSyncStatus } from './status.js';
+
+export interface DeltaRequest {
+  readonly typeUrl: string;
+  readonly subscribe: readonly string[];
+  readonly unsubscribe: readonly string[];
+  /** What the client kept from an earlier stream, by name; read on the first request of a type only. */
+  readonly initialVersions: ReadonlyMap<string, string>;
+  /** '' when the request answers no response. */
+  readonly responseNonce: string;
+  /** Present when the client rejects the response with `responseNonce` (a NACK). */
+  readonly errorDetail?: { readonly code: number; readonly message: string };
+}
+
+export interface DeltaResponse {
+  readonly typeUrl: string;
+  /** The state-of-the-world version of the subscribed resources: for logs and /debug/syncz. */
+  readonly systemVersionInfo: string;
+  readonly nonce: string;
+  /** Added or changed, sorted by name; each carries its own version. */
+  readonly resources: readonly CachedResource[];
+  /** Sorted. */
+  readonly removedResources: readonly string[];
+}
+
+export interface DeltaStreamOptions {
+  readonly proxy: MeshProxy;
+  readonly logger: Logger;
+  readonly send: (response: DeltaResponse) => void;
+  readonly now?: () => Date;
+}
+
+interface SentChange {
+  readonly before: string | undefined;
+  readonly after: string | undefined;
+}
+
+interface SentResponse {
+  readonly nonce: string;
+  readonly systemVersion: string;
+  /** What the client held before and after, per name the response touched. */
+  readonly changes: Map<string, SentChange>;
+}
+
+interface Rejection {
+  /** The version of all the type's resources in the snapshot when the NACK came. */
+  readonly typeVersion: string;
+  /** What the rejected response would have left the client holding, per name. */
+  readonly after: ReadonlyMap<string, string | undefined>;
+}
+
+interface TypeState {
+  readonly subscription: DeltaSubscription;
+  /** Responses not yet ACKed or NACKed, oldest first. */
+  unanswered: SentResponse[];
+  rejected?: Rejection;
+  lastSentVersion?: string;
+  lastSentNonce?: string;
+  lastAckedVersion?: string;
+  lastNack?: NackStatus;
+}
+
+// A client that never answers must not grow the stream without bound; the oldest unanswered
+// response then counts as accepted (its NACK, should it come, is stale).
+const MAX_UNANSWERED = 64;
+
+export class DeltaStream {
+  readonly proxy: MeshProxy;
+  private readonly logger: Logger;
+  private readonly send: (response: DeltaResponse) => void;
+  private readonly now: () => Date;
+  private readonly connectedAt: Date;
+  private readonly types = new Map<string, TypeState>();
+  private snapshot: Snapshot | undefined;
+  private lastNonce = 0;
+
+  constructor(options: DeltaStreamOptions) {
+    this.proxy = options.proxy;
+    this.logger = options.logger.child({ node: options.proxy.id, variant: 'delta' });
+    this.send = options.send;
+    this.now = options.now ?? (() => new Date());
+    this.connectedAt = this.now();
+  }
+
+  /** The proxy's current snapshot: sends each subscribed type what changed for it, CDS → EDS → LDS → RDS. */
+  onSnapshot(snapshot: Snapshot): void {
+    this.snapshot = snapshot;
+    for (const typeUrl of inPushOrder(this.types.keys())) this.respond(typeUrl);
+  }
+
+  onRequest(request: DeltaRequest): void {
+    const { typeUrl } = request;
+    const known = this.types.get(typeUrl);
+    const state: TypeState = known ?? { subscription: new DeltaSubscription(), unanswered: [] };
+    if (!known) this.types.set(typeUrl, state);
+    if (request.responseNonce !== '') this.settle(state, request);
+    state.subscription.update(
+      request.subscribe,
+      request.unsubscribe,
+      known ? undefined : request.initialVersions,
+    );
+    this.respond(typeUrl);
+  }
+
+  status(): ProxySyncStatus {
+    const types: Record<string, TypeSyncStatus> = {};
+    for (const typeUrl of inPushOrder(this.types.keys())) {
+      const s = this.types.get(typeUrl)!;
+      types[typeUrl] = {
+        subscribed: s.subscription.wildcard ? '*' : s.subscription.explicitNames(),
+        ...(s.lastSentVersion !== undefined ? { lastSentVersion: s.lastSentVersion } : {}),
+        ...(s.lastSentNonce !== undefined ? { lastSentNonce: s.lastSentNonce } : {}),
+        ...(s.lastAckedVersion !== undefined ? { lastAckedVersion: s.lastAckedVersion } : {}),
+        ...(s.lastNack ? { lastNack: s.lastNack } : {}),
+      };
+    }
+    return {
+      proxyId: this.proxy.id,
+      variant: 'delta',
+      kind: this.proxy.kind,
+      namespace: this.proxy.namespace,
+      connectedAt: this.connectedAt.toISOString(),
+      types,
+    };
+  }
+
+  /** The ACK or NACK part of a request. */
+  private settle(state: TypeState, request: DeltaRequest): void {
+    const { typeUrl, responseNonce: nonce } = request;
+    const index = state.unanswered.findIndex((r) => r.nonce === nonce);
+    if (index < 0) {
+      this.logger.debug({ typeUrl, nonce, latest: state.lastSentNonce }, 'stale nonce: ACK/NACK ignored');
+      return;
+    }
+    const response = state.unanswered[index]!;
+    // The stream is ordered: older responses still unanswered were accepted without a word.
+    state.unanswered = state.unanswered.slice(index + 1);
+    if (!request.errorDetail) {
+      state.lastAckedVersion = response.systemVersion;
+      this.logger.debug({ typeUrl, version: response.systemVersion, nonce }, 'ACK');
+      return;
+    }
+    this.rollBack(state, typeUrl, response);
+    const { code, message } = request.errorDetail;
+    state.lastNack = { version: response.systemVersion, nonce, message, at: this.now().toISOString() };
+    this.logger.warn(
+      { typeUrl, version: response.systemVersion, nonce, code, error: message },
+      'proxy rejected configuration (NACK)',
+    );
+  }
+
+  private rollBack(state: TypeState, typeUrl: string, response: SentResponse): void {
+    for (const [name, { before, after }] of response.changes) {
+      // A later response changed the name again: the client holds `before` when it applies that one.
+      const later = state.unanswered.find((r) => r.changes.has(name));
+      if (later) later.changes.set(name, { before, after: later.changes.get(name)!.after });
+      else state.subscription.restore(name, before, after);
+    }
+    const after = new Map([...response.changes].map(([name, change]) => [name, change.after]));
+    state.rejected = { typeVersion: this.typeVersion(typeUrl), after };
+  }
+
+  private respond(typeUrl: string): void {
+    const state = this.types.get(typeUrl);
+    if (!state || !this.snapshot) return;
+    const { changes, selected } = state.subscription.pending(resourcesOfType(this.snapshot, typeUrl));
+    const systemVersion = sotwVersion(selected);
+    if (state.rejected && state.rejected.typeVersion !== this.typeVersion(typeUrl))
+      state.rejected = undefined;
+    const toSend = changes.filter((c) => !isRejected(state.rejected, c));
+    const firstWildcardAnswer = state.lastSentNonce === undefined && state.subscription.wildcard;
+    if (toSend.length === 0 && !firstWildcardAnswer) return;
+
+    const nonce = String(++this.lastNonce);
+    const sent: SentResponse = { nonce, systemVersion, changes: new Map() };
+    for (const change of toSend) {
+      const before = state.subscription.apply(change);
+      sent.changes.set(change.name, { before, after: change.after });
+    }
+    state.unanswered.push(sent);
+    if (state.unanswered.length > MAX_UNANSWERED) state.unanswered.shift();
+    state.lastSentVersion = systemVersion;
+    state.lastSentNonce = nonce;
+    const resources = toSend.flatMap((c) => (c.resource ? [c.resource] : []));
+    const removedResources = toSend.flatMap((c) => (c.resource ? [] : [c.name]));
+    this.logger.debug(
+      {
+        typeUrl,
+        version: systemVersion,
+        nonce,
+        resources: resources.length,
+        removed: removedResources.length,
+      },
+      'sending',
+    );
+    this.send({ typeUrl, systemVersionInfo: systemVersion, nonce, resources, removedResources });
+  }
+
+  private typeVersion(typeUrl: string): string {
+    return this.snapshot ? sotwVersion(resourcesOfType(this.snapshot, typeUrl).values()) : '';
+  }
+}
+
+function isRejected(rejected: Rejection | undefined, change: ClientChange): boolean {
+  if (!rejected?.after.has(change.name)) return false;
+  return rejected.after.get(change.name) === change.after;
+}

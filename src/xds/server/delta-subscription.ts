@@ -1,0 +1,132 @@
+// One type's subscription on an incremental (delta) xDS stream, and what the client holds: the
+// state go-control-plane keeps per stream and never in the cache. From it come the changes that
+// bring the client level with a snapshot: resources whose version differs, and names to remove.
+// Rules (https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol, "Incremental xDS"):
+// - the first request for a type with no names to subscribe is a wildcard subscription (legacy
+//   form); "*" among the names subscribes to the wildcard explicitly, and unsubscribing "*" ends it;
+// - a wildcard stream may also name resources; unsubscribing such a name while the wildcard stays
+//   obliges the server to say again whether the resource exists (the client forgot it);
+// - initial_resource_versions, on the first request of a type, says what the client kept from an
+//   earlier stream: only what differs from it is sent;
+// - a name the client subscribed to explicitly and that does not exist is listed once in
+//   removed_resources, so the client stops waiting for it.
+import type { CachedResource } from '../cache/snapshot.js';
+
+const WILDCARD = '*';
+/** Held for an explicitly subscribed name we told the client does not exist. Never a content hash. */
+export const ABSENT = '-';
+/** Held for a name whose state the client no longer knows: whatever exists must be sent again. */
+const UNKNOWN = '';
+
+export interface ClientChange {
+  readonly name: string;
+  /** The resource to send; undefined lists the name in removed_resources. */
+  readonly resource?: CachedResource;
+  /** What the client holds once it applies the change: a version, ABSENT, or nothing. */
+  readonly after: string | undefined;
+}
+
+export interface PendingChanges {
+  /** Sorted by name. */
+  readonly changes: readonly ClientChange[];
+  /** The subscribed resources that exist, sorted by name: what a state-of-the-world response would carry. */
+  readonly selected: readonly CachedResource[];
+}
+
+export class DeltaSubscription {
+  private wildcardOn = false;
+  private readonly names = new Set<string>();
+  /** name → what the client holds: the version we sent (or it reported on reconnect), ABSENT or UNKNOWN. */
+  private readonly held = new Map<string, string>();
+
+  get wildcard(): boolean {
+    return this.wildcardOn;
+  }
+
+  /** The explicitly subscribed names, sorted. */
+  explicitNames(): string[] {
+    return [...this.names].sort();
+  }
+
+  /**
+   * Applies one request's subscription changes. `initialVersions` is given for the first request of
+   * the type only: later ones never reset what the client holds.
+   */
+  update(
+    subscribe: readonly string[],
+    unsubscribe: readonly string[],
+    initialVersions?: ReadonlyMap<string, string>,
+  ): void {
+    const first = initialVersions !== undefined;
+    if (first && subscribe.length === 0) this.wildcardOn = true;
+    for (const name of subscribe) {
+      if (name === WILDCARD) this.wildcardOn = true;
+      else this.names.add(name);
+    }
+    for (const name of unsubscribe) {
+      if (name === WILDCARD) this.leaveWildcard();
+      else this.unsubscribeName(name);
+    }
+    for (const [name, version] of initialVersions ?? []) {
+      // A client may send any string: one equal to our marker must not read as "told absent".
+      if (this.isSubscribed(name)) this.held.set(name, version === ABSENT ? UNKNOWN : version);
+    }
+  }
+
+  /** What to send so the client holds exactly the subscribed resources of `available`. */
+  pending(available: ReadonlyMap<string, CachedResource>): PendingChanges {
+    const candidates = new Set<string>([...this.held.keys(), ...this.names]);
+    if (this.wildcardOn) for (const name of available.keys()) candidates.add(name);
+    const changes: ClientChange[] = [];
+    const selected: CachedResource[] = [];
+    for (const name of [...candidates].sort()) {
+      const resource = available.get(name);
+      const held = this.held.get(name);
+      if (resource) {
+        selected.push(resource);
+        if (held !== resource.version) changes.push({ name, resource, after: resource.version });
+      } else if (held !== ABSENT && (held !== undefined || this.names.has(name))) {
+        // Explicit names stay subscribed after removal: remember that the client was told.
+        changes.push({ name, after: this.names.has(name) ? ABSENT : undefined });
+      }
+    }
+    return { changes, selected };
+  }
+
+  /** Records that a change was sent; returns what the client held before it. */
+  apply(change: ClientChange): string | undefined {
+    const before = this.held.get(change.name);
+    this.set(change.name, change.after);
+    return before;
+  }
+
+  /**
+   * Undoes a change the client rejected: it holds `before` again. Skipped when something else
+   * changed the name since (`after` is no longer what we hold) or the name is no longer subscribed.
+   */
+  restore(name: string, before: string | undefined, after: string | undefined): void {
+    if (!this.isSubscribed(name) || this.held.get(name) !== after) return;
+    this.set(name, before);
+  }
+
+  private set(name: string, value: string | undefined): void {
+    if (value === undefined) this.held.delete(name);
+    else this.held.set(name, value);
+  }
+
+  private isSubscribed(name: string): boolean {
+    return this.wildcardOn || this.names.has(name);
+  }
+
+  private leaveWildcard(): void {
+    this.wildcardOn = false;
+    // The client keeps only what it named; it expects no removal for the rest.
+    for (const name of [...this.held.keys()]) if (!this.names.has(name)) this.held.delete(name);
+  }
+
+  private unsubscribeName(name: string): void {
+    const wasNamed = this.names.delete(name);
+    if (this.wildcardOn && wasNamed) this.held.set(name, UNKNOWN);
+    else if (!this.wildcardOn) this.held.delete(name);
+  }
+}

@@ -1,0 +1,104 @@
+// Between gRPC messages and the protocol streams: a decoded request becomes a SotwRequest or a
+// DeltaRequest, and a response becomes the message grpc-js writes. The server drives SotW and
+// delta streams alike through WireStream; only this file knows how their messages differ.
+import type { Logger } from '../../log.js';
+import type { MeshProxy } from '../../model/proxy.js';
+import type { Snapshot } from '../cache/snapshot.js';
+import type {
+  DeltaDiscoveryRequestObject,
+  DeltaDiscoveryResponseObject,
+  DiscoveryRequestObject,
+  DiscoveryResponseObject,
+} from './ads-service.js';
+import { type DeltaRequest, type DeltaResponse, DeltaStream } from './delta-stream.js';
+import { type SotwRequest, type SotwResponse, SotwStream } from './sotw-stream.js';
+import type { ProxySyncStatus } from './status.js';
+
+/** One identified stream of either variant, as the server drives it. */
+export interface WireStream<Req> {
+  readonly proxy: MeshProxy;
+  onSnapshot(snapshot: Snapshot): void;
+  /** `typeUrl` is the request's, or the per-type service's when the request leaves it out. */
+  onRequest(request: Req, typeUrl: string): void;
+  status(): ProxySyncStatus;
+}
+
+export type WireStreamFactory<Req, Res> = (
+  proxy: MeshProxy,
+  logger: Logger,
+  write: (response: Res) => void,
+) => WireStream<Req>;
+
+export const sotwWireStream: WireStreamFactory<DiscoveryRequestObject, DiscoveryResponseObject> = (
+  proxy,
+  logger,
+  write,
+) => {
+  const stream = new SotwStream({ proxy, logger, send: (response) => write(sotwMessage(response)) });
+  return {
+    proxy,
+    onSnapshot: (snapshot) => stream.onSnapshot(snapshot),
+    onRequest: (request, typeUrl) => stream.onRequest(toSotwRequest(request, typeUrl)),
+    status: () => stream.status(),
+  };
+};
+
+export const deltaWireStream: WireStreamFactory<DeltaDiscoveryRequestObject, DeltaDiscoveryResponseObject> = (
+  proxy,
+  logger,
+  write,
+) => {
+  const stream = new DeltaStream({ proxy, logger, send: (response) => write(deltaMessage(response)) });
+  return {
+    proxy,
+    onSnapshot: (snapshot) => stream.onSnapshot(snapshot),
+    onRequest: (request, typeUrl) => stream.onRequest(toDeltaRequest(request, typeUrl)),
+    status: () => stream.status(),
+  };
+};
+
+export function toSotwRequest(request: DiscoveryRequestObject, typeUrl: string): SotwRequest {
+  const error = request.error_detail;
+  return {
+    typeUrl,
+    versionInfo: request.version_info ?? '',
+    resourceNames: request.resource_names ?? [],
+    responseNonce: request.response_nonce ?? '',
+    ...(error ? { errorDetail: { code: error.code ?? 0, message: error.message ?? '' } } : {}),
+  };
+}
+
+export function toDeltaRequest(request: DeltaDiscoveryRequestObject, typeUrl: string): DeltaRequest {
+  const error = request.error_detail;
+  return {
+    typeUrl,
+    subscribe: request.resource_names_subscribe ?? [],
+    unsubscribe: request.resource_names_unsubscribe ?? [],
+    initialVersions: new Map(Object.entries(request.initial_resource_versions ?? {})),
+    responseNonce: request.response_nonce ?? '',
+    ...(error ? { errorDetail: { code: error.code ?? 0, message: error.message ?? '' } } : {}),
+  };
+}
+
+function sotwMessage(response: SotwResponse): DiscoveryResponseObject {
+  return {
+    version_info: response.versionInfo,
+    type_url: response.typeUrl,
+    nonce: response.nonce,
+    resources: response.resources.map((r) => ({ type_url: response.typeUrl, value: r.value })),
+  };
+}
+
+function deltaMessage(response: DeltaResponse): DeltaDiscoveryResponseObject {
+  return {
+    system_version_info: response.systemVersionInfo,
+    type_url: response.typeUrl,
+    nonce: response.nonce,
+    resources: response.resources.map((r) => ({
+      name: r.name,
+      version: r.version,
+      resource: { type_url: response.typeUrl, value: r.value },
+    })),
+    removed_resources: response.removedResources,
+  };
+}
