@@ -116,5 +116,3 @@ export const pathProblem: Check = (value) => {
 };
 
 export const absolutePath = () => checked(pathProblem);
-
-export type Schema<T> = z.ZodType<T, z.ZodTypeDef, unknown>;

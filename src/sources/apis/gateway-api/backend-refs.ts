@@ -7,8 +7,9 @@ import type { Issue } from '../../../model/issue.js';
 import type { Backend, ServiceRef } from '../../../model/routing.js';
 import { object, portNumber } from '../core/fields.js';
 import type { Report } from '../issues.js';
+import { validateAt } from '../shared/validate-at.js';
 import { group, kind, namespaceName, objectName, weight } from './api-fields.js';
-import { listItems, parsePiece } from './parse-piece.js';
+import { listItems } from './list-items.js';
 import type { ReferenceGrants } from './reference-grants.js';
 
 export const backendObjectRef = object({
@@ -107,7 +108,7 @@ export function lowerBackendRefs(raw: unknown, ctx: RefContext, prefix: string):
   const refIssues: Issue[] = [];
   items.forEach((item, i) => {
     const at = `${field}[${i}]`;
-    const piece = parsePiece(backendRefSchema, item, ctx.report, at);
+    const piece = validateAt(backendRefSchema, item, at, ctx.report);
     if (!piece.ok) {
       issues.push(...piece.issues);
       broken = true;

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Issue } from '../../../model/issue.js';
 import type { ManifestDocument } from '../manifest.js';
+import { seededRandom as prng } from '../shared/fuzz-mutations.js';
 import { gatewayApiFamily } from './family.js';
 import { documents } from './test-fixtures.js';
 
@@ -85,18 +86,6 @@ spec:
 `,
   'sibling.yaml',
 )[0] as ManifestDocument;
-
-/** mulberry32: small, fast, and the same sequence everywhere. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Container = Record<string, unknown> | unknown[];
 type Slot = { parent: Container; key: string | number };

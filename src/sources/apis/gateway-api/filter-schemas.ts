@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { boolean, integer, list, object, portNumber, string } from '../core/fields.js';
 import { isRecord } from '../core/resource.js';
+import { HTTP_METHODS } from '../shared/http-methods.js';
 import { addProblem, headerName, headerValue, oneOf, pathProblem, preciseHostname } from './api-fields.js';
 import { backendObjectRef } from './backend-refs.js';
 
@@ -115,18 +116,7 @@ export const mirrorFilter = object({
 });
 
 const CORS_ORIGIN = /^\*$|^https?:\/\/((\*\.)?([a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+|\*)(:[0-9]{1,5})?$/;
-const CORS_METHODS = [
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'DELETE',
-  'CONNECT',
-  'OPTIONS',
-  'TRACE',
-  'PATCH',
-  '*',
-] as const;
+const CORS_METHODS = [...HTTP_METHODS, '*'] as const;
 
 /** A list where "*" means everything and so must stand alone. */
 const wildcardList = <T extends z.ZodType<string>>(item: T, max: number) =>

@@ -12,6 +12,7 @@ import type {
   Redirect,
   StringMatch,
 } from '../../../model/routing.js';
+import { validateAt } from '../shared/validate-at.js';
 import { type RefContext, type RefProblem, resolveServiceRef } from './backend-refs.js';
 import {
   type corsFilter,
@@ -22,7 +23,7 @@ import {
   type pathModifier,
   type redirectFilter,
 } from './filter-schemas.js';
-import { listItems, parsePiece } from './parse-piece.js';
+import { listItems } from './list-items.js';
 
 export interface RuleShape {
   /** How many backendRefs the rule lists: a redirect may not have any. */
@@ -82,7 +83,7 @@ export function lowerFilters(
 
   items.forEach((item, i) => {
     const at = `${field}[${i}]`;
-    const piece = parsePiece(schema, item, ctx.report, at);
+    const piece = validateAt(schema, item, at, ctx.report);
     if (!piece.ok) {
       issues.push(...piece.issues);
       broken = true;

@@ -6,9 +6,11 @@ import type { Issue } from '../../../model/issue.js';
 import type { HeaderMatch, PathMatch, RouteMatch } from '../../../model/routing.js';
 import { list, object, string } from '../core/fields.js';
 import type { Report } from '../issues.js';
+import { within } from '../shared/list-item-issues.js';
+import { validateAt } from '../shared/validate-at.js';
 import { addProblem, headerValueProblem, oneOf, regexProblem } from './api-fields.js';
 import { firstByName, stringMatch, valueMatch, withDropNote } from './http-matches.js';
-import { listItems, parsePiece, within } from './parse-piece.js';
+import { listItems } from './list-items.js';
 
 const SERVICE = /^\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$/i;
 const METHOD = /^[A-Za-z_][A-Za-z_0-9]*$/;
@@ -77,7 +79,7 @@ export function lowerGrpcMatches(
   const matches: IndexedGrpcMatch[] = [];
   items.forEach((item, index) => {
     const at = `${prefix}.matches[${index}]`;
-    const piece = parsePiece(grpcMatchSchema, item, report, at);
+    const piece = validateAt(grpcMatchSchema, item, at, report);
     if (!piece.ok) {
       issues.push(...piece.issues.map(withDropNote));
       return;

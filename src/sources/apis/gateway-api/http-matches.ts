@@ -11,6 +11,8 @@ import type {
 } from '../../../model/routing.js';
 import { list, object, string } from '../core/fields.js';
 import type { Report } from '../issues.js';
+import { dropNote, within } from '../shared/list-item-issues.js';
+import { validateAt } from '../shared/validate-at.js';
 import {
   addProblem,
   type Check,
@@ -21,7 +23,7 @@ import {
   queryValueProblem,
   regexProblem,
 } from './api-fields.js';
-import { listItems, parsePiece, within } from './parse-piece.js';
+import { listItems } from './list-items.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'] as const;
 const MATCH_TYPES = ['Exact', 'RegularExpression'] as const;
@@ -80,7 +82,7 @@ export function lowerHttpMatches(
   const matches: IndexedMatch[] = [];
   items.forEach((item, index) => {
     const at = `${prefix}.matches[${index}]`;
-    const piece = parsePiece(httpMatchSchema, item, report, at);
+    const piece = validateAt(httpMatchSchema, item, at, report);
     if (!piece.ok) {
       issues.push(...piece.issues.map((i) => withDropNote(i)));
       return;
@@ -158,6 +160,4 @@ export function firstByName<T extends { readonly name: string }>(
 }
 
 /** Errors that cost a match say so, so nobody wonders why some requests fall through. */
-export function withDropNote(issue: Issue): Issue {
-  return issue.severity === 'error' ? { ...issue, message: `${issue.message}; the match is ignored` } : issue;
-}
+export const withDropNote = dropNote('the match is ignored');

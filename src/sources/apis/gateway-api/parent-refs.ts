@@ -6,8 +6,8 @@ import type { ServiceRef } from '../../../model/routing.js';
 import { object, portNumber } from '../core/fields.js';
 import { isRecord } from '../core/resource.js';
 import type { Report } from '../issues.js';
+import { validateAt } from '../shared/validate-at.js';
 import { namespaceName, objectName, sectionName } from './api-fields.js';
-import { parsePiece } from './parse-piece.js';
 import { isServiceParentRef } from './support.js';
 
 const serviceParentRef = object({
@@ -63,7 +63,7 @@ export function serviceParents(spec: unknown, routeNamespace: string, report: Re
       }
       return;
     }
-    const piece = parsePiece(serviceParentRef, item, report, at);
+    const piece = validateAt(serviceParentRef, item, at, report);
     if (!piece.ok) {
       issues.push(...piece.issues);
       const name = readableString(item, 'name');

@@ -6,9 +6,9 @@ import { list, object, objectMeta } from '../core/fields.js';
 import { namespaceOf, resourceRefOf, validate } from '../core/resource.js';
 import { reporter } from '../issues.js';
 import type { ManifestDocument } from '../manifest.js';
+import { unsupportedFields } from '../shared/unsupported-fields.js';
 import { GATEWAY_GROUP, group, kind, namespaceName, objectName } from './api-fields.js';
-import { FIELD_TREES } from './support.js';
-import { unsupportedFieldIssues } from './unsupported-fields.js';
+import { FIELD_TREES, gatewayFieldWalk } from './support.js';
 
 const referenceGrantSchema = object({
   metadata: objectMeta('dns1123Subdomain'),
@@ -44,7 +44,9 @@ export function parseReferenceGrants(docs: readonly ManifestDocument[]): {
   const grants: Grant[] = [];
   for (const doc of docs) {
     const report = reporter(doc, resourceRefOf('ReferenceGrant', doc.value, true));
-    issues.push(...unsupportedFieldIssues(doc.value, FIELD_TREES.ReferenceGrant, 'ReferenceGrant', report));
+    issues.push(
+      ...unsupportedFields(doc.value, FIELD_TREES.ReferenceGrant, gatewayFieldWalk('ReferenceGrant'), report),
+    );
     const result = validate(referenceGrantSchema, doc, report);
     if (!result.ok) {
       issues.push(...result.issues);

@@ -9,14 +9,15 @@ import { objectMeta } from '../core/fields.js';
 import { isRecord, resourceRefOf } from '../core/resource.js';
 import { describeValue, type Report, reporter } from '../issues.js';
 import type { ManifestDocument } from '../manifest.js';
+import { unsupportedFields } from '../shared/unsupported-fields.js';
+import { validateAt } from '../shared/validate-at.js';
 import type { RefProblem } from './backend-refs.js';
+import { listItems } from './list-items.js';
 import { describeParent, serviceParents } from './parent-refs.js';
-import { listItems, parsePiece } from './parse-piece.js';
 import type { ReferenceGrants } from './reference-grants.js';
 import { type KindRules, lowerRule } from './route-rule.js';
 import { attachedConditions, type RouteOutcome, rejectedConditions } from './route-status.js';
-import { FIELD_TREES } from './support.js';
-import { unsupportedFieldIssues } from './unsupported-fields.js';
+import { FIELD_TREES, gatewayFieldWalk } from './support.js';
 
 const metadataSchema = z.object({
   metadata: objectMeta('dns1123Subdomain').extend({ creationTimestamp: z.unknown() }),
@@ -62,7 +63,7 @@ export function lowerRouteDocument(
   }
 
   const issues: Issue[] = [...attached.issues];
-  const meta = parsePiece(metadataSchema, value, report, '');
+  const meta = validateAt(metadataSchema, value, '', report);
   const origin: Origin | undefined = ref.name ? { kind, namespace, name: ref.name } : undefined;
   const rejectAll = (why: string): LoweredDocument => ({
     contributions: [],
@@ -82,7 +83,9 @@ export function lowerRouteDocument(
     return rejectAll(`${issues[0]?.fieldPath ?? 'metadata'}: ${issues[0]?.message ?? 'is invalid'}`);
   }
   const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '';
-  issues.push(...unsupportedFieldIssues(value, FIELD_TREES[kind], `${kind} ${apiVersion}`.trim(), report));
+  issues.push(
+    ...unsupportedFields(value, FIELD_TREES[kind], gatewayFieldWalk(`${kind} ${apiVersion}`.trim()), report),
+  );
   const createdAt = creationTimestamp(meta.data.metadata.creationTimestamp, report, issues);
 
   const lowered = lowerRules((spec as Record<string, unknown>).rules, rules, origin, grants, report, issues);

@@ -8,11 +8,11 @@ import type { Issue } from '../../../model/issue.js';
 import type { Backend, HttpRoute, Origin, RouteAction, RouteMatch } from '../../../model/routing.js';
 import { isRecord } from '../core/resource.js';
 import { describeValue, type Report } from '../issues.js';
+import { validateAt } from '../shared/validate-at.js';
 import { sectionName } from './api-fields.js';
 import { lowerBackendRefs, type RefContext, type RefProblem } from './backend-refs.js';
 import type { FilterType } from './filter-schemas.js';
 import { lowerFilters } from './filters.js';
-import { parsePiece } from './parse-piece.js';
 import { lowerTimeoutsAndRetry } from './timeouts-retry.js';
 
 export interface KindRules {
@@ -75,7 +75,7 @@ export function lowerRule(raw: unknown, index: number, ctx: RuleContext): Lowere
   const invalid = broken ? `${firstError?.fieldPath}: ${firstError?.message}` : undefined;
   issues.push(...backends.refIssues, ...filters.refIssues);
   if (raw.name !== undefined && raw.name !== null) {
-    const name = parsePiece(sectionName(), raw.name, report, `${prefix}.name`);
+    const name = validateAt(sectionName(), raw.name, `${prefix}.name`, report);
     // A rule name changes no routing, so a bad one costs nothing but this warning.
     if (!name.ok) issues.push(...name.issues.map((i) => ({ ...i, severity: 'warning' as const })));
   }

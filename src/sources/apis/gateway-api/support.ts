@@ -2,17 +2,7 @@
 // not, what users get instead. The support table in the docs and the UnsupportedField warnings are
 // both generated from these trees, so the two cannot disagree.
 import type { SupportRow } from '../routing-family.js';
-
-export interface FieldNode {
-  readonly supported: boolean;
-  /** For unsupported fields: what users get instead. For supported ones: any caveat. */
-  readonly note?: string;
-  /** The node is a list: `fields` describe each item. */
-  readonly list?: boolean;
-  readonly fields?: Readonly<Record<string, FieldNode>>;
-  /** For lists: only items this accepts are walked (parentRefs to Gateways belong to someone else). */
-  readonly walkItem?: (item: unknown) => boolean;
-}
+import type { FieldNode, FieldWalk } from '../shared/unsupported-fields.js';
 
 const yes = (fields?: Record<string, FieldNode>, note?: string): FieldNode => ({
   supported: true,
@@ -159,6 +149,15 @@ const referenceGrantTree: FieldNode = yes({
     from: listOf({ group: yes(), kind: yes(), namespace: yes() }),
     to: listOf({ group: yes(), kind: yes(), name: yes() }),
   }),
+});
+
+/** How UnsupportedField warnings about a Gateway API kind read; `apiName` is "HTTPRoute <apiVersion>". */
+export const gatewayFieldWalk = (apiName: string): FieldWalk => ({
+  from: 'spec',
+  unset: 'skipped',
+  keysArePaths: false,
+  notAField: () => `is not a field of ${apiName}; it is ignored`,
+  unsupported: (note) => `is not supported: ${note ?? 'it is ignored'}`,
 });
 
 export const FIELD_TREES: Readonly<Record<'HTTPRoute' | 'GRPCRoute' | 'ReferenceGrant', FieldNode>> = {

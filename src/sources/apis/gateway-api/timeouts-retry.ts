@@ -12,8 +12,8 @@ import type { Issue } from '../../../model/issue.js';
 import type { RetryPolicy } from '../../../model/routing.js';
 import { integer, list, object } from '../core/fields.js';
 import type { Report } from '../issues.js';
-import { duration, parseDuration } from './duration.js';
-import { parsePiece } from './parse-piece.js';
+import { duration, parseDuration } from '../shared/gateway-duration.js';
+import { validateAt } from '../shared/validate-at.js';
 
 const INT32_MAX = 2_147_483_647;
 const DEFAULT_RETRY_ATTEMPTS = 1;
@@ -60,11 +60,11 @@ export function lowerTimeoutsAndRetry(
   const timeouts =
     rawTimeouts === undefined || rawTimeouts === null
       ? undefined
-      : parsePiece(timeoutsSchema, rawTimeouts, report, `${prefix}.timeouts`);
+      : validateAt(timeoutsSchema, rawTimeouts, `${prefix}.timeouts`, report);
   const retry =
     rawRetry === undefined || rawRetry === null
       ? undefined
-      : parsePiece(retrySchema, rawRetry, report, `${prefix}.retry`);
+      : validateAt(retrySchema, rawRetry, `${prefix}.retry`, report);
   const issues = [
     ...(timeouts?.ok === false ? timeouts.issues : []),
     ...(retry?.ok === false ? retry.issues : []),

@@ -7,11 +7,12 @@ import { dns1123Label, labelMap, list, object, objectMeta } from '../core/fields
 import { namespaceOf, resourceRefOf, validate } from '../core/resource.js';
 import { type Report, reporter } from '../issues.js';
 import type { ManifestDocument } from '../manifest.js';
+import { fieldTree, unsupportedFields } from '../shared/unsupported-fields.js';
+import { validateAt } from '../shared/validate-at.js';
 import { resolveHost } from './hosts.js';
-import { requiredString, validateAt } from './istio-fields.js';
-import { DESTINATION_RULE_SUPPORT } from './support.js';
+import { requiredString } from './istio-fields.js';
+import { DESTINATION_RULE_SUPPORT, istioFieldWalk } from './support.js';
 import { lowerTrafficPolicy } from './traffic-policy.js';
-import { unsupportedFields } from './unsupported-fields.js';
 
 const destinationRuleSchema = object({
   metadata: objectMeta('dns1123Subdomain'),
@@ -49,7 +50,12 @@ export function parseDestinationRule(doc: ManifestDocument, clusterDomain: strin
   const { metadata, spec } = result.data;
   const namespace = namespaceOf(metadata);
   const issues: Issue[] = [
-    ...unsupportedFields('DestinationRule', DESTINATION_RULE_SUPPORT, doc.value, report),
+    ...unsupportedFields(
+      doc.value,
+      fieldTree(DESTINATION_RULE_SUPPORT),
+      istioFieldWalk('DestinationRule'),
+      report,
+    ),
   ];
   // Applying a rule meant for some clients to all of them would be worse than not applying it.
   if (spec.workloadSelector !== undefined && spec.workloadSelector !== null) return { issues };

@@ -4,11 +4,11 @@
 import type { Issue } from '../../../model/issue.js';
 import type { HttpRoute, Redirect, RouteAction, RouteMatch } from '../../../model/routing.js';
 import { hasErrors, isRecord } from '../core/resource.js';
+import { validateAt } from '../shared/validate-at.js';
 import { lowerBackends } from './destinations.js';
 import { lowerMatch, pathRewriteFor } from './http-match.js';
 import { lowerCors, lowerFault, lowerHeaders, lowerMirrors, lowerRetry } from './http-policies.js';
 import { type HttpRouteSpec, httpRouteSchema } from './http-route-schema.js';
-import { validateAt } from './istio-fields.js';
 import { type LoweringScope, withIssues } from './lowering-scope.js';
 
 export function lowerHttpRule(raw: unknown, index: number, scope: LoweringScope): HttpRoute[] {

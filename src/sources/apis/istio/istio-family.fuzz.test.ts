@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Issue } from '../../../model/issue.js';
 import type { RoutingFragment } from '../../../model/routing-fragment.js';
 import type { ManifestDocument } from '../manifest.js';
+import { containersOf as containers, seededRandom as random } from '../shared/fuzz-mutations.js';
 import { istioFamily } from './istio-family.js';
 
 const ctx = { clusterDomain: 'cluster.local' };
@@ -161,18 +162,6 @@ const GROUPS: readonly (readonly object[])[] = [
   ],
 ];
 
-/** mulberry32: small, fast and the same on every machine. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const VALUES: readonly unknown[] = [
   null,
   0,
@@ -223,20 +212,6 @@ const KEYS = [
   'percentage',
   'headers',
 ];
-
-type Container = Record<string, unknown> | unknown[];
-
-/** Every container below the document root, with its path. */
-function containers(value: unknown, out: Container[] = []): Container[] {
-  if (Array.isArray(value)) {
-    out.push(value);
-    for (const item of value) containers(item, out);
-  } else if (typeof value === 'object' && value !== null) {
-    out.push(value as Record<string, unknown>);
-    for (const child of Object.values(value)) containers(child, out);
-  }
-  return out;
-}
 
 function mutate(doc: Record<string, unknown>, next: () => number): void {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;

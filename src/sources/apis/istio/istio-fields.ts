@@ -2,26 +2,8 @@
 // DestinationRule. Messages are requirements; zod-issues.ts appends the value that broke them.
 import { z } from 'zod';
 import { integer, object, portNumber, string } from '../core/fields.js';
-import type { Validated } from '../core/resource.js';
-import type { Report } from '../issues.js';
-import { joinPath } from '../issues.js';
-import { zodIssues } from '../zod-issues.js';
 import { MUST_BE_DURATION, parseDuration } from './duration.js';
 import { re2Problem } from './re2-regex.js';
-
-/** Runs a schema over one part of a document, so that its issues carry the part's full field path. */
-export function validateAt<S extends z.ZodTypeAny>(
-  schema: S,
-  value: unknown,
-  at: string,
-  report: Report,
-): Validated<z.output<S>> {
-  const result = schema.safeParse(value);
-  if (result.success) return { ok: true, data: result.data };
-  const local: Report = (path, reason, message, severity) =>
-    report(joinPath(at, path), reason, message, severity);
-  return { ok: false, issues: zodIssues(result.error, value, local) };
-}
 
 /** An issue zod reports as a missing field rather than a malformed one. */
 const REQUIRED = {

@@ -5,7 +5,8 @@ import type { Issue } from '../../../model/issue.js';
 import type { LoadBalancer, LocalityFailover } from '../../../model/routing.js';
 import { boolean, integer, list, object, string } from '../core/fields.js';
 import type { Report } from '../issues.js';
-import { duration, requiredString, validateAt } from './istio-fields.js';
+import { validateAt } from '../shared/validate-at.js';
+import { duration, requiredString } from './istio-fields.js';
 
 const SIMPLE = [
   'UNSPECIFIED',

@@ -2,6 +2,7 @@
 // support table in the docs and the walker that reports unsupported and unknown fields, so the
 // table cannot drift from what the parser reports.
 import type { SupportRow } from '../routing-family.js';
+import type { FieldWalk } from '../shared/unsupported-fields.js';
 
 type Row = readonly [field: string, supported: boolean, note?: string];
 
@@ -267,3 +268,12 @@ const DESTINATION_RULE: readonly Row[] = [
 export const VIRTUAL_SERVICE_SUPPORT: readonly SupportRow[] = rows('VirtualService', VIRTUAL_SERVICE);
 export const DESTINATION_RULE_SUPPORT: readonly SupportRow[] = rows('DestinationRule', DESTINATION_RULE);
 export const ISTIO_SUPPORT: readonly SupportRow[] = [...VIRTUAL_SERVICE_SUPPORT, ...DESTINATION_RULE_SUPPORT];
+
+/** How UnsupportedField warnings about an Istio kind read. */
+export const istioFieldWalk = (kind: string): FieldWalk => ({
+  from: 'spec',
+  unset: 'skipped-if-unsupported',
+  keysArePaths: false,
+  notAField: () => `is not a field of ${kind}; it is ignored`,
+  unsupported: (note) => `is not supported${note ? `; ${note}` : ''}`,
+});

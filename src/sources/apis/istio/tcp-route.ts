@@ -4,10 +4,10 @@ import type { Issue } from '../../../model/issue.js';
 import type { TcpRoute } from '../../../model/routing.js';
 import { list, object, portNumber, string } from '../core/fields.js';
 import { hasErrors, isRecord } from '../core/resource.js';
+import { validateAt } from '../shared/validate-at.js';
 import { lowerBackends } from './destinations.js';
 import { appliesToMesh } from './http-match.js';
 import { routeDestinations } from './http-route-schema.js';
-import { validateAt } from './istio-fields.js';
 import { type LoweringScope, withIssues } from './lowering-scope.js';
 
 const tcpRouteSchema = object({

@@ -7,7 +7,8 @@ import type { ConnectionPool, OutlierDetection, TlsMode, TrafficPolicy } from '.
 import { integer, list, object } from '../core/fields.js';
 import { hasErrors } from '../core/resource.js';
 import type { Report } from '../issues.js';
-import { count, duration, portSelector, validateAt } from './istio-fields.js';
+import { validateAt } from '../shared/validate-at.js';
+import { count, duration, portSelector } from './istio-fields.js';
 import { lowerLoadBalancer } from './load-balancer.js';
 
 const connectionPoolSchema = object({

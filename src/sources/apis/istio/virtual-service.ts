@@ -8,13 +8,13 @@ import { list, object, objectMeta, string } from '../core/fields.js';
 import { isRecord, namespaceOf, resourceRefOf, validate } from '../core/resource.js';
 import { type Report, reporter } from '../issues.js';
 import type { ManifestDocument } from '../manifest.js';
+import { fieldTree, unsupportedFields } from '../shared/unsupported-fields.js';
 import { resolveHost, serviceKey } from './hosts.js';
 import { appliesToMesh } from './http-match.js';
 import { lowerHttpRule } from './http-route.js';
 import type { LoweringScope, SubsetIndex } from './lowering-scope.js';
-import { VIRTUAL_SERVICE_SUPPORT } from './support.js';
+import { istioFieldWalk, VIRTUAL_SERVICE_SUPPORT } from './support.js';
 import { lowerTcpRule } from './tcp-route.js';
-import { unsupportedFields } from './unsupported-fields.js';
 
 const virtualServiceSchema = object({
   metadata: objectMeta('dns1123Subdomain'),
@@ -56,7 +56,12 @@ export function parseVirtualService(doc: ManifestDocument, ctx: IstioContext): P
     return { routes: [], issues: [warning] };
   }
   const issues: Issue[] = [
-    ...unsupportedFields('VirtualService', VIRTUAL_SERVICE_SUPPORT, doc.value, report),
+    ...unsupportedFields(
+      doc.value,
+      fieldTree(VIRTUAL_SERVICE_SUPPORT),
+      istioFieldWalk('VirtualService'),
+      report,
+    ),
   ];
   spec.gateways?.forEach((gateway, i) => {
     if (gateway === 'mesh') return;

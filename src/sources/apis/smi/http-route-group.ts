@@ -7,11 +7,11 @@ import { list, object, objectMeta, string } from '../core/fields.js';
 import { isRecord, namespaceOf, resourceRefOf, validate } from '../core/resource.js';
 import { type Report, reporter } from '../issues.js';
 import type { ManifestDocument } from '../manifest.js';
-import { zodIssues } from '../zod-issues.js';
-import { skipped, within } from './list-item-issues.js';
-import { re2Problem, re2Regex } from './re2-syntax.js';
-import { notAnSmiField, rowsFor } from './support.js';
-import { unknownFields } from './unknown-fields.js';
+import { dropNote } from '../shared/list-item-issues.js';
+import { re2Problem, re2Regex } from '../shared/re2-syntax.js';
+import { fieldTree, unsupportedFields } from '../shared/unsupported-fields.js';
+import { validateAt } from '../shared/validate-at.js';
+import { rowsFor, smiFieldWalk } from './support.js';
 
 const KIND = 'HTTPRouteGroup';
 
@@ -150,9 +150,9 @@ export function parseHttpRouteGroup(
   const firstByName = new Map<string, number>();
   raw.forEach((item, i) => {
     const at = `${prefix}[${i}]`;
-    const parsed = matchSchema.safeParse(item);
-    if (!parsed.success) {
-      issues.push(...zodIssues(parsed.error, item, within(report, at)).map(skipped));
+    const parsed = validateAt(matchSchema, item, at, report);
+    if (!parsed.ok) {
+      issues.push(...parsed.issues.map(dropNote('this match is skipped')));
       return;
     }
     const { name } = parsed.data;
@@ -198,5 +198,10 @@ function unknownFieldsOf(
   version: string,
   report: Report,
 ): Issue[] {
-  return unknownFields(doc.value, rowsFor(KIND, version), report, notAnSmiField(KIND, apiVersion));
+  return unsupportedFields(
+    doc.value,
+    fieldTree(rowsFor(KIND, version)),
+    smiFieldWalk(KIND, apiVersion),
+    report,
+  );
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { ManifestDocument } from '../manifest.js';
-import { mutate, seededRandom } from './manifest-mutations.js';
+import { mutate, seededRandom } from '../shared/fuzz-mutations.js';
 import { smiFamily } from './smi-family.js';
 
 const ctx = { clusterDomain: 'cluster.local' };

@@ -1,6 +1,7 @@
 // What Trellis reads of SMI, field by field: the source of docs/support.md and of the
 // UnsupportedField warnings (unknown-fields.ts), so the two cannot drift apart.
 import type { SupportRow } from '../routing-family.js';
+import type { FieldWalk } from '../shared/unsupported-fields.js';
 
 export const SMI_VERSIONS = ['v1alpha2', 'v1alpha3', 'v1alpha4'] as const;
 
@@ -99,16 +100,25 @@ export function rowsFor(kind: string, version: string): VersionedSupportRow[] {
   return SMI_SUPPORT.filter((row) => row.kind === kind && (!row.versions || row.versions.includes(version)));
 }
 
-/** The message for a field that is not part of `kind` in `version`, naming the versions that have it. */
-export function notAnSmiField(kind: string, apiVersion: string): (field: string) => string {
-  return (field) => {
-    const elsewhere = SMI_SUPPORT.find(
-      (row) =>
-        row.kind === kind &&
-        row.versions &&
-        (row.field === field || row.field.startsWith(`${field}.`) || row.field.startsWith(`${field}[]`)),
-    );
-    const hint = elsewhere?.versions ? ` (it is read in ${elsewhere.versions.join(', ')})` : '';
-    return `is not a field of ${kind} ${apiVersion}${hint}; ignored`;
+/**
+ * How UnsupportedField warnings about `kind` in `apiVersion` read. A field that is not part of that
+ * version names the versions that have it.
+ */
+export function smiFieldWalk(kind: string, apiVersion: string): FieldWalk {
+  return {
+    from: 'document',
+    unset: 'reported',
+    keysArePaths: true,
+    notAField: (field) => {
+      const elsewhere = SMI_SUPPORT.find(
+        (row) =>
+          row.kind === kind &&
+          row.versions &&
+          (row.field === field || row.field.startsWith(`${field}.`) || row.field.startsWith(`${field}[]`)),
+      );
+      const hint = elsewhere?.versions ? ` (it is read in ${elsewhere.versions.join(', ')})` : '';
+      return `is not a field of ${kind} ${apiVersion}${hint}; ignored`;
+    },
+    unsupported: (note) => note ?? 'is not supported; ignored',
   };
 }

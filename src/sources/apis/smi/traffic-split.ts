@@ -14,12 +14,12 @@ import { integer, list, object, objectMeta, string } from '../core/fields.js';
 import { isRecord, namespaceOf, resourceRefOf, validate } from '../core/resource.js';
 import { type Report, reporter } from '../issues.js';
 import type { ManifestDocument } from '../manifest.js';
-import { zodIssues } from '../zod-issues.js';
+import { dropNote } from '../shared/list-item-issues.js';
+import { fieldTree, unsupportedFields } from '../shared/unsupported-fields.js';
+import { validateAt } from '../shared/validate-at.js';
 import type { RouteGroup } from './http-route-group.js';
-import { skipped, within } from './list-item-issues.js';
 import { serviceNameIn } from './service-name.js';
-import { notAnSmiField, rowsFor } from './support.js';
-import { unknownFields } from './unknown-fields.js';
+import { rowsFor, smiFieldWalk } from './support.js';
 
 const KIND = 'TrafficSplit';
 export const MAX_WEIGHT = 1_000_000;
@@ -65,7 +65,12 @@ export function parseTrafficSplit(
   ctx: SplitContext,
 ): { contribution?: RouteContribution; issues: Issue[] } {
   const report = reporter(doc, resourceRefOf(KIND, doc.value, true));
-  const issues = unknownFields(doc.value, rowsFor(KIND, version), report, notAnSmiField(KIND, apiVersion));
+  const issues = unsupportedFields(
+    doc.value,
+    fieldTree(rowsFor(KIND, version)),
+    smiFieldWalk(KIND, apiVersion),
+    report,
+  );
   const result =
     version === 'v1alpha2'
       ? validate(splitSchema, doc, report)
@@ -152,9 +157,9 @@ function groupMatches(
   issues: Issue[],
 ) {
   const at = `spec.matches[${index}]`;
-  const parsed = matchRefSchema.safeParse(ref);
-  if (!parsed.success) {
-    issues.push(...zodIssues(parsed.error, ref, within(report, at)).map(skipped));
+  const parsed = validateAt(matchRefSchema, ref, at, report);
+  if (!parsed.ok) {
+    issues.push(...parsed.issues.map(dropNote('this match is skipped')));
     return [];
   }
   const { kind, name, apiGroup } = parsed.data;

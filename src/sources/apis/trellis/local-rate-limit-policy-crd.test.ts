@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { isRecord } from '../core/resource.js';
-import { DURATION_PATTERN } from './duration.js';
-import { HEADER_NAME_PATTERN, HTTP_METHODS, parseLocalRateLimitPolicy } from './local-rate-limit-policy.js';
+import { DURATION_PATTERN } from '../shared/gateway-duration.js';
+import { HTTP_METHODS } from '../shared/http-methods.js';
+import { HEADER_NAME_PATTERN, parseLocalRateLimitPolicy } from './local-rate-limit-policy.js';
 import { TRELLIS_SUPPORT } from './support.js';
 
 const crdPath = path.resolve(

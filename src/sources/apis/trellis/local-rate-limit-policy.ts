@@ -27,9 +27,10 @@ import {
 import { isRecord, namespaceOf, resourceRefOf, validate } from '../core/resource.js';
 import { type Report, reporter } from '../issues.js';
 import type { ManifestDocument } from '../manifest.js';
-import { re2Problem } from '../smi/re2-syntax.js';
-import { unknownFields } from '../smi/unknown-fields.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../shared/gateway-duration.js';
+import { HTTP_METHODS } from '../shared/http-methods.js';
+import { re2Problem } from '../shared/re2-syntax.js';
+import { type FieldWalk, fieldTree, unsupportedFields } from '../shared/unsupported-fields.js';
 import { TRELLIS_SUPPORT } from './support.js';
 
 export const KIND = 'LocalRateLimitPolicy';
@@ -42,17 +43,15 @@ export const MAX_TOKENS = 4_294_967_295;
 export const MAX_HEADERS = 16;
 const DEFAULT_STATUS = 429;
 
-export const HTTP_METHODS = [
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'DELETE',
-  'CONNECT',
-  'OPTIONS',
-  'TRACE',
-  'PATCH',
-] as const;
+/** How UnsupportedField warnings about a policy read: the way SMI's do. */
+const FIELD_WALK: FieldWalk = {
+  from: 'document',
+  unset: 'reported',
+  keysArePaths: true,
+  notAField: () => `is not a field of ${KIND} ${API_VERSION}; ignored`,
+  unsupported: (note) => note ?? 'is not supported; ignored',
+};
+
 /** RFC 9110 token. */
 export const HEADER_NAME_PATTERN = "^[A-Za-z0-9!#$%&'*+\\-.^_`|~]+$";
 
@@ -167,12 +166,7 @@ export interface ParsedPolicy {
 export function parseLocalRateLimitPolicy(doc: ManifestDocument): ParsedPolicy {
   const ref = resourceRefOf(KIND, doc.value, true);
   const report = reporter(doc, ref);
-  const issues = unknownFields(
-    doc.value,
-    TRELLIS_SUPPORT,
-    report,
-    () => `is not a field of ${KIND} ${API_VERSION}; ignored`,
-  );
+  const issues = unsupportedFields(doc.value, fieldTree(TRELLIS_SUPPORT), FIELD_WALK, report);
   const result = validate(policySchema, doc, report);
   const errors = [...(result.ok ? [] : result.issues), ...bucketIssues(doc.value, report)];
   if (!result.ok || errors.length > 0)

@@ -1,9 +1,15 @@
-// Gateway API durations (GEP-2257): one to four <integer><unit> parts, units h, m, s, ms, at most five
-// digits each, no sign and no fractions. Stricter than Go's time.ParseDuration on purpose: a value
-// another implementation would reject must not quietly mean something here.
+// Durations as the Gateway API writes them (GEP-2257): one to four <integer><unit> parts, units h,
+// m, s, ms, at most five digits each, no sign and no fractions ("1s", "500ms", "1m30s"). Stricter
+// than Go's time.ParseDuration on purpose: a value another implementation would reject must not
+// quietly mean something here. It is also a subset of Go's grammar, so a CRD can check it with a
+// pattern and CEL's duration() reads it the same way. Istio's durations are another format
+// (istio/duration.ts).
 import { string } from '../core/fields.js';
 
-const FORMAT = /^([0-9]{1,5}(h|m|s|ms)){1,4}$/;
+/** The pattern the CRDs use too (deploy/crds/localratelimitpolicies.trellis.dev.yaml). */
+export const DURATION_PATTERN = '^([0-9]{1,5}(h|m|s|ms)){1,4}$';
+
+const FORMAT = new RegExp(DURATION_PATTERN);
 const PART = /([0-9]{1,5})(ms|h|m|s)/g;
 const UNIT_MS: Readonly<Record<string, number>> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
 

@@ -1,6 +1,9 @@
 // Deterministic, seeded damage to valid manifests, for the parsers' fuzz tests: whatever a user (or
 // a bad merge tool) can do to a document, a parser must answer with issues, never an exception.
-// Lives beside the parsers, not in a test file, so that every family's fuzz test can use it.
+// Lives beside the parsers, not in a test file, so that every family's fuzz test can use it: the
+// generator and the walk over a document's containers for all of them, `mutate` for the families
+// whose tests take the generic damage (SMI, Trellis); Gateway API and Istio tests keep damage of
+// their own, aimed at their own fields.
 
 /** mulberry32: small, fast and the same on every machine. */
 export function seededRandom(seed: number): () => number {
@@ -83,15 +86,16 @@ function slotsOf(value: Json, out: Slot[]): Slot[] {
   return out;
 }
 
-function containersOf(
-  value: Json,
-  out: (Json[] | { [key: string]: Json })[],
-): (Json[] | { [key: string]: Json })[] {
+/** A mapping or a list of a parsed document. */
+export type Container = { [key: string]: unknown } | unknown[];
+
+/** Every mapping and list in `value`, itself first, each before what it holds. */
+export function containersOf(value: unknown, out: Container[] = []): Container[] {
   if (Array.isArray(value)) {
     out.push(value);
     for (const child of value) containersOf(child, out);
   } else if (value !== null && typeof value === 'object') {
-    out.push(value);
+    out.push(value as { [key: string]: unknown });
     for (const child of Object.values(value)) containersOf(child, out);
   }
   return out;
@@ -101,7 +105,7 @@ const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.flo
 
 const clone = (value: Json): Json => JSON.parse(JSON.stringify(value));
 
-function setKey(parent: { [key: string]: Json }, key: string, value: Json): void {
+function setKey(parent: { [key: string]: unknown }, key: string, value: unknown): void {
   // defineProperty, so "__proto__" becomes a plain own field as JSON.parse would make it.
   Object.defineProperty(parent, key, { value, enumerable: true, writable: true, configurable: true });
 }
