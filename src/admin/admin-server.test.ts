@@ -1,7 +1,9 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.js';
+import { TYPE_URL } from '../xds/envoy/type-urls.js';
 import { AdminServer, type AdminServerOptions } from './admin-server.js';
+import { PrometheusMetrics } from './metrics.js';
 
 interface Reply {
   readonly status: number;
@@ -80,6 +82,31 @@ describe('the admin HTTP server', () => {
     const reply = await request(port, '/debug/syncz?format=json');
     expect(reply.status).toBe(200);
     expect(JSON.parse(reply.body)).toEqual(syncz);
+  });
+
+  it("serves /metrics as Prometheus text with the registry's content type, read afresh on every request", async () => {
+    const metrics = new PrometheusMetrics({ processMetrics: false });
+    const { port } = await start({ metrics });
+    metrics.nacked(TYPE_URL.cluster);
+    const reply = await request(port, '/metrics');
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-type']).toBe(metrics.contentType);
+    expect(reply.body).toContain('trellis_xds_nacks_total{type="cds"} 1');
+    metrics.nacked(TYPE_URL.cluster);
+    expect((await request(port, '/metrics')).body).toContain('trellis_xds_nacks_total{type="cds"} 2');
+  });
+
+  it('answers /metrics with 404 when the server was given no metrics', async () => {
+    const { port } = await start();
+    expect((await request(port, '/metrics')).status).toBe(404);
+  });
+
+  it('answers 500 when rendering the metrics fails, and keeps serving', async () => {
+    const { port } = await start({
+      metrics: { contentType: 'text/plain', render: () => Promise.reject(new Error('bug')) },
+    });
+    expect((await request(port, '/metrics')).status).toBe(500);
+    expect((await request(port, '/healthz')).status).toBe(200);
   });
 
   it('answers HEAD with the headers and no body', async () => {

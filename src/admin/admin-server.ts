@@ -1,7 +1,8 @@
-// The admin HTTP port: health, readiness and debug views. Every route is one row of `routes`,
-// so adding one (e.g. /metrics) touches nothing else.
+// The admin HTTP port: health, readiness, Prometheus metrics and debug views. Every route is one
+// row of `routes`, so adding one touches nothing else.
 import http from 'node:http';
 import type { Logger } from '../log.js';
+import type { MetricsExposition } from './metrics.js';
 
 export interface AdminServerOptions {
   readonly logger: Logger;
@@ -11,6 +12,8 @@ export interface AdminServerOptions {
   readonly configErrors: () => unknown;
   /** JSON for /debug/syncz. */
   readonly syncz: () => unknown;
+  /** Prometheus text for /metrics; without it /metrics is 404. */
+  readonly metrics?: MetricsExposition;
 }
 
 export interface BoundAddress {
@@ -25,6 +28,8 @@ interface Reply {
   readonly body: string;
 }
 
+type Route = () => Reply | Promise<Reply>;
+
 const text = (status: number, body: string): Reply => ({
   status,
   contentType: 'text/plain; charset=utf-8',
@@ -38,24 +43,35 @@ const json = (value: unknown): Reply => ({
 
 export class AdminServer {
   private readonly logger: Logger;
-  private readonly routes: ReadonlyMap<string, () => Reply>;
+  private readonly routes: ReadonlyMap<string, Route>;
   private server: http.Server | undefined;
 
   constructor(options: AdminServerOptions) {
     this.logger = options.logger;
-    this.routes = new Map<string, () => Reply>([
+    const routes = new Map<string, Route>([
       ['/healthz', () => text(200, 'ok')],
       ['/readyz', () => (options.ready() ? text(200, 'ready') : text(503, 'not ready'))],
       ['/debug/config-errors', () => json(options.configErrors())],
       ['/debug/syncz', () => json(options.syncz())],
     ]);
+    const { metrics } = options;
+    if (metrics) {
+      routes.set('/metrics', async () => ({
+        status: 200,
+        contentType: metrics.contentType,
+        body: await metrics.render(),
+      }));
+    }
+    this.routes = routes;
   }
 
   /** Binds `host:port` (port 0 picks a free one; IPv6 hosts in brackets) and resolves with what was bound. */
   async listen(address: string): Promise<BoundAddress> {
     if (this.server) throw new Error('AdminServer is already listening');
     const { host, port } = splitHostPort(address);
-    const server = http.createServer((req, res) => this.handle(req, res));
+    const server = http.createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => this.logger.error({ err }, 'admin reply failed'));
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -84,8 +100,8 @@ export class AdminServer {
     this.logger.info('admin server closed');
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const reply = this.reply(req);
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const reply = await this.reply(req);
     res.writeHead(reply.status, {
       'content-type': reply.contentType,
       'content-length': Buffer.byteLength(reply.body),
@@ -95,13 +111,13 @@ export class AdminServer {
     res.end(req.method === 'HEAD' ? undefined : reply.body);
   }
 
-  private reply(req: http.IncomingMessage): Reply {
+  private async reply(req: http.IncomingMessage): Promise<Reply> {
     const path = new URL(req.url ?? '/', 'http://admin').pathname;
     const route = this.routes.get(path);
     if (!route) return text(404, 'not found');
     if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'method not allowed');
     try {
-      return route();
+      return await route();
     } catch (err) {
       this.logger.error({ err, path }, 'admin handler failed');
       return text(500, 'internal error');

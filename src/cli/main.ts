@@ -2,23 +2,37 @@
 // The `trellis` command line.
 import { parseArgs } from 'node:util';
 import { createLogger, type LogLevel } from '../log.js';
+import type { Result } from '../model/result.js';
+import { parseVisibleNamespaces } from '../model/visibility.js';
+import { parseByteSize, parseDurationMs } from '../xds/tuning-flags.js';
 import { configDumpCommand } from './config-dump.js';
+import { proxyStatusCommand } from './proxy-status.js';
 import { startServer } from './serve.js';
 import { validateCommand } from './validate.js';
 
 const USAGE = `usage:
   trellis serve --manifests DIR [--xds-address HOST:PORT] [--admin-address HOST:PORT] [--log-level LEVEL] [--cluster-domain D]
+                [--debounce-quiet 100ms] [--debounce-max 1s] [--encode-cache-bytes 64Mi]
+                [--default-visible-namespaces NS,NS|*]
   trellis validate DIR
   trellis config-dump --manifests DIR --node NODE_ID [--proxyless]
+  trellis proxy-status [--admin-address HOST:PORT]
 
-serve        serve the manifests in DIR over xDS (default xDS 127.0.0.1:15010, admin 127.0.0.1:15014)
-validate     print every error in DIR with file, document, resource and field; exit 1 if any
-config-dump  print, as YAML, the resources the proxy NODE_ID would receive
+serve         serve the manifests in DIR over xDS (default xDS 127.0.0.1:15010, admin 127.0.0.1:15014)
+validate      print every error in DIR with file, document, resource and field; exit 1 if any
+config-dump   print, as YAML, the resources the proxy NODE_ID would receive
+proxy-status  print every proxy connected to a running server (default admin 127.0.0.1:15014) and,
+              per type, SYNCED, NOT SENT, STALE (sent, not ACKed) or NACKED (with the error)
 `;
 
 const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'silent'];
 
 class UsageError extends Error {}
+
+function flagValue<T>(flag: string, result: Result<T, string>): T {
+  if (!result.ok) throw new UsageError(`--${flag}: ${result.errors.join('; ')}`);
+  return result.value;
+}
 
 async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -29,9 +43,16 @@ async function serveCommand(argv: string[]): Promise<number> {
       'admin-address': { type: 'string', default: '127.0.0.1:15014' },
       'log-level': { type: 'string', default: 'info' },
       'cluster-domain': { type: 'string' },
+      'debounce-quiet': { type: 'string', default: '100ms' },
+      'debounce-max': { type: 'string', default: '1s' },
+      'encode-cache-bytes': { type: 'string', default: '64Mi' },
+      'default-visible-namespaces': { type: 'string', default: '*' },
     },
   });
   if (!values.manifests) throw new UsageError('serve: --manifests DIR is required');
+  const debounceQuietMs = flagValue('debounce-quiet', parseDurationMs(values['debounce-quiet']));
+  const debounceMaxMs = flagValue('debounce-max', parseDurationMs(values['debounce-max']));
+  const encodeCacheBytes = flagValue('encode-cache-bytes', parseByteSize(values['encode-cache-bytes']));
   const level = values['log-level'] as LogLevel;
   if (!LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`);
   const logger = createLogger(level);
@@ -41,6 +62,10 @@ async function serveCommand(argv: string[]): Promise<number> {
     adminAddress: values['admin-address'],
     ...(values['cluster-domain'] ? { clusterDomain: values['cluster-domain'] } : {}),
     logger,
+    debounceQuietMs,
+    debounceMaxMs,
+    encodeCacheBytes,
+    defaultVisibility: parseVisibleNamespaces(values['default-visible-namespaces']),
   });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -85,6 +110,13 @@ async function main(argv: string[]): Promise<number> {
         process.stdout,
         process.stderr,
       );
+    }
+    case 'proxy-status': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { 'admin-address': { type: 'string', default: '127.0.0.1:15014' } },
+      });
+      return proxyStatusCommand({ adminAddress: values['admin-address'] }, process.stdout, process.stderr);
     }
     case undefined:
     case 'help':

@@ -1,8 +1,10 @@
 // `trellis serve`: sources → snapshot builder → cache → ADS server, plus the admin endpoints.
 import { AdminServer } from '../admin/admin-server.js';
 import type { Logger } from '../log.js';
+import type { Visibility } from '../model/visibility.js';
 import { FileSource } from '../sources/files/file-source.js';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
+import { ProxyCompiler } from '../xds/compile-proxy.js';
 import { XdsServer } from '../xds/server/ads-server.js';
 import { SnapshotBuilder } from '../xds/snapshot-builder.js';
 
@@ -12,6 +14,14 @@ export interface ServeOptions {
   readonly adminAddress: string;
   readonly clusterDomain?: string;
   readonly logger: Logger;
+  /** Source changes are merged until this long passes without one (default 100 ms)... */
+  readonly debounceQuietMs?: number;
+  /** ...or this long after the first (default 1 s). */
+  readonly debounceMaxMs?: number;
+  /** Bound of the memo of encoded resources (default 64 MiB; 0 turns it off). */
+  readonly encodeCacheBytes?: number;
+  /** What proxies see in namespaces without `trellis.dev/visible-namespaces` (default: all). */
+  readonly defaultVisibility?: Visibility;
 }
 
 export interface RunningServer {
@@ -23,7 +33,16 @@ export interface RunningServer {
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const { logger } = opts;
   const cache = new SnapshotCache();
-  const builder = new SnapshotBuilder(cache, logger);
+  const compiler = new ProxyCompiler(undefined, {
+    ...(opts.defaultVisibility ? { defaultVisibility: opts.defaultVisibility } : {}),
+    ...(opts.encodeCacheBytes !== undefined ? { encodeCacheBytes: opts.encodeCacheBytes } : {}),
+  });
+  const builder = new SnapshotBuilder(cache, logger, compiler, {
+    debounce: {
+      ...(opts.debounceQuietMs !== undefined ? { quietMs: opts.debounceQuietMs } : {}),
+      ...(opts.debounceMaxMs !== undefined ? { maxDelayMs: opts.debounceMaxMs } : {}),
+    },
+  });
   const source = new FileSource(opts.manifests, {
     logger,
     ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
@@ -67,10 +86,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       xdsPort: xdsBound.port,
       adminPort: adminBound.port,
       close: async () => {
+        builder.close();
         await Promise.allSettled([xds.close(), admin.close(), source.stop()]);
       },
     };
   } catch (err) {
+    builder.close();
     await Promise.allSettled([xds.close(), admin.close(), source.stop()]);
     throw err;
   }

@@ -1,9 +1,13 @@
 // One proxy's configuration, the way the server sends it and `trellis config-dump` prints it:
-// translate, then encode every resource strictly and check it against Envoy's validate rules.
+// the mesh as the proxy may see it (visibility), translated, then every resource encoded strictly
+// and checked against Envoy's validate rules, each distinct resource once (the encode memo).
 // A resource that fails is never sent: the proxy keeps the last good version it had, if any.
 import type { Mesh } from '../model/mesh.js';
 import type { MeshProxy } from '../model/proxy.js';
-import { encodeResource, type FieldError } from './envoy/resource-codec.js';
+import { ALL_NAMESPACES, type Visibility, visibleMesh } from '../model/visibility.js';
+import type { CachedResource, Snapshot } from './cache/snapshot.js';
+import { EncodeMemo } from './encode-memo.js';
+import { decodeResource, type FieldError } from './envoy/resource-codec.js';
 import { TYPE_URL } from './envoy/type-urls.js';
 import { checkReferences } from './translate/references.js';
 import { type ProxyResources, translateProxy } from './translate/translate-proxy.js';
@@ -15,6 +19,8 @@ export interface CompiledResource {
   readonly json: unknown;
   /** The encoded resource, the value of the Any sent on the wire. */
   readonly value: Uint8Array;
+  /** What the cache holds: one object for every proxy whose translation produced this content. */
+  readonly cached: CachedResource;
 }
 
 export interface ResourceError {
@@ -33,19 +39,40 @@ export interface CompiledProxy {
   readonly danglingReferences: readonly string[];
 }
 
-const key = (typeUrl: string, name: string) => `${typeUrl} ${name}`;
-
 export type Translate = (mesh: Mesh, proxy: MeshProxy) => ProxyResources;
 
+export interface ProxyCompilerOptions {
+  /** What proxies in a namespace without the visibility annotation see. Default: every namespace. */
+  readonly defaultVisibility?: Visibility;
+  /** Bound of the encode memo in bytes (default 64 MiB; 0 turns it off); see EncodeMemo. */
+  readonly encodeCacheBytes?: number;
+}
+
+export interface CompilerStats {
+  readonly encodeHits: number;
+  readonly encodeMisses: number;
+  readonly translations: number;
+}
+
 export class ProxyCompiler {
-  constructor(private readonly translate: Translate = translateProxy) {}
+  private readonly defaultVisibility: Visibility;
+  private readonly memo: EncodeMemo;
+  private translations = 0;
 
-  // Proxies with the same view share most resources: encode and validate each distinct one once.
-  private readonly memo = new Map<string, ReturnType<typeof encodeResource>>();
-  private static readonly MEMO_LIMIT = 50_000;
+  constructor(
+    private readonly translate: Translate = translateProxy,
+    options: ProxyCompilerOptions = {},
+  ) {
+    this.defaultVisibility = options.defaultVisibility ?? ALL_NAMESPACES;
+    this.memo = new EncodeMemo(
+      options.encodeCacheBytes === undefined ? {} : { maxBytes: options.encodeCacheBytes },
+    );
+  }
 
-  compile(mesh: Mesh, proxy: MeshProxy, lastGood?: ReadonlyMap<string, CompiledResource>): CompiledProxy {
-    const translated = this.translate(mesh, proxy);
+  /** `lastGood`: what the proxy has now, whose version of a resource that fails it keeps. */
+  compile(mesh: Mesh, proxy: MeshProxy, lastGood?: Snapshot): CompiledProxy {
+    this.translations++;
+    const translated = this.translate(visibleMesh(mesh, proxy.namespace, this.defaultVisibility), proxy);
     const resources: CompiledResource[] = [];
     const errors: ResourceError[] = [];
     const lists: { typeUrl: string; items: readonly unknown[]; nameOf: (r: never) => string }[] = [
@@ -73,18 +100,18 @@ export class ProxyCompiler {
     for (const { typeUrl, items, nameOf } of lists) {
       for (const json of items) {
         const name = nameOf(json as never);
-        const result = this.encode(typeUrl, json);
-        if (result.ok) {
-          resources.push({ typeUrl, name, json, value: result.value.value });
+        const outcome = this.memo.encode(typeUrl, name, json);
+        if (outcome.ok) {
+          resources.push({ typeUrl, name, json, value: outcome.resource.value, cached: outcome.resource });
           continue;
         }
-        const previous = lastGood?.get(key(typeUrl, name));
-        if (previous) resources.push(previous);
+        const previous = lastGood?.resources.get(typeUrl)?.get(name);
+        if (previous) resources.push(kept(typeUrl, previous));
         errors.push({
           proxyId: proxy.id,
           typeUrl,
           name,
-          errors: result.errors,
+          errors: outcome.errors,
           keptLastGood: previous !== undefined,
         });
       }
@@ -92,17 +119,20 @@ export class ProxyCompiler {
     return { resources, errors, danglingReferences: checkReferences(translated) };
   }
 
-  private encode(typeUrl: string, json: unknown): ReturnType<typeof encodeResource> {
-    const memoKey = `${typeUrl}\n${JSON.stringify(json)}`;
-    const hit = this.memo.get(memoKey);
-    if (hit) return hit;
-    const result = encodeResource(typeUrl, json);
-    if (this.memo.size >= ProxyCompiler.MEMO_LIMIT) this.memo.clear();
-    this.memo.set(memoKey, result);
-    return result;
+  stats(): CompilerStats {
+    const memo = this.memo.stats();
+    return { encodeHits: memo.hits, encodeMisses: memo.misses, translations: this.translations };
   }
 }
 
-export function indexByKey(resources: readonly CompiledResource[]): Map<string, CompiledResource> {
-  return new Map(resources.map((r) => [key(r.typeUrl, r.name), r]));
+// Only the bytes of a kept resource are at hand (keeping every proxy's translated JSON around for
+// the rare failure would cost more memory than the snapshots); its JSON is read back from them.
+function kept(typeUrl: string, cached: CachedResource): CompiledResource {
+  let json: unknown = null;
+  try {
+    json = decodeResource(typeUrl, cached.value);
+  } catch {
+    // Unreachable for bytes we encoded; the JSON is only for dumps.
+  }
+  return { typeUrl, name: cached.name, json, value: cached.value, cached };
 }

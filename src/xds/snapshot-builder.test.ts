@@ -46,6 +46,7 @@ describe('SnapshotBuilder', () => {
 
     timeout = '-1s'; // Envoy's rule: connect_timeout must be > 0
     builder.update(EMPTY_MESH, []);
+    builder.flush();
     const after = cache.getSnapshot(proxy.id)?.resources.get(TYPE_URL.cluster);
     expect(after?.get('a')?.version).toBe(good?.version);
     expect(after?.get('b')).toBeDefined();
@@ -100,6 +101,45 @@ describe('SnapshotBuilder', () => {
     expect(builder.configErrors().references).toEqual([
       { proxyId: proxy.id, problems: ['cluster gone is named but not sent'] },
     ]);
+  });
+
+  it('reports a failing resource for every proxy of the group that shares it, and logs it once', () => {
+    const cache = new SnapshotCache();
+    const compiler = new ProxyCompiler(
+      translating(() => [{ name: 'a', type: 'STATIC', connect_timeout: '-1s' }]),
+    );
+    const logger = silentLogger();
+    const error = vi.spyOn(logger, 'error');
+    const builder = new SnapshotBuilder(cache, logger, compiler);
+    const other = proxyFromNode({ id: 'sidecar~10.0.0.2~a-1.default~default.svc.cluster.local' });
+    builder.update(EMPTY_MESH, []);
+    builder.connect(proxy);
+    builder.connect(other);
+    builder.update(EMPTY_MESH, []);
+    builder.flush();
+    expect(builder.configErrors().resources.map((e) => e.proxyId)).toEqual([proxy.id, other.id]);
+    expect(error).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps the last good version for a proxy that moves to a new group', () => {
+    const cache = new SnapshotCache();
+    let timeout = '1s';
+    const compiler = new ProxyCompiler(
+      translating(() => [{ name: 'a', type: 'STATIC', connect_timeout: timeout }]),
+    );
+    const builder = new SnapshotBuilder(cache, silentLogger(), compiler);
+    const pod = { namespace: 'default', name: 'a-0', ip: '10.0.0.1', serviceAccount: 'default', ports: [] };
+    builder.update({ ...EMPTY_MESH, workloads: [{ ...pod, labels: { v: '1' } }] }, []);
+    builder.connect(proxy);
+    const good = cache.getSnapshot(proxy.id)?.resources.get(TYPE_URL.cluster)?.get('a');
+
+    timeout = '-1s';
+    builder.update({ ...EMPTY_MESH, workloads: [{ ...pod, labels: { v: '2' } }] }, []);
+    builder.flush();
+    expect(cache.getSnapshot(proxy.id)?.resources.get(TYPE_URL.cluster)?.get('a')?.version).toBe(
+      good?.version,
+    );
+    expect(builder.configErrors().resources[0]).toMatchObject({ name: 'a', keptLastGood: true });
   });
 
   it('forgets a proxy when its last stream closes', () => {

@@ -1,0 +1,220 @@
+// What /metrics exposes: the xDS server's and the snapshot builder's figures in Prometheus text.
+// The server and the builder see only `XdsMetrics`; `PrometheusMetrics` is its one real
+// implementation, with its own Registry so that several servers in one process (tests) never share
+// or collide on series. `noopMetrics` is for code paths and tests that do not care.
+import { performance } from 'node:perf_hooks';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ProxyKind } from '../model/proxy.js';
+import { TYPE_URL } from '../xds/envoy/type-urls.js';
+import type { XdsVariant } from '../xds/server/status.js';
+
+/**
+ * Why a response was sent. A small fixed set, so the label's cardinality stays bounded:
+ * - initial: the first response of this type on the stream (a connect or reconnect);
+ * - subscription: the client changed the names it subscribes to;
+ * - change: the proxy's snapshot changed.
+ */
+export type PushReason = 'initial' | 'subscription' | 'change';
+export const PUSH_REASONS: readonly PushReason[] = ['initial', 'subscription', 'change'];
+
+/**
+ * When a source change was seen, in `performance.now()` milliseconds. The snapshot builder gets it
+ * from `changeSeen()` and carries it with the snapshots it builds, so a stream can report
+ * `converged(stamp)` once its proxy has ACKed them. Plain data: it crosses the cache unchanged.
+ */
+export type ChangeStamp = number;
+
+export interface XdsMetrics {
+  /** A stream identified its node (once per stream, as the server's onStreamOpened hook). */
+  streamOpened(kind: ProxyKind, variant: XdsVariant): void;
+  /** A stream that streamOpened was called for ended, however it ended. */
+  streamClosed(kind: ProxyKind, variant: XdsVariant): void;
+  /** A response was written; `seconds` from the stream receiving the snapshot (or request) to the write. */
+  pushed(typeUrl: string, reason: PushReason, seconds: number): void;
+  /** A proxy rejected a response of this type. */
+  nacked(typeUrl: string): void;
+  /** One (re)translation of the mesh for every connected proxy took `seconds`. */
+  translated(seconds: number): void;
+  /** The encoded-resource memo answered (hit) or had to encode (miss). */
+  encodeCache(hit: boolean): void;
+  /** The number of distinct resources of this type in the cache now (a level, not an increment). */
+  resources(typeUrl: string, count: number): void;
+  /** A source change arrived (before debouncing); returns the stamp to carry with what is built from it. */
+  changeSeen(): ChangeStamp;
+  /**
+   * A proxy has ACKed every response it was sent for the change stamped `stamp` (see
+   * stream-convergence.ts). When debouncing merged several changes, pass the oldest one's stamp:
+   * the figure is then the worst case, change seen → last ACK.
+   */
+  converged(stamp: ChangeStamp): void;
+}
+
+export const noopMetrics: XdsMetrics = {
+  streamOpened: () => {},
+  streamClosed: () => {},
+  pushed: () => {},
+  nacked: () => {},
+  translated: () => {},
+  encodeCache: () => {},
+  resources: () => {},
+  changeSeen: () => performance.now(),
+  converged: () => {},
+};
+
+/** What the admin server needs to serve /metrics. */
+export interface MetricsExposition {
+  readonly contentType: string;
+  render(): Promise<string>;
+}
+
+export interface PrometheusMetricsOptions {
+  /**
+   * Register the process metrics (CPU, memory, event-loop lag, GC) too. Default true; each call
+   * starts an event-loop monitor and a GC observer that live as long as the process does.
+   */
+  readonly processMetrics?: boolean;
+  /** Monotonic milliseconds, as performance.now(); tests pass their own clock. */
+  readonly now?: () => number;
+}
+
+// The short names operators know from Istio and Envoy's stats; any other type URL is "other", so a
+// client sending made-up type URLs cannot grow the series without bound.
+const TYPE_LABELS: ReadonlyMap<string, string> = new Map([
+  [TYPE_URL.cluster, 'cds'],
+  [TYPE_URL.endpoint, 'eds'],
+  [TYPE_URL.listener, 'lds'],
+  [TYPE_URL.route, 'rds'],
+  [TYPE_URL.secret, 'sds'],
+]);
+const KNOWN_TYPES = [...TYPE_LABELS.values()];
+
+export function typeLabel(typeUrl: string): string {
+  return TYPE_LABELS.get(typeUrl) ?? 'other';
+}
+
+// Seconds. A push is encode + write (sub-millisecond to tens of ms); translation of a large mesh
+// runs to seconds; convergence includes the debounce (100 ms quiet, 1 s max) and the proxies' ACKs.
+const PUSH_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const TRANSLATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const CONVERGENCE_BUCKETS = [0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 1.5, 2, 5, 10, 30, 60];
+
+export class PrometheusMetrics implements XdsMetrics, MetricsExposition {
+  readonly registry = new Registry();
+  private readonly now: () => number;
+  private readonly connected: Gauge<'kind' | 'variant'>;
+  private readonly pushes: Counter<'type' | 'reason'>;
+  private readonly pushDuration: Histogram<'type'>;
+  private readonly convergence: Histogram;
+  private readonly nacks: Counter<'type'>;
+  private readonly translation: Histogram;
+  private readonly encodes: Counter<'result'>;
+  private readonly resourceCount: Gauge<'type'>;
+
+  constructor(options: PrometheusMetricsOptions = {}) {
+    this.now = options.now ?? (() => performance.now());
+    const registers = [this.registry];
+    this.connected = new Gauge({
+      name: 'trellis_xds_connected_proxies',
+      help: 'Open xDS streams that identified their node, by proxy kind and protocol variant.',
+      labelNames: ['kind', 'variant'],
+      registers,
+    });
+    this.pushes = new Counter({
+      name: 'trellis_xds_pushes_total',
+      help: 'xDS responses sent, by type (cds, eds, lds, rds, sds) and reason (initial, subscription, change).',
+      labelNames: ['type', 'reason'],
+      registers,
+    });
+    this.pushDuration = new Histogram({
+      name: 'trellis_xds_push_duration_seconds',
+      help: 'Time from a stream receiving a snapshot or request to its response being written, by type.',
+      labelNames: ['type'],
+      buckets: PUSH_BUCKETS,
+      registers,
+    });
+    this.convergence = new Histogram({
+      name: 'trellis_xds_convergence_seconds',
+      help: 'Time from a source change being seen to a proxy ACKing every response it was sent for it.',
+      buckets: CONVERGENCE_BUCKETS,
+      registers,
+    });
+    this.nacks = new Counter({
+      name: 'trellis_xds_nacks_total',
+      help: 'Responses a proxy rejected (NACK), by type.',
+      labelNames: ['type'],
+      registers,
+    });
+    this.translation = new Histogram({
+      name: 'trellis_translation_duration_seconds',
+      help: 'Time to translate the mesh for every connected proxy after a change.',
+      buckets: TRANSLATION_BUCKETS,
+      registers,
+    });
+    this.encodes = new Counter({
+      name: 'trellis_encode_cache_total',
+      help: 'Lookups in the encoded-resource memo: hit (bytes reused) or miss (encoded and checked).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.resourceCount = new Gauge({
+      name: 'trellis_xds_resources',
+      help: 'Distinct resources in the cache, by type.',
+      labelNames: ['type'],
+      registers,
+    });
+    // Series that exist from the start, at zero: rate() and absent() then work before the first event.
+    for (const type of KNOWN_TYPES) {
+      this.nacks.inc({ type }, 0);
+      for (const reason of PUSH_REASONS) this.pushes.inc({ type, reason }, 0);
+    }
+    for (const result of ['hit', 'miss']) this.encodes.inc({ result }, 0);
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  streamOpened(kind: ProxyKind, variant: XdsVariant): void {
+    this.connected.inc({ kind, variant });
+  }
+
+  streamClosed(kind: ProxyKind, variant: XdsVariant): void {
+    this.connected.dec({ kind, variant });
+  }
+
+  pushed(typeUrl: string, reason: PushReason, seconds: number): void {
+    const type = typeLabel(typeUrl);
+    this.pushes.inc({ type, reason });
+    this.pushDuration.observe({ type }, seconds);
+  }
+
+  nacked(typeUrl: string): void {
+    this.nacks.inc({ type: typeLabel(typeUrl) });
+  }
+
+  translated(seconds: number): void {
+    this.translation.observe(seconds);
+  }
+
+  encodeCache(hit: boolean): void {
+    this.encodes.inc({ result: hit ? 'hit' : 'miss' });
+  }
+
+  resources(typeUrl: string, count: number): void {
+    this.resourceCount.set({ type: typeLabel(typeUrl) }, count);
+  }
+
+  changeSeen(): ChangeStamp {
+    return this.now();
+  }
+
+  converged(stamp: ChangeStamp): void {
+    // A clock cannot run backwards, but a stamp from another process or a bug could: never observe < 0.
+    this.convergence.observe(Math.max(0, (this.now() - stamp) / 1000));
+  }
+}

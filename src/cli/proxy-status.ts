@@ -1,0 +1,206 @@
+// `trellis proxy-status`: every connected proxy and, per xDS type, whether it has what we last sent,
+// read from a running server's /debug/syncz, the way `istioctl proxy-status` shows it.
+import { z } from 'zod';
+import { TYPE_URL } from '../xds/envoy/type-urls.js';
+import type { NackStatus, ProxySyncStatus, TypeSyncStatus, XdsVariant } from '../xds/server/status.js';
+
+export interface ProxyStatusOptions {
+  /** host:port of the admin server, or a base URL (http://…). */
+  readonly adminAddress: string;
+  /** How long to wait for an answer. */
+  readonly timeoutMs?: number;
+}
+
+export type SyncState =
+  | { readonly kind: 'synced' }
+  | { readonly kind: 'not-sent' }
+  | { readonly kind: 'stale' }
+  | { readonly kind: 'nacked'; readonly nack: NackStatus };
+
+const LABELS: Readonly<Record<SyncState['kind'], string>> = {
+  synced: 'SYNCED',
+  'not-sent': 'NOT SENT',
+  stale: 'STALE',
+  nacked: 'NACKED',
+};
+
+// Push order (make before break); SDS only when some proxy asked for secrets.
+const COLUMNS = [
+  ['CDS', TYPE_URL.cluster],
+  ['EDS', TYPE_URL.endpoint],
+  ['LDS', TYPE_URL.listener],
+  ['RDS', TYPE_URL.route],
+] as const;
+const SDS_COLUMN = ['SDS', TYPE_URL.secret] as const;
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+
+/** Where one type of one proxy stands, from what the server sent and what the proxy answered. */
+export function syncState(type: TypeSyncStatus | undefined): SyncState {
+  if (type?.lastSentNonce === undefined || type.lastSentVersion === undefined) return { kind: 'not-sent' };
+  // The NACK answered the newest response: nothing sent since, so the proxy still runs older config.
+  if (type.lastNack && type.lastNack.nonce === type.lastSentNonce)
+    return { kind: 'nacked', nack: type.lastNack };
+  if (type.lastAckedVersion === type.lastSentVersion) return { kind: 'synced' };
+  return { kind: 'stale' };
+}
+
+interface Row {
+  readonly proxyId: string;
+  readonly variant: XdsVariant;
+  readonly types: Readonly<Record<string, TypeSyncStatus>>;
+}
+
+/**
+ * One row per proxy and protocol variant. A proxy on the per-type services has a stream per type,
+ * and one that reconnected may briefly have two: the newest stream's view of a type wins.
+ */
+function rowsOf(proxies: readonly ProxySyncStatus[]): Row[] {
+  const byKey = new Map<
+    string,
+    { proxyId: string; variant: XdsVariant; types: Record<string, TypeSyncStatus> }
+  >();
+  const oldestFirst = [...proxies].sort((a, b) => compare(a.connectedAt, b.connectedAt));
+  for (const proxy of oldestFirst) {
+    const key = `${proxy.proxyId}\n${proxy.variant}`;
+    const row = byKey.get(key) ?? { proxyId: proxy.proxyId, variant: proxy.variant, types: {} };
+    Object.assign(row.types, proxy.types);
+    byKey.set(key, row);
+  }
+  return [...byKey.values()].sort((a, b) => compare(a.proxyId, b.proxyId) || compare(a.variant, b.variant));
+}
+
+/** The table (columns aligned), then each NACK with its error: what the command prints. */
+export function formatProxyStatus(proxies: readonly ProxySyncStatus[]): string {
+  const rows = rowsOf(proxies);
+  const columns = rows.some((r) => r.types[TYPE_URL.secret] !== undefined)
+    ? [...COLUMNS, SDS_COLUMN]
+    : COLUMNS;
+  const table: string[][] = [['NAME', 'VARIANT', ...columns.map(([name]) => name)]];
+  const nacks: string[] = [];
+  for (const row of rows) {
+    const cells = [row.proxyId, row.variant];
+    for (const [name, typeUrl] of columns) {
+      const state = syncState(row.types[typeUrl]);
+      cells.push(LABELS[state.kind]);
+      if (state.kind === 'nacked') nacks.push(describeNack(row.proxyId, name, state.nack));
+    }
+    table.push(cells);
+  }
+  const lines = alignColumns(table);
+  if (nacks.length > 0) lines.push('', ...nacks);
+  return `${lines.join('\n')}\n`;
+}
+
+function describeNack(proxyId: string, typeName: string, nack: NackStatus): string {
+  const message = nack.message === '' ? '(no error message)' : nack.message.replace(/\n/g, '\n    ');
+  return `${proxyId} ${typeName} NACKED version ${nack.version} at ${nack.at}:\n    ${message}`;
+}
+
+function alignColumns(table: readonly (readonly string[])[]): string[] {
+  const widths: number[] = [];
+  for (const cells of table)
+    cells.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  return table.map((cells) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('   ')
+      .trimEnd(),
+  );
+}
+
+const nackSchema = z.object({ version: z.string(), nonce: z.string(), message: z.string(), at: z.string() });
+const typeSchema = z.object({
+  subscribed: z.union([z.literal('*'), z.array(z.string())]),
+  lastSentVersion: z.string().optional(),
+  lastSentNonce: z.string().optional(),
+  lastAckedVersion: z.string().optional(),
+  lastNack: nackSchema.optional(),
+});
+const synczSchema = z.array(
+  z.object({
+    proxyId: z.string(),
+    variant: z.enum(['sotw', 'delta']),
+    kind: z.enum(['sidecar', 'proxyless']),
+    namespace: z.string(),
+    connectedAt: z.string(),
+    types: z.record(typeSchema),
+  }),
+);
+
+type Fetched =
+  | { readonly ok: true; readonly proxies: ProxySyncStatus[] }
+  | { readonly ok: false; readonly error: string };
+
+/** GET /debug/syncz and check its shape; every failure is a sentence for the user. */
+export async function fetchSyncz(options: ProxyStatusOptions): Promise<Fetched> {
+  const url = synczUrl(options.adminAddress);
+  if (!url)
+    return { ok: false, error: `--admin-address "${options.adminAddress}" is not host:port or an http URL` };
+  const where = `the admin server at ${options.adminAddress}`;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    const why = describeFetchError(err, timeoutMs);
+    return { ok: false, error: `${where} did not answer (${why}); is \`trellis serve\` running there?` };
+  }
+  if (!res.ok)
+    return { ok: false, error: `${where} answered ${res.status} ${res.statusText} for ${url.pathname}` };
+  let body: unknown;
+  try {
+    body = JSON.parse(await res.text());
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return { ok: false, error: `${where} sent a /debug/syncz that is not JSON (${why})` };
+  }
+  const parsed = synczSchema.safeParse(body);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const path = first?.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('') ?? '';
+    return {
+      ok: false,
+      error: `${where} sent an unexpected /debug/syncz: ${path || '(root)'}: ${first?.message}`,
+    };
+  }
+  return { ok: true, proxies: parsed.data };
+}
+
+export async function proxyStatusCommand(
+  options: ProxyStatusOptions,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<number> {
+  const fetched = await fetchSyncz(options);
+  if (!fetched.ok) {
+    err.write(`trellis proxy-status: ${fetched.error}\n`);
+    return 1;
+  }
+  out.write(formatProxyStatus(fetched.proxies));
+  return 0;
+}
+
+function synczUrl(address: string): URL | undefined {
+  const isUrl = /^https?:\/\//i.test(address);
+  if (!isUrl && !/^(\[[0-9a-fA-F:.]+\]|[^:/[\]\s]+):\d{1,5}$/.test(address)) return undefined;
+  try {
+    return new URL('/debug/syncz', isUrl ? address : `http://${address}`);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeFetchError(err: unknown, timeoutMs: number): string {
+  if (err instanceof Error && err.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
+  // fetch() says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in its cause.
+  const cause = err instanceof Error ? err.cause : undefined;
+  if (cause instanceof Error) return cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
