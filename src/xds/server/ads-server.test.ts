@@ -173,6 +173,7 @@ describe('the ADS server (state of the world)', () => {
     const client = connect();
     client.send({ node: { id: SIDECAR }, type_url: CDS });
     const first = await client.next();
+    ack(client, first);
     cache.setSnapshot(SIDECAR, buildSnapshot([cluster('a'), cluster('b')]));
     const second = await client.next();
     client.send({
@@ -181,7 +182,10 @@ describe('the ADS server (state of the world)', () => {
       error_detail: { code: grpc.status.INVALID_ARGUMENT, message: 'stale rejection' },
     });
     ack(client, second);
-    await until(() => server.status()[0]?.types[CDS]?.lastAckedVersion !== undefined, 'the ACK');
+    await until(
+      () => server.status()[0]?.types[CDS]?.lastAckedVersion === second.version_info,
+      'the second ACK',
+    );
     const cds = server.status()[0]?.types[CDS];
     expect(cds?.lastAckedVersion).toBe(second.version_info);
     expect(cds?.lastNack).toBeUndefined();

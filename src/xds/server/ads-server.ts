@@ -147,8 +147,18 @@ export class XdsServer {
     }
     this.streams.add(open);
     let stream: WireStream<Req> | undefined;
-    const write = (response: Res) => {
-      if (!open.ended) call.write(response);
+    // One response at a time in the call's buffers: the next is made, from the newest snapshot,
+    // once this one has been taken by HTTP/2, whose flow control is per call. A client that stops
+    // reading thus holds one response's bytes and delays only itself; grpc-js's own 'drain' (after
+    // write() returns false, 16 messages deep) would let a stalled stream buffer far more.
+    const write = (response: Res): boolean => {
+      if (open.ended) return false;
+      call.write(response, () =>
+        this.guard(open, () => {
+          if (!open.ended) stream?.onWritable();
+        }),
+      );
+      return false;
     };
     call.on('data', (request: Req) =>
       this.guard(open, () => {

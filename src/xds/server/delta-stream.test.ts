@@ -19,10 +19,15 @@ const version = (name: string, content = name) => contentHash(new TextEncoder().
 
 function stream(now?: Date) {
   const sent: DeltaResponse[] = [];
+  /** Set `full` to have the next send report the transport full. */
+  const transport = { full: false };
   const s = new DeltaStream({
     proxy: proxyFromNode({ id: 'sidecar~10.0.0.1~web-0.shop~shop.svc.cluster.local' }),
     logger: silentLogger(),
-    send: (r) => sent.push(r),
+    send: (r) => {
+      sent.push(r);
+      return !transport.full;
+    },
     ...(now ? { now: () => now } : {}),
   });
   const request = (
@@ -45,7 +50,7 @@ function stream(now?: Date) {
     resources: Object.fromEntries((r?.resources ?? []).map((x) => [x.name, x.version])),
     removed: r?.removedResources ?? [],
   });
-  return { s, sent, request, ack, nack, contents };
+  return { s, sent, request, ack, nack, contents, transport };
 }
 
 describe('a delta stream', () => {
@@ -289,15 +294,16 @@ describe('a delta stream', () => {
     expect(contents(sent[2])).toEqual({ resources: {}, removed: ['missing'] });
   });
 
-  it('settles each response on its own: a NACK of an older response still unanswered rolls it back', () => {
+  it('after a NACK sends what changed while the response was out, leaving out what was rejected', () => {
     const { s, sent, request, ack, contents } = stream();
     s.onSnapshot(buildSnapshot([resource(CDS, 'a'), resource(CDS, 'b')]));
     request(CDS);
     ack(sent[0]!);
     s.onSnapshot(buildSnapshot([resource(CDS, 'a', 'a bad'), resource(CDS, 'b')]));
     s.onSnapshot(buildSnapshot([resource(CDS, 'a', 'a bad'), resource(CDS, 'b', 'b v2')]));
-    expect(contents(sent[2])).toEqual({ resources: { b: version('b', 'b v2') }, removed: [] });
+    expect(sent).toHaveLength(2);
     request(CDS, { responseNonce: sent[1]!.nonce, errorDetail: { code: 3, message: 'a is bad' } });
+    expect(contents(sent[2])).toEqual({ resources: { b: version('b', 'b v2') }, removed: [] });
     ack(sent[2]!);
     expect(sent).toHaveLength(3);
     expect(s.status().types[CDS]).toMatchObject({
@@ -342,5 +348,99 @@ describe('a delta stream', () => {
       ]),
     );
     expect(sent.map((r) => r.typeUrl)).toEqual([CDS, EDS, LDS, RDS]);
+  });
+});
+
+describe('flow control on a delta stream', () => {
+  it('sends a type nothing more while its response is unanswered, then one response with the newest state', () => {
+    const { s, sent, request, ack, contents } = stream();
+    s.onSnapshot(buildSnapshot([resource(CDS, 'a'), resource(CDS, 'b')]));
+    request(CDS);
+    s.onSnapshot(buildSnapshot([resource(CDS, 'a', 'a v2'), resource(CDS, 'b')]));
+    s.onSnapshot(buildSnapshot([resource(CDS, 'a', 'a v3'), resource(CDS, 'c')]));
+    expect(sent).toHaveLength(1);
+    ack(sent[0]!);
+    expect(sent).toHaveLength(2);
+    expect(contents(sent[1])).toEqual({
+      resources: { a: version('a', 'a v3'), c: version('c') },
+      removed: ['b'],
+    });
+    ack(sent[1]!);
+    expect(sent).toHaveLength(2);
+  });
+
+  it('answers subscriptions made while a response is unanswered in one response when it is answered', () => {
+    const { s, sent, request, ack, contents } = stream();
+    s.onSnapshot(buildSnapshot([resource(EDS, 'a'), resource(EDS, 'b'), resource(EDS, 'c')]));
+    request(EDS, { subscribe: ['a'] });
+    request(EDS, { subscribe: ['b'] });
+    request(EDS, { subscribe: ['c'], unsubscribe: ['b'] });
+    expect(sent).toHaveLength(1);
+    ack(sent[0]!);
+    expect(contents(sent[1])).toEqual({ resources: { c: version('c') }, removed: [] });
+    expect(s.status().types[EDS]?.subscribed).toEqual(['a', 'c']);
+  });
+
+  it('sends nothing on the ACK when the snapshots that came meanwhile end where the response was', () => {
+    const { s, sent, request, ack } = stream();
+    s.onSnapshot(buildSnapshot([resource(CDS, 'a')]));
+    request(CDS);
+    s.onSnapshot(buildSnapshot([resource(CDS, 'a', 'a v2')]));
+    s.onSnapshot(buildSnapshot([resource(CDS, 'a')]));
+    ack(sent[0]!);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('keeps CDS → EDS → LDS → RDS on the wire: a type waiting to send holds the later types, which follow it', () => {
+    const { s, sent, request, ack } = stream();
+    const snapshot = (v: string) =>
+      buildSnapshot([resource(CDS, 'c', v), resource(EDS, 'c', v), resource(LDS, 'l', v)]);
+    s.onSnapshot(snapshot('v1'));
+    request(CDS);
+    request(EDS, { subscribe: ['c'] });
+    request(LDS);
+    ack(sent[1]!);
+    ack(sent[2]!);
+    s.onSnapshot(snapshot('v2'));
+    expect(sent).toHaveLength(3);
+    ack(sent[0]!);
+    expect(sent.slice(3).map((r) => r.typeUrl)).toEqual([CDS, EDS, LDS]);
+  });
+
+  it('lets other types push while one type’s unanswered response is still current', () => {
+    const { s, sent, request, ack } = stream();
+    s.onSnapshot(buildSnapshot([resource(CDS, 'c'), resource(EDS, 'c')]));
+    request(CDS);
+    request(EDS, { subscribe: ['c'] });
+    ack(sent[1]!);
+    s.onSnapshot(buildSnapshot([resource(CDS, 'c'), resource(EDS, 'c', 'c v2')]));
+    expect(sent.map((r) => r.typeUrl)).toEqual([CDS, EDS, EDS]);
+  });
+
+  it('answers a subscription at once even while an earlier type waits to send', () => {
+    const { s, sent, request, ack, contents } = stream();
+    s.onSnapshot(buildSnapshot([resource(CDS, 'c'), resource(EDS, 'c'), resource(EDS, 'd')]));
+    request(CDS);
+    request(EDS, { subscribe: ['c'] });
+    ack(sent[1]!);
+    s.onSnapshot(buildSnapshot([resource(CDS, 'c', 'c v2'), resource(EDS, 'c'), resource(EDS, 'd')]));
+    request(EDS, { subscribe: ['d'] });
+    expect(sent).toHaveLength(3);
+    expect(contents(sent[2])).toEqual({ resources: { d: version('d') }, removed: [] });
+  });
+
+  it('sends nothing while the transport is full, then the newest state when it drains', () => {
+    const { s, sent, request, ack, contents, transport } = stream();
+    s.onSnapshot(buildSnapshot([resource(CDS, 'a'), resource(LDS, 'l')]));
+    transport.full = true;
+    request(CDS);
+    request(LDS);
+    ack(sent[0]!);
+    s.onSnapshot(buildSnapshot([resource(CDS, 'a', 'a v2'), resource(LDS, 'l')]));
+    expect(sent.map((r) => r.typeUrl)).toEqual([CDS]);
+    transport.full = false;
+    s.onWritable();
+    expect(sent.map((r) => r.typeUrl)).toEqual([CDS, CDS, LDS]);
+    expect(contents(sent[1])).toEqual({ resources: { a: version('a', 'a v2') }, removed: [] });
   });
 });

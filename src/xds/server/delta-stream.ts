@@ -4,8 +4,14 @@
 // Rules (https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol, "Incremental xDS"):
 // - subscriptions are increments: every request's subscribe/unsubscribe lists are applied, whatever
 //   its nonce (the client never repeats them);
-// - each response is ACKed or NACKed on its own, by its nonce; a nonce we did not send for the type,
-//   or one already answered, is stale and its ACK/NACK ignored;
+// - at most one response per type is unanswered (flow control, as in the state-of-the-world
+//   stream): what changes meanwhile, by snapshot or by subscription, goes out in one response when
+//   the client answers, computed from the newest snapshot; no queue of stale responses builds up,
+//   and while a type waits to send newer state, later types in push order (CDS → EDS → LDS → RDS)
+//   send nothing the client did not ask for; when `send` reports the transport full, nothing more
+//   is sent until onWritable();
+// - the response is ACKed or NACKed by its nonce; a nonce we did not send for the type, or one
+//   already answered, is stale and its ACK/NACK ignored;
 // - a NACK means the client kept what it had: our record of its versions is rolled back for that
 //   response, and the rejected content is not sent again until the type's resources in the
 //   snapshot change (then everything the client lacks goes out, the rejected resources included:
@@ -45,7 +51,8 @@ export interface DeltaResponse {
 export interface DeltaStreamOptions {
   readonly proxy: MeshProxy;
   readonly logger: Logger;
-  readonly send: (response: DeltaResponse) => void;
+  /** Returns false when the transport is full: nothing more is sent until onWritable(). */
+  readonly send: (response: DeltaResponse) => boolean;
   readonly now?: () => Date;
 }
 
@@ -58,7 +65,12 @@ interface SentResponse {
   readonly nonce: string;
   readonly systemVersion: string;
   /** What the client held before and after, per name the response touched. */
-  readonly changes: Map<string, SentChange>;
+  readonly changes: ReadonlyMap<string, SentChange>;
+}
+
+interface PendingResponse {
+  readonly toSend: readonly ClientChange[];
+  readonly systemVersion: string;
 }
 
 interface Rejection {
@@ -70,8 +82,10 @@ interface Rejection {
 
 interface TypeState {
   readonly subscription: DeltaSubscription;
-  /** Responses not yet ACKed or NACKed, oldest first. */
-  unanswered: SentResponse[];
+  /** The response not yet ACKed or NACKed: nothing more of this type goes out until it is. */
+  inFlight?: SentResponse;
+  /** The client subscribed or unsubscribed since the last response: never held behind another type. */
+  asked: boolean;
   rejected?: Rejection;
   lastSentVersion?: string;
   lastSentNonce?: string;
@@ -79,19 +93,16 @@ interface TypeState {
   lastNack?: NackStatus;
 }
 
-// A client that never answers must not grow the stream without bound; the oldest unanswered
-// response then counts as accepted (its NACK, should it come, is stale).
-const MAX_UNANSWERED = 64;
-
 export class DeltaStream {
   readonly proxy: MeshProxy;
   private readonly logger: Logger;
-  private readonly send: (response: DeltaResponse) => void;
+  private readonly send: (response: DeltaResponse) => boolean;
   private readonly now: () => Date;
   private readonly connectedAt: Date;
   private readonly types = new Map<string, TypeState>();
   private snapshot: Snapshot | undefined;
   private lastNonce = 0;
+  private writable = true;
 
   constructor(options: DeltaStreamOptions) {
     this.proxy = options.proxy;
@@ -101,24 +112,34 @@ export class DeltaStream {
     this.connectedAt = this.now();
   }
 
-  /** The proxy's current snapshot: sends each subscribed type what changed for it, CDS → EDS → LDS → RDS. */
+  /**
+   * The proxy's current snapshot: sends each subscribed type what changed for it, CDS → EDS → LDS →
+   * RDS; a type whose last response is unanswered gets it once the client answers.
+   */
   onSnapshot(snapshot: Snapshot): void {
     this.snapshot = snapshot;
-    for (const typeUrl of inPushOrder(this.types.keys())) this.respond(typeUrl);
+    this.push();
+  }
+
+  /** The transport drained: sends what was held back while it was full. */
+  onWritable(): void {
+    this.writable = true;
+    this.push();
   }
 
   onRequest(request: DeltaRequest): void {
     const { typeUrl } = request;
     const known = this.types.get(typeUrl);
-    const state: TypeState = known ?? { subscription: new DeltaSubscription(), unanswered: [] };
+    const state: TypeState = known ?? { subscription: new DeltaSubscription(), asked: true };
     if (!known) this.types.set(typeUrl, state);
     if (request.responseNonce !== '') this.settle(state, request);
+    if (request.subscribe.length > 0 || request.unsubscribe.length > 0) state.asked = true;
     state.subscription.update(
       request.subscribe,
       request.unsubscribe,
       known ? undefined : request.initialVersions,
     );
-    this.respond(typeUrl);
+    this.push();
   }
 
   status(): ProxySyncStatus {
@@ -146,14 +167,12 @@ export class DeltaStream {
   /** The ACK or NACK part of a request. */
   private settle(state: TypeState, request: DeltaRequest): void {
     const { typeUrl, responseNonce: nonce } = request;
-    const index = state.unanswered.findIndex((r) => r.nonce === nonce);
-    if (index < 0) {
+    const response = state.inFlight;
+    if (response?.nonce !== nonce) {
       this.logger.debug({ typeUrl, nonce, latest: state.lastSentNonce }, 'stale nonce: ACK/NACK ignored');
       return;
     }
-    const response = state.unanswered[index]!;
-    // The stream is ordered: older responses still unanswered were accepted without a word.
-    state.unanswered = state.unanswered.slice(index + 1);
+    state.inFlight = undefined;
     if (!request.errorDetail) {
       state.lastAckedVersion = response.systemVersion;
       this.logger.debug({ typeUrl, version: response.systemVersion, nonce }, 'ACK');
@@ -169,35 +188,59 @@ export class DeltaStream {
   }
 
   private rollBack(state: TypeState, typeUrl: string, response: SentResponse): void {
-    for (const [name, { before, after }] of response.changes) {
-      // A later response changed the name again: the client holds `before` when it applies that one.
-      const later = state.unanswered.find((r) => r.changes.has(name));
-      if (later) later.changes.set(name, { before, after: later.changes.get(name)!.after });
-      else state.subscription.restore(name, before, after);
-    }
+    for (const [name, { before, after }] of response.changes) state.subscription.restore(name, before, after);
     const after = new Map([...response.changes].map(([name, change]) => [name, change.after]));
     state.rejected = { typeVersion: this.typeVersion(typeUrl), after };
   }
 
-  private respond(typeUrl: string): void {
-    const state = this.types.get(typeUrl);
-    if (!state || !this.snapshot) return;
-    const { changes, selected } = state.subscription.pending(resourcesOfType(this.snapshot, typeUrl));
-    const systemVersion = sotwVersion(selected);
+  /** Sends every type that has something to send and may send it now, in push order. */
+  private push(): void {
+    const snapshot = this.snapshot;
+    if (!snapshot) return;
+    // Types with a response in flight: while one of them has newer state to send, later types hold
+    // what the client did not ask for, so the wire keeps the push order. Checked only when needed.
+    const unchecked: string[] = [];
+    let behind = false;
+    const isBehind = () => {
+      while (!behind && unchecked.length > 0) {
+        const typeUrl = unchecked.shift()!;
+        behind = this.nextResponse(snapshot, typeUrl, this.types.get(typeUrl)!) !== undefined;
+      }
+      return behind;
+    };
+    for (const typeUrl of inPushOrder(this.types.keys())) {
+      if (!this.writable) return;
+      const state = this.types.get(typeUrl)!;
+      if (state.inFlight) {
+        unchecked.push(typeUrl);
+        continue;
+      }
+      const next = this.nextResponse(snapshot, typeUrl, state);
+      if (!next) state.asked = false;
+      else if (state.asked || !isBehind()) this.respond(typeUrl, state, next);
+    }
+  }
+
+  /** What the client lacks of the type, or undefined when nothing is to be sent. */
+  private nextResponse(snapshot: Snapshot, typeUrl: string, state: TypeState): PendingResponse | undefined {
+    const { changes, selected } = state.subscription.pending(resourcesOfType(snapshot, typeUrl));
     if (state.rejected && state.rejected.typeVersion !== this.typeVersion(typeUrl))
       state.rejected = undefined;
     const toSend = changes.filter((c) => !isRejected(state.rejected, c));
     const firstWildcardAnswer = state.lastSentNonce === undefined && state.subscription.wildcard;
-    if (toSend.length === 0 && !firstWildcardAnswer) return;
+    if (toSend.length === 0 && !firstWildcardAnswer) return undefined;
+    return { toSend, systemVersion: sotwVersion(selected) };
+  }
 
+  private respond(typeUrl: string, state: TypeState, { toSend, systemVersion }: PendingResponse): void {
     const nonce = String(++this.lastNonce);
-    const sent: SentResponse = { nonce, systemVersion, changes: new Map() };
+    const changes = new Map<string, SentChange>();
     for (const change of toSend) {
       const before = state.subscription.apply(change);
-      sent.changes.set(change.name, { before, after: change.after });
+      changes.set(change.name, { before, after: change.after });
     }
-    state.unanswered.push(sent);
-    if (state.unanswered.length > MAX_UNANSWERED) state.unanswered.shift();
+    state.inFlight = { nonce, systemVersion, changes };
+    state.asked = false;
     state.lastSentVersion = systemVersion;
     state.lastSentNonce = nonce;
     const resources = toSend.flatMap((c) => (c.resource ? [c.resource] : []));
@@ -212,7 +255,8 @@ export class DeltaStream {
       },
       'sending',
     );
-    this.send({ typeUrl, systemVersionInfo: systemVersion, nonce, resources, removedResources });
+    const more = this.send({ typeUrl, systemVersionInfo: systemVersion, nonce, resources, removedResources });
+    if (!more) this.writable = false;
   }
 
   private typeVersion(typeUrl: string): string {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../log.js';
 import { proxyFromNode } from '../../model/proxy.js';
-import { buildSnapshot, type SnapshotResource } from '../cache/snapshot.js';
+import { buildSnapshot, resourcesOfType, type SnapshotResource, sotwVersion } from '../cache/snapshot.js';
 import { TYPE_URL } from '../envoy/type-urls.js';
 import { type SotwRequest, type SotwResponse, SotwStream } from './sotw-stream.js';
 
@@ -16,17 +16,22 @@ const resource = (typeUrl: string, name: string, content = name): SnapshotResour
 
 function stream() {
   const sent: SotwResponse[] = [];
+  /** Set `full` to have the next send report the transport full. */
+  const transport = { full: false };
   const s = new SotwStream({
     proxy: proxyFromNode({ id: 'sidecar~10.0.0.1~web-0.shop~shop.svc.cluster.local' }),
     logger: silentLogger(),
-    send: (r) => sent.push(r),
+    send: (r) => {
+      sent.push(r);
+      return !transport.full;
+    },
   });
   const request = (typeUrl: string, more: Partial<SotwRequest> = {}) =>
     s.onRequest({ typeUrl, versionInfo: '', resourceNames: [], responseNonce: '', ...more });
   const ack = (r: SotwResponse, resourceNames: readonly string[] = []) =>
     request(r.typeUrl, { versionInfo: r.versionInfo, responseNonce: r.nonce, resourceNames });
   const names = (r: SotwResponse | undefined) => r?.resources.map((x) => x.name);
-  return { s, sent, request, ack, names };
+  return { s, sent, request, ack, names, transport };
 }
 
 describe('a state-of-the-world stream', () => {
@@ -115,7 +120,10 @@ describe('a state-of-the-world stream', () => {
     const s = new SotwStream({
       proxy: proxyFromNode({ id: 'proxy-1' }),
       logger: silentLogger(),
-      send: (r) => sent.push(r),
+      send: (r) => {
+        sent.push(r);
+        return true;
+      },
       now: () => now,
     });
     s.onSnapshot(buildSnapshot([resource(CDS, 'a')]));
@@ -146,16 +154,20 @@ describe('a state-of-the-world stream', () => {
   });
 
   it('ignores a request carrying a stale nonce, subscription change included', () => {
-    const { s, sent, request, names } = stream();
+    const { s, sent, request, ack, names } = stream();
     s.onSnapshot(buildSnapshot([resource(EDS, 'a'), resource(EDS, 'b')]));
     request(EDS, { resourceNames: ['a'] });
     const first = sent[0]!;
+    ack(first, ['a']);
     s.onSnapshot(buildSnapshot([resource(EDS, 'a', 'a v2'), resource(EDS, 'b')]));
     expect(sent).toHaveLength(2);
     request(EDS, { versionInfo: first.versionInfo, responseNonce: first.nonce, resourceNames: ['a', 'b'] });
     expect(sent).toHaveLength(2);
-    expect(s.status().types[EDS]).toMatchObject({ subscribed: ['a'], lastSentNonce: sent[1]?.nonce });
-    expect(s.status().types[EDS]?.lastAckedVersion).toBeUndefined();
+    expect(s.status().types[EDS]).toMatchObject({
+      subscribed: ['a'],
+      lastSentNonce: sent[1]?.nonce,
+      lastAckedVersion: first.versionInfo,
+    });
     request(EDS, {
       versionInfo: sent[1]!.versionInfo,
       responseNonce: sent[1]!.nonce,
@@ -191,5 +203,106 @@ describe('a state-of-the-world stream', () => {
     request(EDS, { resourceNames: ['a'] });
     s.onSnapshot(buildSnapshot([resource(EDS, 'a'), resource(EDS, 'b', 'b v2'), resource(CDS, 'x')]));
     expect(sent).toHaveLength(1);
+  });
+});
+
+describe('flow control on a state-of-the-world stream', () => {
+  const cds = (content: string) => buildSnapshot([resource(CDS, 'a', content)]);
+
+  it('sends a type nothing more while its response is unanswered, then only the newest state on the ACK', () => {
+    const { s, sent, request, ack } = stream();
+    s.onSnapshot(cds('v1'));
+    request(CDS);
+    for (const v of ['v2', 'v3', 'v4']) s.onSnapshot(cds(v));
+    expect(sent).toHaveLength(1);
+    ack(sent[0]!);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]?.versionInfo).toBe(sotwVersion(resourcesOfType(cds('v4'), CDS).values()));
+    ack(sent[1]!);
+    expect(sent).toHaveLength(2);
+  });
+
+  it('sends nothing on the ACK when the snapshots that came meanwhile end where the response was', () => {
+    const { s, sent, request, ack } = stream();
+    s.onSnapshot(cds('v1'));
+    request(CDS);
+    s.onSnapshot(cds('v2'));
+    s.onSnapshot(cds('v1'));
+    ack(sent[0]!);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('on a NACK sends the newest state when it differs from the rejected one', () => {
+    const { s, sent, request } = stream();
+    s.onSnapshot(cds('bad'));
+    request(CDS);
+    s.onSnapshot(cds('fixed'));
+    expect(sent).toHaveLength(1);
+    request(CDS, { responseNonce: sent[0]!.nonce, errorDetail: { code: 3, message: 'bad cluster' } });
+    expect(sent).toHaveLength(2);
+    expect(sent[1]?.versionInfo).not.toBe(sent[0]?.versionInfo);
+    expect(s.status().types[CDS]?.lastNack?.version).toBe(sent[0]?.versionInfo);
+  });
+
+  it('answers a subscription change made while a response is unanswered once that response is answered', () => {
+    const { s, sent, request, ack, names } = stream();
+    s.onSnapshot(buildSnapshot([resource(EDS, 'a'), resource(EDS, 'b')]));
+    request(EDS, { resourceNames: ['a'] });
+    request(EDS, { resourceNames: ['a', 'b'] });
+    expect(sent).toHaveLength(1);
+    ack(sent[0]!, ['a', 'b']);
+    expect(names(sent[1])).toEqual(['a', 'b']);
+  });
+
+  it('lets other types push while one type’s unanswered response is still current', () => {
+    const { s, sent, request, ack } = stream();
+    s.onSnapshot(buildSnapshot([resource(CDS, 'c'), resource(EDS, 'c')]));
+    request(CDS);
+    request(EDS, { resourceNames: ['c'] });
+    ack(sent[1]!, ['c']);
+    s.onSnapshot(buildSnapshot([resource(CDS, 'c'), resource(EDS, 'c', 'c v2')]));
+    expect(sent.map((r) => r.typeUrl)).toEqual([CDS, EDS, EDS]);
+  });
+
+  it('keeps CDS → EDS → LDS → RDS on the wire: a type waiting to send holds the later types, which follow it', () => {
+    const { s, sent, request, ack } = stream();
+    const snapshot = (v: string) =>
+      buildSnapshot([resource(CDS, 'c', v), resource(EDS, 'c', v), resource(LDS, 'l', v)]);
+    s.onSnapshot(snapshot('v1'));
+    request(CDS);
+    request(EDS, { resourceNames: ['c'] });
+    request(LDS);
+    ack(sent[1]!, ['c']);
+    ack(sent[2]!);
+    s.onSnapshot(snapshot('v2'));
+    expect(sent).toHaveLength(3);
+    ack(sent[0]!);
+    expect(sent.slice(3).map((r) => r.typeUrl)).toEqual([CDS, EDS, LDS]);
+  });
+
+  it('answers a subscription change at once even while an earlier type waits to send', () => {
+    const { s, sent, request, ack, names } = stream();
+    s.onSnapshot(buildSnapshot([resource(CDS, 'c'), resource(EDS, 'c'), resource(EDS, 'd')]));
+    request(CDS);
+    request(EDS, { resourceNames: ['c'] });
+    s.onSnapshot(buildSnapshot([resource(CDS, 'c', 'c v2'), resource(EDS, 'c'), resource(EDS, 'd')]));
+    ack(sent[1]!, ['c', 'd']);
+    expect(sent).toHaveLength(3);
+    expect(names(sent[2])).toEqual(['c', 'd']);
+  });
+
+  it('sends nothing while the transport is full, then the newest state when it drains', () => {
+    const { s, sent, request, ack, transport } = stream();
+    s.onSnapshot(buildSnapshot([resource(CDS, 'a'), resource(LDS, 'l')]));
+    transport.full = true;
+    request(CDS);
+    request(LDS);
+    ack(sent[0]!);
+    s.onSnapshot(buildSnapshot([resource(CDS, 'a', 'a v2'), resource(LDS, 'l')]));
+    expect(sent.map((r) => r.typeUrl)).toEqual([CDS]);
+    transport.full = false;
+    s.onWritable();
+    expect(sent.map((r) => r.typeUrl)).toEqual([CDS, CDS, LDS]);
+    expect(sent[1]?.versionInfo).not.toBe(sent[0]?.versionInfo);
   });
 });

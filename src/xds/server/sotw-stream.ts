@@ -7,6 +7,15 @@
 //   with error_detail it NACKs it: logged and kept, and the same version is not sent again;
 // - a type is answered when the version of what its subscription selects differs from what was
 //   last sent, or when the subscription changed; never a type the client did not request.
+// Flow control (what Istio and go-control-plane do under load):
+// - at most one response per type is unanswered. A snapshot that arrives meanwhile is only
+//   remembered as the newest; the ACK or NACK then sends the newest state if it differs, so a slow
+//   client gets one fresh response instead of a backlog of stale ones, and the stream holds no
+//   queue: the latest snapshot and a few fields per type, whatever the number of pushes;
+// - make before break survives the waiting: while a type waits to send newer state, later types
+//   in push order send nothing the client did not ask for, so CDS → EDS → LDS → RDS still holds on
+//   the wire; an answer the client asked for (a subscription change) is never held behind another type;
+// - when `send` reports the transport full, nothing more is sent until onWritable().
 import type { Logger } from '../../log.js';
 import type { MeshProxy } from '../../model/proxy.js';
 import { type CachedResource, resourcesOfType, type Snapshot, sotwVersion } from '../cache/snapshot.js';
@@ -34,7 +43,8 @@ export interface SotwResponse {
 export interface SotwStreamOptions {
   readonly proxy: MeshProxy;
   readonly logger: Logger;
-  readonly send: (response: SotwResponse) => void;
+  /** Returns false when the transport is full: nothing more is sent until onWritable(). */
+  readonly send: (response: SotwResponse) => boolean;
   readonly now?: () => Date;
 }
 
@@ -50,6 +60,13 @@ interface TypeState {
   named: boolean;
   /** The subscription changed since the last response: answer even if the version did not change. */
   owesResponse: boolean;
+  /** The last response sent is not yet ACKed or NACKed: nothing more of this type goes out. */
+  awaiting: boolean;
+  /**
+   * The version the subscription selects in the current snapshot (undefined: nothing to send),
+   * once computed; forgotten when either changes.
+   */
+  selected?: { readonly version: string | undefined };
   lastSentVersion?: string;
   lastSentNonce?: string;
   lastAckedVersion?: string;
@@ -59,12 +76,13 @@ interface TypeState {
 export class SotwStream {
   readonly proxy: MeshProxy;
   private readonly logger: Logger;
-  private readonly send: (response: SotwResponse) => void;
+  private readonly send: (response: SotwResponse) => boolean;
   private readonly now: () => Date;
   private readonly connectedAt: Date;
   private readonly types = new Map<string, TypeState>();
   private snapshot: Snapshot | undefined;
   private lastNonce = 0;
+  private writable = true;
 
   constructor(options: SotwStreamOptions) {
     this.proxy = options.proxy;
@@ -74,10 +92,20 @@ export class SotwStream {
     this.connectedAt = this.now();
   }
 
-  /** The proxy's current snapshot: answers every requested type whose response changed, CDS → EDS → LDS → RDS. */
+  /**
+   * The proxy's current snapshot: answers every requested type whose response changed, CDS → EDS →
+   * LDS → RDS; a type whose last response is unanswered gets it once the client answers.
+   */
   onSnapshot(snapshot: Snapshot): void {
     this.snapshot = snapshot;
-    for (const typeUrl of inPushOrder(this.types.keys())) this.respondIfChanged(typeUrl);
+    for (const state of this.types.values()) state.selected = undefined;
+    this.push();
+  }
+
+  /** The transport drained: sends what was held back while it was full. */
+  onWritable(): void {
+    this.writable = true;
+    this.push();
   }
 
   onRequest(request: SotwRequest): void {
@@ -94,12 +122,15 @@ export class SotwStream {
       subscription: { wildcard: false, names: new Set() },
       named: false,
       owesResponse: true,
+      awaiting: false,
     };
     if (!known) this.types.set(typeUrl, state);
     if (request.errorDetail) this.recordNack(state, request, request.errorDetail);
     else if (responseNonce !== '') this.recordAck(state, request);
+    // The latest response is answered, either way: the type may send again.
+    if (responseNonce !== '') state.awaiting = false;
     this.subscribe(state, request.resourceNames);
-    this.respondIfChanged(typeUrl);
+    this.push();
   }
 
   status(): ProxySyncStatus {
@@ -160,31 +191,74 @@ export class SotwStream {
     if (sameSubscription(state.subscription, next)) return;
     state.subscription = next;
     state.owesResponse = true;
+    state.selected = undefined;
   }
 
-  private respondIfChanged(typeUrl: string): void {
-    const state = this.types.get(typeUrl);
-    if (!state || !this.snapshot) return;
-    const available = resourcesOfType(this.snapshot, typeUrl);
-    const { wildcard, names } = state.subscription;
-    const selected = wildcard
-      ? [...available.values()]
-      : [...names].flatMap((name) => {
-          const resource = available.get(name);
-          return resource ? [resource] : [];
-        });
-    // Named EDS/RDS resources that do not exist yet: wait until they do.
-    if (selected.length === 0 && !wildcard && !isFullStateType(typeUrl)) return;
-    const version = sotwVersion(selected);
-    if (version === state.lastSentVersion && !state.owesResponse) return;
+  /** Sends every type that has something to send and may send it now, in push order. */
+  private push(): void {
+    const snapshot = this.snapshot;
+    if (!snapshot) return;
+    // Types with a response in flight: while one of them has newer state to send, later types hold
+    // what the client did not ask for, so the wire keeps the push order.
+    const waiting: string[] = [];
+    for (const typeUrl of inPushOrder(this.types.keys())) {
+      if (!this.writable) return;
+      const state = this.types.get(typeUrl)!;
+      if (state.awaiting) {
+        waiting.push(typeUrl);
+        continue;
+      }
+      if (!this.hasNewer(snapshot, typeUrl, state)) continue;
+      if (!state.owesResponse && waiting.some((t) => this.hasNewer(snapshot, t, this.types.get(t)!)))
+        continue;
+      this.respond(snapshot, typeUrl, state);
+    }
+  }
+
+  private hasNewer(snapshot: Snapshot, typeUrl: string, state: TypeState): boolean {
+    const version = this.selectedVersion(snapshot, typeUrl, state);
+    return version !== undefined && (version !== state.lastSentVersion || state.owesResponse);
+  }
+
+  /** Memoised: every request re-checks every type, and most of them have not changed. */
+  private selectedVersion(snapshot: Snapshot, typeUrl: string, state: TypeState): string | undefined {
+    if (!state.selected) {
+      const selected = select(snapshot, typeUrl, state.subscription);
+      state.selected = { version: selected && sotwVersion(selected) };
+    }
+    return state.selected.version;
+  }
+
+  private respond(snapshot: Snapshot, typeUrl: string, state: TypeState): void {
+    const resources = select(snapshot, typeUrl, state.subscription) ?? [];
+    const version = this.selectedVersion(snapshot, typeUrl, state)!;
     const nonce = String(++this.lastNonce);
     state.lastSentVersion = version;
     state.lastSentNonce = nonce;
     state.owesResponse = false;
-    const resources = selected.sort((a, b) => (a.name < b.name ? -1 : 1)); // names are unique
+    state.awaiting = true;
+    resources.sort((a, b) => (a.name < b.name ? -1 : 1)); // names are unique
     this.logger.debug({ typeUrl, version, nonce, resources: resources.length }, 'sending');
-    this.send({ typeUrl, versionInfo: version, nonce, resources });
+    if (!this.send({ typeUrl, versionInfo: version, nonce, resources })) this.writable = false;
   }
+}
+
+/** The resources a subscription selects, or undefined when there is nothing to send yet. */
+function select(
+  snapshot: Snapshot,
+  typeUrl: string,
+  { wildcard, names }: Subscription,
+): CachedResource[] | undefined {
+  const available = resourcesOfType(snapshot, typeUrl);
+  const selected = wildcard
+    ? [...available.values()]
+    : [...names].flatMap((name) => {
+        const resource = available.get(name);
+        return resource ? [resource] : [];
+      });
+  // Named EDS/RDS resources that do not exist yet: wait until they do.
+  if (selected.length === 0 && !wildcard && !isFullStateType(typeUrl)) return undefined;
+  return selected;
 }
 
 function sameSubscription(a: Subscription, b: Subscription): boolean {

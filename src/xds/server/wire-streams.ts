@@ -20,13 +20,16 @@ export interface WireStream<Req> {
   onSnapshot(snapshot: Snapshot): void;
   /** `typeUrl` is the request's, or the per-type service's when the request leaves it out. */
   onRequest(request: Req, typeUrl: string): void;
+  /** The transport, full since a `write` returned false, can take more. */
+  onWritable(): void;
   status(): ProxySyncStatus;
 }
 
+/** `write` returns false when the transport is full: the stream then waits for onWritable(). */
 export type WireStreamFactory<Req, Res> = (
   proxy: MeshProxy,
   logger: Logger,
-  write: (response: Res) => void,
+  write: (response: Res) => boolean,
 ) => WireStream<Req>;
 
 export const sotwWireStream: WireStreamFactory<DiscoveryRequestObject, DiscoveryResponseObject> = (
@@ -39,6 +42,7 @@ export const sotwWireStream: WireStreamFactory<DiscoveryRequestObject, Discovery
     proxy,
     onSnapshot: (snapshot) => stream.onSnapshot(snapshot),
     onRequest: (request, typeUrl) => stream.onRequest(toSotwRequest(request, typeUrl)),
+    onWritable: () => stream.onWritable(),
     status: () => stream.status(),
   };
 };
@@ -53,6 +57,7 @@ export const deltaWireStream: WireStreamFactory<DeltaDiscoveryRequestObject, Del
     proxy,
     onSnapshot: (snapshot) => stream.onSnapshot(snapshot),
     onRequest: (request, typeUrl) => stream.onRequest(toDeltaRequest(request, typeUrl)),
+    onWritable: () => stream.onWritable(),
     status: () => stream.status(),
   };
 };
