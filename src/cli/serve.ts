@@ -1,5 +1,6 @@
 // `trellis serve`: sources → snapshot builder → cache → ADS server, plus the admin endpoints.
 import { AdminServer } from '../admin/admin-server.js';
+import { PrometheusMetrics } from '../admin/metrics.js';
 import type { Logger } from '../log.js';
 import type { Visibility } from '../model/visibility.js';
 import { FileSource } from '../sources/files/file-source.js';
@@ -60,15 +61,24 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     'manifests loaded',
   );
 
+  // Connected proxies and process figures so far; pushes, NACKs and translation time are not yet reported.
+  const metrics = new PrometheusMetrics();
   const xds = new XdsServer({
     cache,
     logger,
     hooks: {
-      onStreamOpened: (proxy) => builder.connect(proxy),
-      onStreamClosed: (proxy) => builder.disconnect(proxy),
+      onStreamOpened: (proxy, _node, variant) => {
+        metrics.streamOpened(proxy.kind, variant);
+        builder.connect(proxy);
+      },
+      onStreamClosed: (proxy, variant) => {
+        metrics.streamClosed(proxy.kind, variant);
+        builder.disconnect(proxy);
+      },
     },
   });
   const admin = new AdminServer({
+    metrics,
     logger,
     ready: () => builder.ready,
     configErrors: () => builder.configErrors(),

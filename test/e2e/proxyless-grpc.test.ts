@@ -131,4 +131,10 @@ spec:
     expect(cds?.lastAckedVersion).toBeDefined();
     expect(cds?.lastAckedVersion).toBe(cds?.lastSentVersion);
   });
+
+  it('counts the connected client in /metrics', async () => {
+    const res = await fetch(`http://127.0.0.1:${trellis.adminPort}/metrics`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/trellis_xds_connected_proxies\{kind="proxyless",variant="sotw"\} 1/);
+  });
 });

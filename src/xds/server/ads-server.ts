@@ -9,7 +9,7 @@ import type { SnapshotWatcher } from '../cache/snapshot-cache.js';
 import { adsServiceDefinition, type NodeObject } from './ads-service.js';
 import { TYPED_DISCOVERY_SERVICES, typedServiceDefinition } from './discovery-services.js';
 import { nodeInfoFromNode } from './node-info.js';
-import type { ProxySyncStatus } from './status.js';
+import type { ProxySyncStatus, XdsVariant } from './status.js';
 import { deltaWireStream, sotwWireStream, type WireStream, type WireStreamFactory } from './wire-streams.js';
 
 export interface XdsServerHooks {
@@ -18,9 +18,9 @@ export interface XdsServerHooks {
    * reconnects before its old stream is gone is opened twice. The proxy's snapshot may not be in
    * the cache yet: the stream waits for it.
    */
-  readonly onStreamOpened?: (proxy: MeshProxy, node: NodeInfo) => void;
+  readonly onStreamOpened?: (proxy: MeshProxy, node: NodeInfo, variant: XdsVariant) => void;
   /** A stream that onStreamOpened was called for ended, however it ended. */
-  readonly onStreamClosed?: (proxy: MeshProxy) => void;
+  readonly onStreamClosed?: (proxy: MeshProxy, variant: XdsVariant) => void;
 }
 
 export interface XdsServerOptions {
@@ -233,7 +233,7 @@ export class XdsServer {
       },
       'xDS stream opened',
     );
-    this.runHook('onStreamOpened', () => this.hooks.onStreamOpened?.(proxy, node));
+    this.runHook('onStreamOpened', () => this.hooks.onStreamOpened?.(proxy, node, stream.status().variant));
     return stream;
   }
 
@@ -256,7 +256,7 @@ export class XdsServer {
     const stream = open.stream;
     if (!stream) return;
     this.logger.info({ node: stream.proxy.id }, 'xDS stream closed');
-    this.runHook('onStreamClosed', () => this.hooks.onStreamClosed?.(stream.proxy));
+    this.runHook('onStreamClosed', () => this.hooks.onStreamClosed?.(stream.proxy, stream.status().variant));
   }
 
   /** A throw here is a bug in the stream logic: end that one stream, keep serving the others. */
