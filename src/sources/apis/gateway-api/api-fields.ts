@@ -9,7 +9,7 @@ import {
   MUST_BE_DNS1123_LABEL,
   string,
 } from '../core/fields.js';
-import { re2Problem } from './re2-check.js';
+import { re2Message } from '../shared/re2-syntax.js';
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
@@ -78,8 +78,7 @@ export const regexProblem =
   (max: number): Check =>
   (value) => {
     if (value.length < 1 || value.length > max) return `must be 1..${max} characters`;
-    const problem = re2Problem(value);
-    return problem ? `must be an RE2 regular expression (${problem})` : undefined;
+    return re2Message(value);
   };
 
 /** A string schema checked by `check`. */

@@ -155,7 +155,6 @@ const referenceGrantTree: FieldNode = yes({
 export const gatewayFieldWalk = (apiName: string): FieldWalk => ({
   from: 'spec',
   unset: 'skipped',
-  keysArePaths: false,
   notAField: () => `is not a field of ${apiName}; it is ignored`,
   unsupported: (note) => `is not supported: ${note ?? 'it is ignored'}`,
 });

@@ -50,7 +50,9 @@ describe('DestinationRule', () => {
   - name: v2
     labels: { version: v2 }
     trafficPolicy: { loadBalancer: { simple: RANDOM } }`);
-    expect(messages).toEqual([]);
+    expect(messages).toEqual([
+      'spec.trafficPolicy.loadBalancer.localityLbSetting.failover[0]: from and to are matched against zones (topology.kubernetes.io/zone of the endpoints and node.locality.zone of the proxy), not regions: a region name such as "us-east" gets no failover',
+    ]);
     expect(policies).toEqual([
       {
         service: { namespace: 'shop', name: 'reviews' },
@@ -133,6 +135,44 @@ describe('DestinationRule', () => {
       'spec.trafficPolicy.outlierDetection.interval: must be at least 1ms, got "0s"',
       'spec.trafficPolicy.outlierDetection.maxEjectionPercent: must be an integer 0..100, got 101',
     ]);
+  });
+
+  const FAILOVER = `  host: reviews
+  trafficPolicy:
+    loadBalancer:
+      localityLbSetting: { failover: [{ from: us-east, to: us-west }, { from: zone-a, to: zone-b }] }`;
+  const rawIssues = (spec: string) =>
+    sortIssues(
+      istioFamily.parse(
+        [
+          {
+            origin: 'dr.yaml',
+            documentIndex: 0,
+            value: parseAllDocuments(`apiVersion: networking.istio.io/v1alpha3
+kind: DestinationRule
+metadata: { name: reviews, namespace: shop }
+spec:
+${spec}`)[0]?.toJSON() as unknown,
+          },
+        ],
+        { clusterDomain: 'cluster.local' },
+      ).issues,
+    );
+
+  it('warns on each failover entry that from and to are matched against zones, so a region gets no failover', () => {
+    const { policies } = parse(FAILOVER);
+    const raw = rawIssues(FAILOVER);
+    expect(policies[0]?.policy?.localityFailover).toEqual([
+      { from: 'us-east', to: 'us-west' },
+      { from: 'zone-a', to: 'zone-b' },
+    ]);
+    expect(raw.map((i) => [i.severity, i.reason, i.fieldPath])).toEqual([
+      ['warning', 'UnsupportedValue', 'spec.trafficPolicy.loadBalancer.localityLbSetting.failover[0]'],
+      ['warning', 'UnsupportedValue', 'spec.trafficPolicy.loadBalancer.localityLbSetting.failover[1]'],
+    ]);
+    expect(raw[0]?.message).toMatch(
+      /topology\.kubernetes\.io\/zone of the endpoints and node\.locality\.zone/,
+    );
   });
 
   it('refuses conflicting load balancers, hash keys and a failover to the same region', () => {

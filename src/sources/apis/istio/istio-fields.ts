@@ -2,8 +2,8 @@
 // DestinationRule. Messages are requirements; zod-issues.ts appends the value that broke them.
 import { z } from 'zod';
 import { integer, object, portNumber, string } from '../core/fields.js';
+import { re2Message } from '../shared/re2-syntax.js';
 import { MUST_BE_DURATION, parseDuration } from './duration.js';
-import { re2Problem } from './re2-regex.js';
 
 /** An issue zod reports as a missing field rather than a malformed one. */
 const REQUIRED = {
@@ -34,8 +34,8 @@ export const duration = (minMs: number) =>
 
 export const regex = () =>
   string().superRefine((value, ctx) => {
-    const problem = re2Problem(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    const message = re2Message(value);
+    if (message) ctx.addIssue({ code: 'custom', message });
   });
 
 const MUST_BE_PERCENT = 'must be a number 0..100';

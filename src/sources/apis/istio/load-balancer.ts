@@ -115,6 +115,16 @@ export function lowerLoadBalancer(
           `must differ from from (${JSON.stringify(f.from)})`,
         ),
       );
+    } else {
+      // Endpoints carry only a zone, so from/to are matched against zones until regions are known.
+      issues.push(
+        report(
+          `${at}.localityLbSetting.failover[${i}]`,
+          'UnsupportedValue',
+          `from and to are matched against zones (topology.kubernetes.io/zone of the endpoints and node.locality.zone of the proxy), not regions: a region name such as ${JSON.stringify(f.from)} gets no failover`,
+          'warning',
+        ),
+      );
     }
   });
   return {

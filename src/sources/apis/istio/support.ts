@@ -186,8 +186,16 @@ function policyGroups(path: string): Row[] {
     [`${hash}.minimumRingSize`, true, 'deprecated: used when ringHash is absent'],
     [locality, true],
     [`${locality}.failover[]`, true],
-    [`${locality}.failover[].from`, true],
-    [`${locality}.failover[].to`, true],
+    [
+      `${locality}.failover[].from`,
+      true,
+      'matched against zones (topology.kubernetes.io/zone of the endpoints, node.locality.zone of the proxy), not regions',
+    ],
+    [
+      `${locality}.failover[].to`,
+      true,
+      'matched against zones (topology.kubernetes.io/zone of the endpoints, node.locality.zone of the proxy), not regions',
+    ],
     [`${locality}.distribute`, false, "traffic follows Envoy's locality weights"],
     [`${locality}.failoverPriority`, false, 'failover follows failover[] only'],
     [`${locality}.enabled`, false, 'locality load balancing is left as configured'],
@@ -273,7 +281,6 @@ export const ISTIO_SUPPORT: readonly SupportRow[] = [...VIRTUAL_SERVICE_SUPPORT,
 export const istioFieldWalk = (kind: string): FieldWalk => ({
   from: 'spec',
   unset: 'skipped-if-unsupported',
-  keysArePaths: false,
   notAField: () => `is not a field of ${kind}; it is ignored`,
   unsupported: (note) => `is not supported${note ? `; ${note}` : ''}`,
 });

@@ -25,7 +25,6 @@ const ROWS: readonly SupportRow[] = [
 const walk = (overrides: Partial<FieldWalk> = {}): FieldWalk => ({
   from: 'spec',
   unset: 'reported',
-  keysArePaths: false,
   notAField: (field) => `not a field (${field})`,
   unsupported: (note) => `unsupported (${note ?? 'no note'})`,
   ...overrides,
@@ -83,14 +82,10 @@ describe('unsupportedFields', () => {
     ]);
   });
 
-  it('reads keys with "." or "[]" as paths only when the family does', () => {
+  it('reports a key with "." or "[]" as one unknown field name, never as a path', () => {
     const doc = { spec: { 'backends[].weight': 1, 'backends[]': { mirror: 'b' }, 'backends.weight': 2 } };
     const tree = fieldTree(ROWS);
-    expect(lines(unsupportedFields(doc, tree, walk({ keysArePaths: true }), report))).toEqual([
-      'spec["backends[]"].mirror: unsupported (no mirrors)',
-      'spec["backends.weight"]: not a field (spec.backends.weight)',
-    ]);
-    expect(lines(unsupportedFields(doc, tree, walk({ keysArePaths: false }), report))).toEqual([
+    expect(lines(unsupportedFields(doc, tree, walk(), report))).toEqual([
       'spec["backends[].weight"]: not a field (spec.backends[].weight)',
       'spec["backends[]"]: not a field (spec.backends[])',
       'spec["backends.weight"]: not a field (spec.backends.weight)',

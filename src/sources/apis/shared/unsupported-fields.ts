@@ -34,12 +34,6 @@ export interface FieldWalk {
    * families have always differed here; each keeps its own.
    */
   readonly unset: 'skipped' | 'skipped-if-unsupported' | 'reported';
-  /**
-   * Read a key holding "." or "[]" as a path below its mapping, so `"backends[].weight": 1` is taken
-   * for spec.backends[].weight (SMI and Trellis have always read keys so); otherwise such a key is
-   * one field name, and not a field of the API.
-   */
-  readonly keysArePaths: boolean;
   /** The message for a field the tree does not have; `field` as the rows write it (spec.backends[].port). */
   readonly notAField: (field: string) => string;
   /** The message for a field the tree marks unsupported. */
@@ -66,7 +60,7 @@ export function unsupportedFields(value: unknown, tree: FieldNode, walk: FieldWa
       if (unset && walk.unset === 'skipped') continue;
       const at = [...path, key];
       const field = pattern ? `${pattern}.${key}` : key;
-      const known = walk.keysArePaths ? resolve(node, key) : plain(node, key);
+      const known = plain(node, key);
       if (!known) {
         if (pattern === '' && OBJECT_FIELDS.has(key)) continue;
         warn(at, walk.notAField(field));
@@ -120,20 +114,6 @@ function named(node: FieldNode, key: string): FieldNode | undefined {
 function plain(node: FieldNode, key: string): Found | undefined {
   const child = named(node, key) ?? node.anyKey;
   return child ? { node: child, item: false } : undefined;
-}
-
-/** `key` read as a path ("backends[].weight") from inside `node` (an item of it, for a list). */
-function resolve(node: FieldNode, key: string): Found | undefined {
-  let found: Found = { node, item: true };
-  for (const segment of key.split('.')) {
-    // Below a list come its items' fields, and only by way of "[]".
-    if (found.node.list && !found.item) return undefined;
-    const item = segment.endsWith('[]');
-    const child = plain(found.node, item ? segment.slice(0, -2) : segment);
-    if (!child || (item && !child.node.list)) return undefined;
-    found = { node: child.node, item };
-  }
-  return found;
 }
 
 /** A FieldNode while its tree is being built. */

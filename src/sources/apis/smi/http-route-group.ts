@@ -8,7 +8,7 @@ import { isRecord, namespaceOf, resourceRefOf, validate } from '../core/resource
 import { type Report, reporter } from '../issues.js';
 import type { ManifestDocument } from '../manifest.js';
 import { dropNote } from '../shared/list-item-issues.js';
-import { re2Problem, re2Regex } from '../shared/re2-syntax.js';
+import { re2Message, re2Regex } from '../shared/re2-syntax.js';
 import { fieldTree, unsupportedFields } from '../shared/unsupported-fields.js';
 import { validateAt } from '../shared/validate-at.js';
 import { rowsFor, smiFieldWalk } from './support.js';
@@ -79,9 +79,8 @@ const headers = () =>
             params: { reason: 'InvalidType' },
           });
         } else {
-          const problem = re2Problem(regex);
-          if (problem)
-            ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: `must be an RE2 regex: ${problem}` });
+          const message = re2Message(regex);
+          if (message) ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
           else out.push({ name: name.toLowerCase(), match: { kind: 'regex', value: regex } });
         }
       }

@@ -108,7 +108,6 @@ export function smiFieldWalk(kind: string, apiVersion: string): FieldWalk {
   return {
     from: 'document',
     unset: 'reported',
-    keysArePaths: true,
     notAField: (field) => {
       const elsewhere = SMI_SUPPORT.find(
         (row) =>

@@ -165,6 +165,16 @@ describe('TrafficSplit', () => {
       'smi.yaml[doc 0]: TrafficSplit shop/canary: spec.mirror: is not a field of TrafficSplit split.smi-spec.io/v1alpha2; ignored',
     ]);
   });
+
+  it('reports a key written as a path ("backends[].weight") as an unknown field, not as the path it spells', () => {
+    const { routes, issues } = run(
+      split('{ service: web, backends: [{ service: web-v1, weight: 1 }], "backends[].weight": 5 }'),
+    );
+    expect(routes).toHaveLength(1);
+    expect(issues).toEqual([
+      'smi.yaml[doc 0]: TrafficSplit shop/canary: spec["backends[].weight"]: is not a field of TrafficSplit split.smi-spec.io/v1alpha4; ignored',
+    ]);
+  });
 });
 
 describe('TrafficSplit with HTTPRouteGroup matches', () => {

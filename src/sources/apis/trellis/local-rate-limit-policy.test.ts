@@ -112,11 +112,38 @@ describe('LocalRateLimitPolicy', () => {
     ]);
     expect(statuses).toHaveLength(1);
     expect(statuses[0]?.resource).toEqual(origin);
-    expect(statuses[0]?.parent).toEqual({ service: { namespace: 'shop', name: 'web' }, port: 8080 });
+    // A Deployment is not a Service: the status names no parent rather than a Service "web".
+    expect(statuses[0]?.parent).toBeUndefined();
     expect(statuses[0]?.conditions.map((c) => [c.type, c.status, c.reason])).toEqual([
       ['Accepted', 'False', 'Invalid'],
     ]);
     expect(statuses[0]?.conditions[0]?.message).toMatch(/^not applied: spec\.targetRef\.group: must be ""/);
+  });
+
+  it('names the targeted Service as the parent of a rejected policy only when targetRef is a core Service', () => {
+    const bad = 'tokensPerFill: 10, fillInterval: 10ms';
+    const { statuses } = run(
+      policy(`{ targetRef: { group: "", kind: Service, name: web, port: 8080 }, ${bad} }`, 'svc'),
+      policy(`{ targetRef: { group: apps, kind: Deployment, name: web }, ${bad} }`, 'deploy'),
+      policy(`{ targetRef: { group: "", kind: Pod, name: web }, ${bad} }`, 'pod'),
+      policy(`{ targetRef: { kind: Service, name: web }, ${bad} }`, 'nogroup'),
+    );
+    expect(Object.fromEntries(statuses.map((s) => [s.resource.name, s.parent]))).toEqual({
+      svc: { service: { namespace: 'shop', name: 'web' }, port: 8080 },
+      deploy: undefined,
+      pod: undefined,
+      nogroup: undefined,
+    });
+  });
+
+  it('reports a key written as a path ("match.path") as an unknown field, not as the path it spells', () => {
+    const { rateLimits, issues } = run(
+      policy(`{ ${target}, tokensPerFill: 1, fillInterval: 1s, "match.method": POST }`),
+    );
+    expect(rateLimits[0]?.match).toBeUndefined();
+    expect(issues).toEqual([
+      'limits.yaml[doc 0]: LocalRateLimitPolicy shop/limit: spec["match.method"]: is not a field of LocalRateLimitPolicy trellis.dev/v1alpha1; ignored',
+    ]);
   });
 
   it('reports missing required fields and wrong types', () => {
@@ -154,7 +181,7 @@ describe('LocalRateLimitPolicy', () => {
       ),
     );
     expect(issues).toEqual([
-      'limits.yaml[doc 0]: LocalRateLimitPolicy shop/limit: spec.match.path.value: must be an RE2 regex: lookahead (?= and (?! is not supported by RE2, got "/a(?!b)"',
+      'limits.yaml[doc 0]: LocalRateLimitPolicy shop/limit: spec.match.path.value: must be an RE2 regular expression: lookahead and lookbehind are not supported by RE2, got "/a(?!b)"',
     ]);
   });
 

@@ -29,7 +29,7 @@ import { type Report, reporter } from '../issues.js';
 import type { ManifestDocument } from '../manifest.js';
 import { parseDuration } from '../shared/gateway-duration.js';
 import { HTTP_METHODS } from '../shared/http-methods.js';
-import { re2Problem } from '../shared/re2-syntax.js';
+import { re2Message } from '../shared/re2-syntax.js';
 import { type FieldWalk, fieldTree, unsupportedFields } from '../shared/unsupported-fields.js';
 import { TRELLIS_SUPPORT } from './support.js';
 
@@ -47,7 +47,6 @@ const DEFAULT_STATUS = 429;
 const FIELD_WALK: FieldWalk = {
   from: 'document',
   unset: 'reported',
-  keysArePaths: true,
   notAField: () => `is not a field of ${KIND} ${API_VERSION}; ignored`,
   unsupported: (note) => note ?? 'is not supported; ignored',
 };
@@ -74,12 +73,12 @@ const pathSchema = object({
     .max(1024, { message: 'must be at most 1024 characters' }),
 }).superRefine((path, ctx) => {
   if (path.type === 'RegularExpression') {
-    const problem = re2Problem(path.value);
+    const problem = re2Message(path.value);
     if (problem)
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ['value'],
-        message: `must be an RE2 regex: ${problem}`,
+        message: problem,
       });
   } else if (!path.value.startsWith('/')) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['value'], message: 'must start with "/"' });
@@ -96,12 +95,12 @@ const headerSchema = object({
   value: string().max(4096, { message: 'must be at most 4096 characters' }),
 }).superRefine((header, ctx) => {
   if (header.type !== 'RegularExpression') return;
-  const problem = re2Problem(header.value);
+  const problem = re2Message(header.value);
   if (problem)
     ctx.addIssue({
       code: z.ZodIssueCode.custom,
       path: ['value'],
-      message: `must be an RE2 regex: ${problem}`,
+      message: problem,
     });
 });
 
@@ -245,7 +244,10 @@ function rejected(
   const resource: Origin = { kind: KIND, namespace, name: ref.name };
   const target =
     isRecord(value) && isRecord(value.spec) && isRecord(value.spec.targetRef) ? value.spec.targetRef : {};
-  const service = typeof target.name === 'string' && target.name !== '' ? target.name : undefined;
+  // Only a core Service is a parent: a policy aimed at a Deployment (say) has no Service to name.
+  const isService = target.group === '' && target.kind === 'Service';
+  const service =
+    isService && typeof target.name === 'string' && target.name !== '' ? target.name : undefined;
   const port = typeof target.port === 'number' && Number.isInteger(target.port) ? target.port : undefined;
   const condition: Condition = {
     type: 'Accepted',
