@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EchoServer, echoClient, startEchoServer } from './helpers/echo-server.js';
 import { eventually, getJson, startTrellis, type TrellisProcess } from './helpers/trellis-process.js';
+import { useTrellisForXds } from './helpers/xds-bootstrap.js';
 
 const service = `apiVersion: v1
 kind: Service
@@ -53,21 +54,10 @@ describe('a proxyless gRPC client served by trellis', () => {
     await fs.writeFile(path.join(dir, 'endpoints.yaml'), endpointSlice(first.port));
     trellis = await startTrellis(dir);
     // grpc-js-xds reads its bootstrap once per process, when the first xds: channel is made.
-    process.env.GRPC_XDS_BOOTSTRAP_CONFIG = JSON.stringify({
-      xds_servers: [
-        {
-          server_uri: `127.0.0.1:${trellis.xdsPort}`,
-          channel_creds: [{ type: 'insecure' }],
-          server_features: ['xds_v3'],
-        },
-      ],
-      node: {
-        id: 'proxyless~127.0.0.1~e2e-client.default~default.svc.cluster.local',
-        locality: { zone: 'zone-a' },
-      },
-    });
-    const xds = await import('@grpc/grpc-js-xds');
-    xds.register();
+    await useTrellisForXds(
+      trellis.xdsPort,
+      'proxyless~127.0.0.1~e2e-client.default~default.svc.cluster.local',
+    );
     client = echoClient('xds:///echo.default.svc.cluster.local:50051');
   });
 

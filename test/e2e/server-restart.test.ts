@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EchoServer, echoClient, startEchoServer } from './helpers/echo-server.js';
 import { eventually, getJson, startTrellis, type TrellisProcess } from './helpers/trellis-process.js';
+import { useTrellisForXds } from './helpers/xds-bootstrap.js';
 
 const NODE_ID = 'proxyless~127.0.0.1~restart-client.default~default.svc.cluster.local';
 
@@ -60,19 +61,7 @@ describe('a proxyless gRPC client across a trellis restart', () => {
     await fs.writeFile(path.join(dir, 'service.yaml'), service);
     await fs.writeFile(path.join(dir, 'endpoints.yaml'), endpointSlice(echo.port));
     trellis = await startTrellis(dir);
-    process.env.GRPC_XDS_BOOTSTRAP_CONFIG = JSON.stringify({
-      xds_servers: [
-        {
-          server_uri: `127.0.0.1:${trellis.xdsPort}`,
-          channel_creds: [{ type: 'insecure' }],
-          server_features: ['xds_v3'],
-        },
-      ],
-      // grpc-js-xds refuses a bootstrap node without a locality.
-      node: { id: NODE_ID, locality: { zone: 'zone-a' } },
-    });
-    const xds = await import('@grpc/grpc-js-xds');
-    xds.register();
+    await useTrellisForXds(trellis.xdsPort, NODE_ID);
     client = echoClient('xds:///echo.default.svc.cluster.local:50051');
   });
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { type EchoCaller, type EchoServer, echoClient, startEchoServer } from './echo-server.js';
 import { eventually, getJson, startTrellis, type TrellisProcess } from './trellis-process.js';
+import { useTrellisForXds } from './xds-bootstrap.js';
 
 interface SyncStatus {
   readonly proxyId: string;
@@ -116,21 +117,10 @@ export async function startRoutingMesh(initialRouting: string, clientId: string)
   await fs.writeFile(path.join(dir, 'mesh.yaml'), meshManifests(v1.port, v2.port, flaky.port));
   await fs.writeFile(path.join(dir, 'routing.yaml'), initialRouting);
   const trellis = await startTrellis(dir);
-  process.env.GRPC_XDS_BOOTSTRAP_CONFIG = JSON.stringify({
-    xds_servers: [
-      {
-        server_uri: `127.0.0.1:${trellis.xdsPort}`,
-        channel_creds: [{ type: 'insecure' }],
-        server_features: ['xds_v3'],
-      },
-    ],
-    node: {
-      id: `proxyless~127.0.0.1~${clientId}.default~default.svc.cluster.local`,
-      locality: { zone: 'zone-a' },
-    },
-  });
-  const xds = await import('@grpc/grpc-js-xds');
-  xds.register();
+  await useTrellisForXds(
+    trellis.xdsPort,
+    `proxyless~127.0.0.1~${clientId}.default~default.svc.cluster.local`,
+  );
   const client = echoClient(TARGET);
   const proxyPrefix = `proxyless~127.0.0.1~${clientId}.`;
   const writeRouting = async (yaml: string) => {
