@@ -1,0 +1,145 @@
+// `npm run bench`: the streaming benchmark of issue 6. For each size S×P it writes a mesh of S
+// services (10 endpoints each), runs the real `trellis serve` against P simulated Envoys (half
+// SotW, half delta, in separate client processes, real gRPC over loopback), then the same clients
+// against a bare grpc-js server that only pushes prebuilt bytes (the floor), and prints both with
+// their ratios. Figures are printed, never asserted.
+//
+//   node dist/bench/run.js [--sizes 100x200,1000x2000,4000x4000] [--changes 20] [--quick]
+//                          [--endpoints-per-service 10] [--workers N] [--budget SECONDS]
+//                          [--cold-timeout SECONDS] [--change-timeout SECONDS] [--profile] [--json FILE]
+//
+// --budget bounds each change series (at least 3 changes are made); --profile starts the server
+// with --cpu-prof and prints where its time went; --json writes every figure to FILE.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { killAll } from './child-processes.js';
+import { formatProfile, summariseProfiles } from './cpu-profile-summary.js';
+import { cpuModel } from './proc-stats.js';
+import { formatSize, formatSummary } from './report.js';
+import { runSize, type SizeFigures } from './size-run.js';
+
+const USAGE = `usage: node dist/bench/run.js [--sizes SxP,...] [--changes N] [--quick] [--endpoints-per-service N]
+                            [--workers N] [--budget SECONDS] [--cold-timeout SECONDS]
+                            [--change-timeout SECONDS] [--profile] [--json FILE]`;
+
+interface Plan {
+  readonly sizes: readonly { readonly services: number; readonly proxies: number }[];
+  readonly changes: number;
+  readonly endpointsPerService: number;
+  readonly workers?: number;
+  readonly budgetMs: number;
+  readonly coldTimeoutS?: number;
+  readonly changeTimeoutS?: number;
+  readonly profile: boolean;
+  readonly json?: string;
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+function plan(argv: string[]): Plan {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      sizes: { type: 'string' },
+      changes: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      'endpoints-per-service': { type: 'string', default: '10' },
+      workers: { type: 'string' },
+      budget: { type: 'string' },
+      'cold-timeout': { type: 'string' },
+      'change-timeout': { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      json: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const sizesText = values.sizes ?? (values.quick ? '100x200' : '100x200,1000x2000,4000x4000');
+  const sizes = sizesText.split(',').map((item) => {
+    const match = /^(\d+)x(\d+)$/.exec(item.trim());
+    if (!match) throw new Error(`--sizes takes SxP pairs like 1000x2000, got "${item}"`);
+    return { services: positiveInt(match[1]!, '--sizes'), proxies: positiveInt(match[2]!, '--sizes') };
+  });
+  return {
+    sizes,
+    changes: positiveInt(values.changes ?? (values.quick ? '5' : '20'), '--changes'),
+    endpointsPerService: positiveInt(values['endpoints-per-service'], '--endpoints-per-service'),
+    ...(values.workers ? { workers: positiveInt(values.workers, '--workers') } : {}),
+    // Per change series; a size whose changes are slow still ends, with fewer samples.
+    budgetMs: positiveInt(values.budget ?? (values.quick ? '30' : '240'), '--budget') * 1000,
+    ...(values['cold-timeout']
+      ? { coldTimeoutS: positiveInt(values['cold-timeout'], '--cold-timeout') }
+      : {}),
+    ...(values['change-timeout']
+      ? { changeTimeoutS: positiveInt(values['change-timeout'], '--change-timeout') }
+      : {}),
+    profile: values.profile,
+    ...(values.json ? { json: values.json } : {}),
+  };
+}
+
+function machine(): string {
+  const gib = (os.totalmem() / 1024 ** 3).toFixed(1);
+  return `machine: ${os.availableParallelism()} CPUs (${cpuModel()}), ${gib} GiB RAM, node ${process.version}, ${os.type()} ${os.release()}; load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}; ${new Date().toISOString()}`;
+}
+
+async function main(): Promise<void> {
+  const p = plan(process.argv.slice(2));
+  process.stdout.write(`${machine()}\n\n`);
+  const results: SizeFigures[] = [];
+  for (const { services, proxies } of p.sizes) {
+    const profileDir = p.profile
+      ? await mkdtemp(path.join(os.tmpdir(), `trellis-bench-profile-${services}x${proxies}-`))
+      : undefined;
+    const figures = await runSize({
+      size: { services, endpoints: services * p.endpointsPerService, proxies },
+      changes: p.changes,
+      // One process per thousand streams: the clients' decoding stays off the server's core.
+      workers: p.workers ?? Math.min(4, Math.max(2, Math.ceil(proxies / 1000))),
+      budgetMs: p.budgetMs,
+      // Generous: a server that translates every proxy on its own needs minutes at P=4,000.
+      changeTimeoutMs: p.changeTimeoutS ? p.changeTimeoutS * 1000 : Math.max(60_000, 100 * proxies),
+      coldTimeoutMs: p.coldTimeoutS ? p.coldTimeoutS * 1000 : Math.max(120_000, 100 * proxies),
+      quietMs: 300,
+      ...(profileDir ? { profileDir } : {}),
+    });
+    results.push(figures);
+    process.stdout.write(`${formatSize(figures)}\n\n`);
+    if (profileDir) {
+      for (const summary of await summariseProfiles(profileDir))
+        process.stdout.write(`${formatProfile(summary)}\n\n`);
+    }
+  }
+  process.stdout.write(`summary\n${formatSummary(results)}\n`);
+  if (p.json) await writeFile(p.json, `${JSON.stringify({ machine: machine(), results }, null, 2)}\n`);
+}
+
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+main().then(
+  () => {
+    killAll();
+  },
+  (err: unknown) => {
+    killAll();
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    process.exitCode = 1;
+  },
+);

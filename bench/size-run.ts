@@ -1,0 +1,303 @@
+// One mesh size, start to end: write the mesh, time translation, run Trellis (cold start, endpoint
+// changes, route changes, memory), then the floor server with the same clients and responses of
+// the sizes Trellis sent. Every process it starts is stopped before it returns, error or not.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { type ChangeSample, type ChangeTrigger, runChanges } from './change-phase.js';
+import { FloorProcess } from './floor-process.js';
+import type { FloorShape, StreamSpec } from './ipc-messages.js';
+import { type MeshSize, MeshWriter } from './mesh-generator.js';
+import { EDS, now, RDS } from './simulated-proxy.js';
+import { type TranslationTiming, timeTranslation } from './translation-timing.js';
+import { type MetricsSample, TrellisProcess } from './trellis-process.js';
+import { WorkerPool } from './worker-pool.js';
+
+export interface SizeOptions {
+  readonly size: MeshSize;
+  readonly changes: number;
+  readonly workers: number;
+  readonly budgetMs: number;
+  readonly changeTimeoutMs: number;
+  /** For all P streams to become current. */
+  readonly coldTimeoutMs: number;
+  readonly quietMs: number;
+  readonly profileDir?: string;
+}
+
+export interface Memory {
+  readonly rssBytes: number;
+  readonly heapUsedBytes?: number;
+}
+
+export interface ServerFigures {
+  readonly coldStartMs?: number;
+  /** Set when not every stream was current within the cold-start deadline. */
+  readonly coldTimeout?: { readonly ready: number; readonly total: number };
+  readonly coldCpuSeconds?: number;
+  readonly failedStreams: number;
+  readonly endpoint: readonly ChangeSample[];
+  readonly route: readonly ChangeSample[];
+  /** Undefined when the server was no longer running to be measured. */
+  readonly steady?: Memory | undefined;
+  readonly afterChanges?: Memory | undefined;
+}
+
+export interface SizeFigures {
+  readonly size: MeshSize;
+  readonly workers: number;
+  readonly files: number;
+  readonly translation?: TranslationTiming;
+  /** Start of `trellis serve` to /readyz 200 (manifests read and parsed). */
+  readonly readyMs?: number;
+  /** Mean of the server's own translation histogram over the changes, when /metrics has one. */
+  readonly serverTranslationMs?: number;
+  readonly trellis?: ServerFigures;
+  readonly floor?: ServerFigures;
+  /** What the floor pushed; `estimated` when Trellis's own responses could not be measured. */
+  readonly floorShapes?: { readonly endpoint: Shapes; readonly route: Shapes; readonly estimated: boolean };
+  /** 1-minute load average before and after the size: other work on the machine skews the figures. */
+  readonly load?: { readonly before: number; readonly after: number };
+  readonly errors: readonly string[];
+  readonly elapsedMs: number;
+}
+
+export interface Shapes {
+  readonly sotw: FloorShape;
+  readonly delta: FloorShape;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** What the floor pushes: one response per stream the mean size (and resource count) Trellis sent. */
+function shapesOf(samples: readonly ChangeSample[]): Shapes | undefined {
+  if (samples.length === 0) return undefined;
+  const shape = (pick: (s: ChangeSample) => { bytes: number; resources: number }): FloorShape => ({
+    bytes: Math.max(64, Math.round(mean(samples.map((s) => pick(s).bytes)))),
+    resources: Math.max(1, Math.round(mean(samples.map((s) => pick(s).resources)))),
+  });
+  return { sotw: shape((s) => s.sotw), delta: shape((s) => s.delta) };
+}
+
+// Framing of a response around its resources (type URL, version, nonce), roughly.
+const RESPONSE_OVERHEAD = 120;
+
+/**
+ * When Trellis sent nothing to measure (it never got its streams current), the floor pushes what a
+ * correct server would: SotW every assignment, delta the one that changed; the route configuration
+ * for a route change. Sizes from the bench's own translation of one proxy.
+ */
+function shapesFromTranslation(t: TranslationTiming | undefined): { endpoint: Shapes; route: Shapes } {
+  const count = Math.max(1, t?.assignments.count ?? 1);
+  const all = t?.assignments.bytes ?? 0;
+  const route: FloorShape = { bytes: (t?.largestRouteBytes ?? 0) + RESPONSE_OVERHEAD, resources: 1 };
+  return {
+    endpoint: {
+      sotw: { bytes: all + count * 60 + RESPONSE_OVERHEAD, resources: count },
+      delta: { bytes: Math.round(all / count) + 150 + RESPONSE_OVERHEAD, resources: 1 },
+    },
+    route: { sotw: route, delta: route },
+  };
+}
+
+interface Phases {
+  /** The server's CPU seconds so far. */
+  readonly cpu: () => number;
+  readonly endpoint: ChangeTrigger;
+  readonly route: ChangeTrigger;
+}
+
+/** Cold start and the two change series against one server; with fresh client processes. */
+async function measure(
+  opts: SizeOptions,
+  port: number,
+  streams: readonly StreamSpec[],
+  phases: Phases,
+  memory: () => Promise<Memory | undefined>,
+  label: string,
+): Promise<ServerFigures> {
+  const pool = await WorkerPool.start(opts.workers, 60_000);
+  try {
+    const cpu0 = phases.cpu();
+    const t0 = now();
+    const connected = await pool.connect(port, streams, opts.coldTimeoutMs);
+    const coldCpuSeconds = phases.cpu() - cpu0;
+    if (connected.kind === 'timeout') {
+      const what = `${connected.ready} of ${connected.total} streams current after ${opts.coldTimeoutMs / 1000} s`;
+      process.stderr.write(`  ${label}: cold start timed out, ${what}; no changes measured\n`);
+      return {
+        coldTimeout: { ready: connected.ready, total: connected.total },
+        coldCpuSeconds,
+        failedStreams: connected.failed,
+        endpoint: [],
+        route: [],
+        steady: await memory(),
+      };
+    }
+    const coldStartMs = connected.at - t0;
+    process.stderr.write(
+      `  ${label}: ${connected.ready} streams current after ${(coldStartMs / 1000).toFixed(1)} s` +
+        (connected.failed > 0 ? `, ${connected.failed} failed` : '') +
+        '\n',
+    );
+    await sleep(2_000);
+    const steady = await memory();
+    const common = {
+      budgetMs: opts.budgetMs,
+      timeoutMs: opts.changeTimeoutMs,
+      quietMs: opts.quietMs,
+      pool,
+      serverCpuSeconds: phases.cpu,
+      count: opts.changes,
+    };
+    const endpoint = await runChanges({
+      ...common,
+      label: `${label} endpoint change`,
+      trigger: phases.endpoint,
+    });
+    const route = await runChanges({ ...common, label: `${label} route change`, trigger: phases.route });
+    await sleep(1_000);
+    const afterChanges = await memory();
+    return {
+      coldStartMs,
+      coldCpuSeconds,
+      failedStreams: connected.failed,
+      endpoint,
+      route,
+      steady,
+      afterChanges,
+    };
+  } finally {
+    await pool.stop();
+  }
+}
+
+export async function runSize(opts: SizeOptions): Promise<SizeFigures> {
+  const started = now();
+  const { size } = opts;
+  const errors: string[] = [];
+  const dir = await mkdtemp(path.join(tmpdir(), `trellis-bench-${size.services}x${size.proxies}-`));
+  const figures: { -readonly [K in keyof SizeFigures]?: SizeFigures[K] } = { size, workers: opts.workers };
+  const loadBefore = loadavg()[0] ?? 0;
+  try {
+    const writer = await MeshWriter.write(dir, size);
+    figures.files = writer.mesh.files;
+    const { nodeIds } = writer.mesh;
+    // Half the proxies speak state of the world, half delta, interleaved.
+    const streams: StreamSpec[] = nodeIds.map((nodeId, i) => ({
+      nodeId,
+      variant: i % 2 === 0 ? 'sotw' : 'delta',
+    }));
+    figures.translation = await timeTranslation(dir, nodeIds, 20);
+
+    process.stderr.write(`S=${size.services} P=${size.proxies}: trellis\n`);
+    const { server, readyMs } = await TrellisProcess.start({
+      manifests: dir,
+      startTimeoutMs: 300_000,
+      ...(opts.profileDir ? { profileDir: opts.profileDir } : {}),
+    });
+    figures.readyMs = readyMs;
+    let metricsBefore: MetricsSample | undefined;
+    try {
+      figures.trellis = await measure(
+        opts,
+        server.xdsPort,
+        streams,
+        {
+          cpu: () => server.cpuSeconds(),
+          endpoint: {
+            watch: async (n) => {
+              metricsBefore ??= await server.metrics();
+              return { change: n, typeUrl: EDS, name: writer.endpointTarget(n).edsName, expectAll: false };
+            },
+            fire: (n) => writer.changeEndpoint(n),
+          },
+          route: {
+            watch: async (n) => ({
+              change: 10_000 + n,
+              typeUrl: RDS,
+              name: String(writer.routeTarget(n).service.port),
+              expectAll: false,
+            }),
+            fire: (n) => writer.changeRoute(n),
+          },
+        },
+        async () => {
+          if (server.exitStatus()) return undefined;
+          const metrics = await server.metrics();
+          return {
+            rssBytes: server.rssBytes(),
+            ...(metrics?.heapUsedBytes !== undefined ? { heapUsedBytes: metrics.heapUsedBytes } : {}),
+          };
+        },
+        'trellis',
+      );
+      const metricsAfter = await server.metrics();
+      const before = metricsBefore?.translationSeconds;
+      const after = metricsAfter?.translationSeconds;
+      if (before && after && after.count > before.count)
+        figures.serverTranslationMs = ((after.sum - before.sum) / (after.count - before.count)) * 1000;
+    } catch (err) {
+      errors.push(`trellis: ${message(err)}`);
+    } finally {
+      const ended = server.exitStatus();
+      if (ended) errors.push(`trellis ended during the run (${ended}); last log lines:\n${server.log()}`);
+      // A profiled server must get to write its profile, even if it is busy rebuilding.
+      await server.stop(opts.profileDir ? 600_000 : 20_000);
+    }
+
+    const estimated = shapesFromTranslation(figures.translation);
+    const measured = {
+      endpoint: shapesOf(figures.trellis?.endpoint ?? []),
+      route: shapesOf(figures.trellis?.route ?? []),
+    };
+    const shapes = {
+      endpoint: measured.endpoint ?? estimated.endpoint,
+      route: measured.route ?? estimated.route,
+      estimated: !measured.endpoint || !measured.route,
+    };
+    figures.floorShapes = shapes;
+    process.stderr.write(`S=${size.services} P=${size.proxies}: floor\n`);
+    const floor = await FloorProcess.start(30_000);
+    try {
+      const floorTrigger = (typeUrl: string, name: string, shape: Shapes, offset: number): ChangeTrigger => ({
+        watch: async (n) => {
+          await floor.prepare(offset + n, typeUrl, name, shape.sotw, shape.delta, 30_000);
+          return { change: offset + n, typeUrl, name, expectAll: true };
+        },
+        fire: async (n) => floor.push(offset + n),
+      });
+      figures.floor = await measure(
+        opts,
+        floor.port,
+        streams,
+        {
+          cpu: () => floor.cpuSeconds(),
+          endpoint: floorTrigger(EDS, writer.endpointTarget(0).edsName, shapes.endpoint, 20_000),
+          route: floorTrigger(RDS, '80', shapes.route, 30_000),
+        },
+        async () => ({ rssBytes: floor.rssBytes() }),
+        'floor',
+      );
+    } catch (err) {
+      errors.push(`floor: ${message(err)}`);
+    } finally {
+      await floor.stop();
+    }
+  } catch (err) {
+    errors.push(message(err));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return {
+    ...figures,
+    files: figures.files ?? 0,
+    workers: opts.workers,
+    size,
+    errors,
+    elapsedMs: now() - started,
+    load: { before: loadBefore, after: loadavg()[0] ?? 0 },
+  };
+}
