@@ -193,6 +193,7 @@ export function formatSize(f: SizeFigures): string {
   ];
   lines.push(table(rows));
   lines.push(...targets(f, te, fe));
+  if (t?.firstFailure) lines.push(`first failed trellis stream: ${t.firstFailure}`);
   for (const e of f.errors) lines.push(`ERROR ${e}`);
   lines.push(`(this size took ${ms(f.elapsedMs)})`);
   return lines.join('\n');

@@ -36,6 +36,8 @@ export interface ServerFigures {
   readonly coldTimeout?: { readonly ready: number; readonly total: number };
   readonly coldCpuSeconds?: number;
   readonly failedStreams: number;
+  /** Why the first failed stream ended, as its client saw it. */
+  readonly firstFailure?: string;
   readonly endpoint: readonly ChangeSample[];
   readonly route: readonly ChangeSample[];
   /** Undefined when the server was no longer running to be measured. */
@@ -131,6 +133,7 @@ async function measure(
         coldTimeout: { ready: connected.ready, total: connected.total },
         coldCpuSeconds,
         failedStreams: connected.failed,
+        ...(connected.firstFailure ? { firstFailure: connected.firstFailure } : {}),
         endpoint: [],
         route: [],
         steady: await memory(),

@@ -15,7 +15,13 @@ export type Connected =
       readonly ready: number;
       readonly failed: number;
     }
-  | { readonly kind: 'timeout'; readonly ready: number; readonly failed: number; readonly total: number };
+  | {
+      readonly kind: 'timeout';
+      readonly ready: number;
+      readonly failed: number;
+      readonly total: number;
+      readonly firstFailure?: string;
+    };
 
 export type ChangeOutcome =
   | { readonly kind: 'acked'; readonly lastAck: number | undefined; readonly acked: number }
@@ -69,8 +75,8 @@ export class WorkerPool {
         failed: replies.reduce((n, r) => n + r.failed, 0),
       };
     } catch {
-      const { ready, failed, total } = await this.progress();
-      return { kind: 'timeout', ready, failed, total };
+      const { ready, failed, total, firstFailure } = await this.progress();
+      return { kind: 'timeout', ready, failed, total, ...(firstFailure ? { firstFailure } : {}) };
     }
   }
 
