@@ -24,10 +24,18 @@ export function openCall<Req, Res>(
   onBytes: (bytes: number) => void,
 ): OpenedCall<Req, Res> {
   const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-  const call = client.makeBidiStreamRequest(method, request.serialize, (bytes: Buffer) => {
-    onBytes(bytes.length);
-    return response.deserialize(bytes);
-  });
+  // Wait for a connection rather than fail at once, as Envoy retries until it gets one: a server
+  // busy for minutes at cold start must not turn slow connects into failed proxies.
+  const metadata = new grpc.Metadata({ waitForReady: true });
+  const call = client.makeBidiStreamRequest(
+    method,
+    request.serialize,
+    (bytes: Buffer) => {
+      onBytes(bytes.length);
+      return response.deserialize(bytes);
+    },
+    metadata,
+  );
   return { client, call };
 }
 

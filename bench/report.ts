@@ -118,9 +118,9 @@ function coldCell(s: ServerFigures | undefined): string {
 
 function memoryCell(m: Memory | undefined): string {
   if (!m) return '-';
-  return m.heapUsedBytes === undefined
-    ? `${bytes(m.rssBytes)} (heap n/a)`
-    : `${bytes(m.rssBytes)} / ${bytes(m.heapUsedBytes)}`;
+  if (m.heapUsedBytes === undefined) return `${bytes(m.rssBytes)} (heap n/a)`;
+  const external = m.externalBytes === undefined ? '' : ` / ${bytes(m.externalBytes)}`;
+  return `${bytes(m.rssBytes)} / ${bytes(m.heapUsedBytes)}${external}`;
 }
 
 export function formatSize(f: SizeFigures): string {
@@ -184,12 +184,17 @@ export function formatSize(f: SizeFigures): string {
     ...seriesRows('endpoint change', te, fe),
     ...seriesRows('route change', trt, frt),
     [
-      'RSS / heap used, steady (after cold start)',
+      'RSS / heap used / external, steady (after cold start)',
       memoryCell(t?.steady),
       memoryCell(fl?.steady),
       ratio(t?.steady?.rssBytes, fl?.steady?.rssBytes),
     ],
-    ['RSS / heap used, after the changes', memoryCell(t?.afterChanges), memoryCell(fl?.afterChanges), ''],
+    [
+      'RSS / heap used / external, after the changes',
+      memoryCell(t?.afterChanges),
+      memoryCell(fl?.afterChanges),
+      '',
+    ],
   ];
   lines.push(table(rows));
   lines.push(...targets(f, te, fe));

@@ -28,6 +28,7 @@ export interface SizeOptions {
 export interface Memory {
   readonly rssBytes: number;
   readonly heapUsedBytes?: number;
+  readonly externalBytes?: number;
 }
 
 export interface ServerFigures {
@@ -233,6 +234,7 @@ export async function runSize(opts: SizeOptions): Promise<SizeFigures> {
           return {
             rssBytes: server.rssBytes(),
             ...(metrics?.heapUsedBytes !== undefined ? { heapUsedBytes: metrics.heapUsedBytes } : {}),
+            ...(metrics?.externalBytes !== undefined ? { externalBytes: metrics.externalBytes } : {}),
           };
         },
         'trellis',

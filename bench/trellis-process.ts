@@ -18,6 +18,8 @@ export interface TrellisOptions {
 
 export interface MetricsSample {
   readonly heapUsedBytes?: number;
+  /** Memory outside the V8 heap: Buffers (encoded resources, gRPC write queues). */
+  readonly externalBytes?: number;
   /** Every `*translat*_seconds` histogram's sum and count, over all label sets. */
   readonly translationSeconds?: { readonly sum: number; readonly count: number };
 }
@@ -61,7 +63,9 @@ export function parseMetrics(text: string): MetricsSample {
     const value = Number(match[3]);
     if (Number.isFinite(value)) values.set(match[1]!, (values.get(match[1]!) ?? 0) + value);
   }
-  const heap = [...values].find(([name]) => name.endsWith('nodejs_heap_size_used_bytes'))?.[1];
+  const metric = (suffix: string) => [...values].find(([name]) => name.endsWith(suffix))?.[1];
+  const heap = metric('nodejs_heap_size_used_bytes');
+  const external = metric('nodejs_external_memory_bytes');
   let sum = 0;
   let count = 0;
   for (const [name, value] of values) {
@@ -71,6 +75,7 @@ export function parseMetrics(text: string): MetricsSample {
   }
   return {
     ...(heap !== undefined ? { heapUsedBytes: heap } : {}),
+    ...(external !== undefined ? { externalBytes: external } : {}),
     ...(count > 0 ? { translationSeconds: { sum, count } } : {}),
   };
 }
