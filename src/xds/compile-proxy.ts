@@ -1,16 +1,30 @@
 // One proxy's configuration, the way the server sends it and `trellis config-dump` prints it:
-// the mesh as the proxy may see it (visibility), translated, then every resource encoded strictly
-// and checked against Envoy's validate rules, each distinct resource once (the encode memo).
-// A resource that fails is never sent: the proxy keeps the last good version it had, if any.
+// the mesh as the proxy may see it (visibility), translated part by part (translation-parts.ts),
+// then every resource encoded strictly and checked against Envoy's validate rules, each distinct
+// resource once (the encode memo). A resource that fails is never sent: the proxy keeps the last
+// good version it had, if any.
 import type { Mesh } from '../model/mesh.js';
 import type { MeshProxy } from '../model/proxy.js';
-import { ALL_NAMESPACES, type Visibility, visibleMesh } from '../model/visibility.js';
+import {
+  ALL_NAMESPACES,
+  type Visibility,
+  visibilityKey,
+  visibilityOf,
+  visibleMesh,
+} from '../model/visibility.js';
 import type { CachedResource, Snapshot } from './cache/snapshot.js';
 import { EncodeMemo } from './encode-memo.js';
 import { decodeResource, type FieldError } from './envoy/resource-codec.js';
 import { TYPE_URL } from './envoy/type-urls.js';
-import { checkReferences } from './translate/references.js';
-import { type ProxyResources, translateProxy } from './translate/translate-proxy.js';
+import { meshFingerprint } from './mesh-fingerprint.js';
+import {
+  checkReferences,
+  type ReferenceSummary,
+  sameSummary,
+  summarizeReferences,
+} from './translate/references.js';
+import { mergeParts, ordered, type ProxyResources } from './translate/translate-proxy.js';
+import { type TranslationPart, translationParts } from './translate/translation-parts.js';
 
 export interface CompiledResource {
   readonly typeUrl: string;
@@ -23,13 +37,17 @@ export interface CompiledResource {
   readonly cached: CachedResource;
 }
 
-export interface ResourceError {
-  readonly proxyId: string;
+/** A generated resource that failed the encoder or the validate rules. */
+export interface PartError {
   readonly typeUrl: string;
   readonly name: string;
   readonly errors: readonly FieldError[];
   /** True when the proxy keeps an earlier good version of the resource instead. */
   readonly keptLastGood: boolean;
+}
+
+export interface ResourceError extends PartError {
+  readonly proxyId: string;
 }
 
 export interface CompiledProxy {
@@ -41,17 +59,83 @@ export interface CompiledProxy {
 
 export type Translate = (mesh: Mesh, proxy: MeshProxy) => ProxyResources;
 
+/** How a proxy's configuration splits into parts; translationParts unless a test says otherwise. */
+export type PartsOf = (mesh: Mesh, proxy: MeshProxy) => readonly TranslationPart[];
+
+const defaultParts: PartsOf = (mesh, proxy) => translationParts(ordered(mesh), proxy);
+
+/** One part holding a whole translation that may read anything: for test doubles. */
+export function wholeTranslation(translate: Translate): PartsOf {
+  return (_mesh, proxy) => [{ key: 'whole', translate: (m) => translate(m, proxy) }];
+}
+
+/** A part as one proxy needs it: its key made unique across visibilities, and what it reads. */
+export interface ProxyPart {
+  readonly key: string;
+  readonly part: TranslationPart;
+  /** The content hash of what it reads (mesh-fingerprint.ts); absent when it may read anything. */
+  readonly fingerprint: string | undefined;
+}
+
+export interface ProxyView {
+  /** The mesh as the proxy may see it: what its parts are translated from. */
+  readonly mesh: Mesh;
+  /** Shared parts first, the proxy's own workload's part (if any) last. */
+  readonly parts: readonly ProxyPart[];
+}
+
+export interface CompiledPart {
+  readonly key: string;
+  readonly fingerprint: string | undefined;
+  /** type URL → name → resource; a type whose content did not change keeps its earlier map. */
+  readonly byType: ReadonlyMap<string, ReadonlyMap<string, CachedResource>>;
+  readonly errors: readonly PartError[];
+  readonly references: ReferenceSummary;
+}
+
 export interface ProxyCompilerOptions {
   /** What proxies in a namespace without the visibility annotation see. Default: every namespace. */
   readonly defaultVisibility?: Visibility;
   /** Bound of the encode memo in bytes (default 64 MiB; 0 turns it off); see EncodeMemo. */
   readonly encodeCacheBytes?: number;
+  /** Told of every encode memo lookup, for /metrics. */
+  readonly onEncode?: (hit: boolean) => void;
 }
 
 export interface CompilerStats {
   readonly encodeHits: number;
   readonly encodeMisses: number;
+  /** Parts (or whole proxies, for `compile`) translated so far. */
   readonly translations: number;
+}
+
+interface TypeList {
+  readonly typeUrl: string;
+  readonly items: readonly unknown[];
+  readonly nameOf: (r: never) => string;
+}
+
+function typeLists(translated: ProxyResources): TypeList[] {
+  const named = (r: { name?: string | null }) => r.name ?? '';
+  return [
+    { typeUrl: TYPE_URL.cluster, items: translated.clusters, nameOf: named },
+    {
+      typeUrl: TYPE_URL.endpoint,
+      items: translated.endpoints,
+      nameOf: (r: { cluster_name?: string | null }) => r.cluster_name ?? '',
+    },
+    { typeUrl: TYPE_URL.listener, items: translated.listeners, nameOf: named },
+    { typeUrl: TYPE_URL.route, items: translated.routes, nameOf: named },
+  ];
+}
+
+function sameContent(
+  a: ReadonlyMap<string, CachedResource> | undefined,
+  b: ReadonlyMap<string, CachedResource>,
+): boolean {
+  if (!a || a.size !== b.size) return false;
+  for (const [name, resource] of b) if (a.get(name)?.version !== resource.version) return false;
+  return true;
 }
 
 export class ProxyCompiler {
@@ -60,44 +144,81 @@ export class ProxyCompiler {
   private translations = 0;
 
   constructor(
-    private readonly translate: Translate = translateProxy,
+    private readonly partsOf: PartsOf = defaultParts,
     options: ProxyCompilerOptions = {},
   ) {
     this.defaultVisibility = options.defaultVisibility ?? ALL_NAMESPACES;
-    this.memo = new EncodeMemo(
-      options.encodeCacheBytes === undefined ? {} : { maxBytes: options.encodeCacheBytes },
-    );
+    this.memo = new EncodeMemo({
+      ...(options.encodeCacheBytes === undefined ? {} : { maxBytes: options.encodeCacheBytes }),
+      ...(options.onEncode ? { onLookup: options.onEncode } : {}),
+    });
   }
 
-  /** `lastGood`: what the proxy has now, whose version of a resource that fails it keeps. */
+  /** The proxy's parts, keyed so that equal keys and fingerprints mean equal compiled parts. */
+  view(mesh: Mesh, proxy: MeshProxy): ProxyView {
+    const visibility = visibilityOf(mesh, proxy.namespace, this.defaultVisibility);
+    const visible = visibleMesh(mesh, proxy.namespace, this.defaultVisibility);
+    // The fingerprint is of the whole mesh: the visible one is a function of it and the visibility.
+    const parts = this.partsOf(visible, proxy).map(
+      (part): ProxyPart => ({
+        key: `${visibilityKey(visibility)} ${part.key}`,
+        part,
+        fingerprint: part.reads ? meshFingerprint(mesh, part.reads) : undefined,
+      }),
+    );
+    return { mesh: visible, parts };
+  }
+
+  /**
+   * Translates and encodes one part. A resource that fails keeps its version from `previous` (the
+   * part as it was), else from `lastGood` (what a proxy that now needs this part had).
+   */
+  compilePart(view: ProxyView, part: ProxyPart, previous?: CompiledPart, lastGood?: Snapshot): CompiledPart {
+    this.translations++;
+    const translated = part.part.translate(view.mesh);
+    const byType = new Map<string, ReadonlyMap<string, CachedResource>>();
+    const errors: PartError[] = [];
+    for (const { typeUrl, items, nameOf } of typeLists(translated)) {
+      const ofType = new Map<string, CachedResource>();
+      for (const json of items) {
+        const name = nameOf(json as never);
+        const outcome = this.memo.encode(typeUrl, name, json);
+        if (outcome.ok) {
+          ofType.set(name, outcome.resource);
+          continue;
+        }
+        const kept = previous?.byType.get(typeUrl)?.get(name) ?? lastGood?.resources.get(typeUrl)?.get(name);
+        if (kept) ofType.set(name, kept);
+        errors.push({ typeUrl, name, errors: outcome.errors, keptLastGood: kept !== undefined });
+      }
+      if (ofType.size === 0) continue;
+      // Unchanged content keeps the earlier map, so whatever is built from it sees no change.
+      const before = previous?.byType.get(typeUrl);
+      byType.set(typeUrl, before && sameContent(before, ofType) ? before : ofType);
+    }
+    const references = summarizeReferences(translated);
+    return {
+      key: part.key,
+      fingerprint: part.fingerprint,
+      byType,
+      errors,
+      // Kept when equal, so a check of the whole made from these summaries is not made again.
+      references: previous && sameSummary(previous.references, references) ? previous.references : references,
+    };
+  }
+
+  /**
+   * The whole configuration of one proxy at once, each list sorted by name: for config dumps and
+   * anything else that wants one proxy's resources rather than shared parts.
+   * `lastGood`: what the proxy has now, whose version of a resource that fails it keeps.
+   */
   compile(mesh: Mesh, proxy: MeshProxy, lastGood?: Snapshot): CompiledProxy {
     this.translations++;
-    const translated = this.translate(visibleMesh(mesh, proxy.namespace, this.defaultVisibility), proxy);
+    const view = this.view(mesh, proxy);
+    const translated = mergeParts(view.parts.map((p) => p.part.translate(view.mesh)));
     const resources: CompiledResource[] = [];
     const errors: ResourceError[] = [];
-    const lists: { typeUrl: string; items: readonly unknown[]; nameOf: (r: never) => string }[] = [
-      {
-        typeUrl: TYPE_URL.cluster,
-        items: translated.clusters,
-        nameOf: (r: { name?: string | null }) => r.name ?? '',
-      },
-      {
-        typeUrl: TYPE_URL.endpoint,
-        items: translated.endpoints,
-        nameOf: (r: { cluster_name?: string | null }) => r.cluster_name ?? '',
-      },
-      {
-        typeUrl: TYPE_URL.listener,
-        items: translated.listeners,
-        nameOf: (r: { name?: string | null }) => r.name ?? '',
-      },
-      {
-        typeUrl: TYPE_URL.route,
-        items: translated.routes,
-        nameOf: (r: { name?: string | null }) => r.name ?? '',
-      },
-    ];
-    for (const { typeUrl, items, nameOf } of lists) {
+    for (const { typeUrl, items, nameOf } of typeLists(translated)) {
       for (const json of items) {
         const name = nameOf(json as never);
         const outcome = this.memo.encode(typeUrl, name, json);

@@ -26,6 +26,8 @@ export interface EncodeMemoOptions {
   /** The most the memo holds, counting encoded bytes, names and error texts. 0 turns it off. */
   readonly maxBytes?: number;
   readonly encode?: Encode;
+  /** Told of every lookup, hit or miss (for /metrics). */
+  readonly onLookup?: (hit: boolean) => void;
 }
 
 export interface EncodeMemoStats {
@@ -70,12 +72,14 @@ function contentKey(typeUrl: string, name: string, json: unknown): string | unde
 export class EncodeMemo {
   private readonly cache: LRUCache<string, EncodeOutcome> | undefined;
   private readonly encodeFn: Encode;
+  private readonly onLookup: ((hit: boolean) => void) | undefined;
   private hits = 0;
   private misses = 0;
 
   constructor(options: EncodeMemoOptions = {}) {
     const maxBytes = Math.floor(options.maxBytes ?? DEFAULT_ENCODE_CACHE_BYTES);
     this.encodeFn = options.encode ?? encodeResource;
+    this.onLookup = options.onLookup;
     this.cache =
       maxBytes > 0
         ? new LRUCache<string, EncodeOutcome>({ maxSize: maxBytes, sizeCalculation: sizeOf })
@@ -88,9 +92,11 @@ export class EncodeMemo {
     const known = key === undefined ? undefined : this.cache?.get(key);
     if (known) {
       this.hits++;
+      this.onLookup?.(true);
       return known;
     }
     this.misses++;
+    this.onLookup?.(false);
     const encoded = this.encodeFn(typeUrl, json);
     const outcome: EncodeOutcome = encoded.ok
       ? {

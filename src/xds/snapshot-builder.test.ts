@@ -4,14 +4,15 @@ import { silentLogger } from '../log.js';
 import { EMPTY_MESH } from '../model/mesh.js';
 import { proxyFromNode } from '../model/proxy.js';
 import { SnapshotCache } from './cache/snapshot-cache.js';
-import { ProxyCompiler, type Translate } from './compile-proxy.js';
+import { ProxyCompiler, type Translate, wholeTranslation } from './compile-proxy.js';
 import { TYPE_URL } from './envoy/type-urls.js';
 import { SnapshotBuilder } from './snapshot-builder.js';
 
 const proxy = proxyFromNode({ id: 'sidecar~10.0.0.1~a-0.default~default.svc.cluster.local' });
 
-function translating(clusters: () => Cluster[]): Translate {
-  return () => ({ clusters: clusters(), endpoints: [], listeners: [], routes: [] });
+function translating(clusters: () => Cluster[]) {
+  const translate: Translate = () => ({ clusters: clusters(), endpoints: [], listeners: [], routes: [] });
+  return wholeTranslation(translate);
 }
 
 describe('SnapshotBuilder', () => {
@@ -78,23 +79,25 @@ describe('SnapshotBuilder', () => {
 
   it('reports a route that names a cluster the translation did not produce', () => {
     const cache = new SnapshotCache();
-    const compiler = new ProxyCompiler(() => ({
-      clusters: [],
-      endpoints: [],
-      listeners: [],
-      routes: [
-        {
-          name: '80',
-          virtual_hosts: [
-            {
-              name: 'web',
-              domains: ['web'],
-              routes: [{ match: { prefix: '/' }, route: { cluster: 'gone' } }],
-            },
-          ],
-        },
-      ],
-    }));
+    const compiler = new ProxyCompiler(
+      wholeTranslation(() => ({
+        clusters: [],
+        endpoints: [],
+        listeners: [],
+        routes: [
+          {
+            name: '80',
+            virtual_hosts: [
+              {
+                name: 'web',
+                domains: ['web'],
+                routes: [{ match: { prefix: '/' }, route: { cluster: 'gone' } }],
+              },
+            ],
+          },
+        ],
+      })),
+    );
     const builder = new SnapshotBuilder(cache, silentLogger(), compiler);
     builder.update(EMPTY_MESH, []);
     builder.connect(proxy);

@@ -1,20 +1,30 @@
 // Keeps every connected proxy's snapshot in the cache up to date: on each new source state, and
 // when a proxy connects. The server learns nothing of translation; the sources nothing of proxies.
 //
-// Proxies translation cannot tell apart (proxy-groups.ts) form a group with one translation and
-// one snapshot object. Source changes are debounced and then rebuild every group; a proxy that
-// connects is served at once, from its group's snapshot when the group exists.
+// A proxy's configuration is made of parts (translate/translation-parts.ts): most of it is shared
+// by every proxy that sees the same services, a small inbound part is its own workload's. Each part
+// is compiled once per distinct key, however many proxies use it, and kept across source changes
+// that leave everything it reads as it was (its fingerprint); so an endpoint change recompiles the
+// outbound clusters and listeners once, not every proxy's routes. Proxies with the same parts form
+// a group with one snapshot object, assembled from the parts' per-type maps (shared, not copied,
+// where a type comes from one part).
+import type { ChangeStamp, XdsMetrics } from '../admin/metrics.js';
 import type { Logger } from '../log.js';
 import type { Issue } from '../model/issue.js';
 import type { Mesh } from '../model/mesh.js';
 import type { MeshProxy } from '../model/proxy.js';
 import type { ResourceStatus } from '../model/routing.js';
-import type { Snapshot } from './cache/snapshot.js';
+import type { CachedResource, Snapshot } from './cache/snapshot.js';
 import type { SnapshotCache } from './cache/snapshot-cache.js';
-import { ProxyCompiler, type ResourceError } from './compile-proxy.js';
-import { proxyGroupKey } from './proxy-groups.js';
+import {
+  type CompiledPart,
+  type PartError,
+  ProxyCompiler,
+  type ProxyView,
+  type ResourceError,
+} from './compile-proxy.js';
 import { type DebounceOptions, Debouncer } from './push/debouncer.js';
-import { sameSnapshot, snapshotOf } from './shared-snapshot.js';
+import { danglingAcross, type ReferenceSummary } from './translate/references.js';
 
 interface Member {
   readonly proxy: MeshProxy;
@@ -23,14 +33,27 @@ interface Member {
 }
 
 interface Group {
+  /** Its parts' keys: proxies with equal parts share the group. */
   readonly key: string;
-  /** Proxy ids, in the order they joined; the first one is the proxy translated for all. */
+  readonly parts: readonly string[];
+  /** Proxy ids, in the order they joined. */
   readonly members: Set<string>;
   snapshot: Snapshot | undefined;
-  /** What a resource that fails keeps: the group's snapshot, or for a new group its first proxy's. */
-  lastGood: Snapshot | undefined;
-  errors: readonly ResourceError[];
+  /** For a new group, what its first proxy had: a resource that fails keeps its version from it. */
+  readonly seed: Snapshot | undefined;
+  /** Per type, the part maps the snapshot's map was made of (to keep a merged map that is unchanged). */
+  sources: ReadonlyMap<string, readonly ReadonlyMap<string, CachedResource>[]>;
+  references: readonly ReferenceSummary[];
   danglingReferences: readonly string[];
+  errors: readonly PartError[];
+}
+
+interface PartEntry {
+  readonly compiled: CompiledPart;
+  /** The rebuild it was compiled in; a part that may read anything is reused only within it. */
+  readonly generation: number;
+  /** Groups that use it; at zero it is dropped. */
+  users: number;
 }
 
 export interface ConfigErrors {
@@ -47,16 +70,20 @@ export interface ConfigErrors {
 export interface SnapshotBuilderOptions {
   /** How source changes are merged before a rebuild; defaults 100 ms quiet, 1 s maximum delay. */
   readonly debounce?: DebounceOptions;
+  /** Where change stamps and translation times go (/metrics). */
+  readonly metrics?: Pick<XdsMetrics, 'changeSeen' | 'translated'>;
 }
 
 export interface BuilderStats {
   readonly encodeHits: number;
   readonly encodeMisses: number;
-  /** Translations run so far: one per group per rebuild, not one per proxy. */
+  /** Parts translated so far: one per distinct part whose inputs changed, not one per proxy. */
   readonly translations: number;
-  /** Wall time of the last rebuild (translate and encode every group), or of the last new group's build. */
+  /** Wall time of the last rebuild (every group), or of the last new group's build. */
   readonly lastTranslationMs: number;
   readonly groups: number;
+  /** Distinct compiled parts held. */
+  readonly parts: number;
 }
 
 /** Why a rebuild happens; the debouncer merges them. */
@@ -68,7 +95,14 @@ export class SnapshotBuilder {
   private statuses: readonly ResourceStatus[] = [];
   private readonly members = new Map<string, Member>();
   private groups = new Map<string, Group>();
+  private parts = new Map<string, PartEntry>();
+  private generation = 0;
   private readonly debouncer: Debouncer<RebuildReason>;
+  private readonly metrics: Pick<XdsMetrics, 'changeSeen' | 'translated'> | undefined;
+  /** The oldest source change not yet in the snapshots. */
+  private pendingStamp: ChangeStamp | undefined;
+  /** The change the snapshots being built reflect; carried on each new snapshot. */
+  private buildStamp: ChangeStamp | undefined;
   private lastTranslationMs = 0;
 
   constructor(
@@ -77,6 +111,7 @@ export class SnapshotBuilder {
     private readonly compiler: ProxyCompiler = new ProxyCompiler(),
     options: SnapshotBuilderOptions = {},
   ) {
+    this.metrics = options.metrics;
     this.debouncer = new Debouncer((reasons) => this.rebuildAll(reasons), options.debounce);
   }
 
@@ -91,6 +126,7 @@ export class SnapshotBuilder {
     this.mesh = mesh;
     this.issues = issues;
     this.statuses = statuses;
+    if (this.metrics && this.pendingStamp === undefined) this.pendingStamp = this.metrics.changeSeen();
     this.debouncer.request('sources');
     if (first) this.debouncer.flushNow();
   }
@@ -115,17 +151,19 @@ export class SnapshotBuilder {
     this.members.set(proxy.id, member);
     if (!this.mesh) return; // the first source state builds it
     // Grouped by the newest state even while a rebuild waits: the rebuild regroups everyone anyway.
-    const key = proxyGroupKey(this.mesh, proxy);
-    const group = this.groups.get(key) ?? this.newGroup(key);
+    const view = this.compiler.view(this.mesh, proxy);
+    const key = groupKey(view);
+    let group = this.groups.get(key);
+    if (!group) {
+      const started = performance.now();
+      group = this.newGroup(key, view, undefined);
+      this.build(group, view, new Map());
+      this.retain(group);
+      this.lastTranslationMs = performance.now() - started;
+    }
     group.members.add(proxy.id);
     member.group = key;
-    if (group.snapshot) {
-      this.cache.setSnapshot(proxy.id, group.snapshot);
-      return;
-    }
-    const started = performance.now();
-    this.build(group, this.mesh);
-    this.lastTranslationMs = performance.now() - started;
+    if (group.snapshot) this.cache.setSnapshot(proxy.id, group.snapshot);
   }
 
   disconnect(proxy: MeshProxy): void {
@@ -136,7 +174,7 @@ export class SnapshotBuilder {
     this.members.delete(proxy.id);
     const group = member.group === undefined ? undefined : this.groups.get(member.group);
     group?.members.delete(proxy.id);
-    if (group && group.members.size === 0) this.groups.delete(group.key);
+    if (group && group.members.size === 0) this.dropGroup(group);
     this.cache.clear(proxy.id);
   }
 
@@ -154,51 +192,81 @@ export class SnapshotBuilder {
   }
 
   stats(): BuilderStats {
-    return { ...this.compiler.stats(), lastTranslationMs: this.lastTranslationMs, groups: this.groups.size };
+    return {
+      ...this.compiler.stats(),
+      lastTranslationMs: this.lastTranslationMs,
+      groups: this.groups.size,
+      parts: this.parts.size,
+    };
   }
 
-  private newGroup(key: string, seed?: Group): Group {
+  private newGroup(key: string, view: ProxyView, seed: Snapshot | undefined): Group {
     const group: Group = {
       key,
+      parts: view.parts.map((p) => p.key),
       members: new Set(),
       snapshot: undefined,
-      // A proxy that moves to a new group keeps its last good resources there.
-      lastGood: seed?.snapshot,
-      errors: [],
+      seed,
+      sources: new Map(),
+      references: [],
       danglingReferences: [],
+      errors: [],
     };
     this.groups.set(key, group);
     return group;
+  }
+
+  private dropGroup(group: Group): void {
+    this.groups.delete(group.key);
+    for (const part of group.parts) {
+      const entry = this.parts.get(part);
+      if (entry && --entry.users <= 0) this.parts.delete(part);
+    }
   }
 
   private rebuildAll(reasons: ReadonlySet<RebuildReason>): void {
     const mesh = this.mesh;
     if (!mesh) return;
     const started = performance.now();
-    const previous = this.groups;
+    this.generation++;
+    this.buildStamp = this.pendingStamp;
+    this.pendingStamp = undefined;
+    const previousGroups = this.groups;
+    const previousParts = this.parts;
     this.groups = new Map();
+    this.parts = new Map();
+    const views = new Map<string, ProxyView>();
     for (const [proxyId, member] of this.members) {
-      const key = proxyGroupKey(mesh, member.proxy);
+      const view = this.compiler.view(mesh, member.proxy);
+      const key = groupKey(view);
       let group = this.groups.get(key);
       if (!group) {
-        const kept = previous.get(key);
+        const kept = previousGroups.get(key);
         if (kept) {
           kept.members.clear();
           this.groups.set(key, kept);
           group = kept;
         } else {
-          group = this.newGroup(key, member.group === undefined ? undefined : previous.get(member.group));
+          const before = member.group === undefined ? undefined : previousGroups.get(member.group);
+          group = this.newGroup(key, view, before?.snapshot);
         }
+        views.set(key, view);
       }
       group.members.add(proxyId);
       member.group = key;
     }
-    for (const group of this.groups.values()) this.build(group, mesh);
+    for (const group of this.groups.values()) {
+      const view = views.get(group.key);
+      if (view) this.build(group, view, previousParts);
+      this.retain(group);
+    }
     this.lastTranslationMs = performance.now() - started;
+    this.metrics?.translated(this.lastTranslationMs / 1000);
     this.logger.debug(
       {
         reasons: [...reasons],
         groups: this.groups.size,
+        parts: this.parts.size,
         proxies: this.members.size,
         ms: this.lastTranslationMs,
       },
@@ -206,46 +274,115 @@ export class SnapshotBuilder {
     );
   }
 
-  private build(group: Group, mesh: Mesh): void {
-    const [first] = group.members;
-    const member = first === undefined ? undefined : this.members.get(first);
-    if (!member) return;
-    const proxy = member.proxy;
+  /** Counts the group as a user of each of its parts. */
+  private retain(group: Group): void {
+    for (const part of group.parts) {
+      const entry = this.parts.get(part);
+      if (entry) entry.users++;
+    }
+  }
+
+  /** The part compiled for the current mesh: kept if what it reads did not change, else compiled. */
+  private part(view: ProxyView, index: number, previousParts: ReadonlyMap<string, PartEntry>, group: Group) {
+    const wanted = view.parts[index]!;
+    const current = this.parts.get(wanted.key);
+    if (current && this.reusable(current, wanted.fingerprint)) return current.compiled;
+    const before = current ?? previousParts.get(wanted.key);
+    if (before && this.reusable(before, wanted.fingerprint)) {
+      this.adopt(wanted.key, before.compiled);
+      return before.compiled;
+    }
+    const compiled = this.compiler.compilePart(view, wanted, before?.compiled, group.seed);
+    this.reportPart(compiled, before?.compiled, group);
+    this.adopt(wanted.key, compiled);
+    return compiled;
+  }
+
+  private reusable(entry: PartEntry, fingerprint: string | undefined): boolean {
+    if (entry.generation === this.generation) return true;
+    return fingerprint !== undefined && entry.compiled.fingerprint === fingerprint;
+  }
+
+  private adopt(key: string, compiled: CompiledPart): void {
+    this.parts.set(key, { compiled, generation: this.generation, users: this.parts.get(key)?.users ?? 0 });
+  }
+
+  private build(group: Group, view: ProxyView, previousParts: ReadonlyMap<string, PartEntry>): void {
+    let parts: CompiledPart[];
     let snapshot: Snapshot;
     try {
-      const compiled = this.compiler.compile(mesh, proxy, group.lastGood);
-      snapshot = snapshotOf(compiled.resources);
-      this.report(group, proxy, compiled.errors, compiled.danglingReferences);
-      group.errors = compiled.errors;
-      group.danglingReferences = compiled.danglingReferences;
+      parts = view.parts.map((_, i) => this.part(view, i, previousParts, group));
+      snapshot = this.assemble(group, parts);
     } catch (err) {
       // A bug in translation must cost this group its update, not every other group theirs.
       this.logger.error(
-        { proxy: proxy.id, proxies: group.members.size, err },
+        { proxy: [...group.members][0], proxies: group.members.size, err },
         'could not build a snapshot; the proxies keep the one they have',
       );
       return;
     }
-    // Unchanged content keeps the old object, so streams that have it are not even woken.
-    if (!group.snapshot || !sameSnapshot(group.snapshot, snapshot)) group.snapshot = snapshot;
-    group.lastGood = group.snapshot;
+    const references = parts.map((p) => p.references);
+    if (!sameItems(references, group.references)) {
+      const problems = danglingAcross(references);
+      const fresh = problems.filter((p) => !group.danglingReferences.includes(p));
+      if (fresh.length > 0) {
+        this.logger.warn(
+          { proxy: [...group.members][0], proxies: group.members.size, problems: fresh },
+          'generated resources name what was not generated',
+        );
+      }
+      group.references = references;
+      group.danglingReferences = problems;
+    }
+    group.errors = parts.flatMap((p) => p.errors);
+    group.snapshot = snapshot;
     for (const proxyId of group.members) {
-      if (this.cache.getSnapshot(proxyId) !== group.snapshot) this.cache.setSnapshot(proxyId, group.snapshot);
+      if (this.cache.getSnapshot(proxyId) !== snapshot) this.cache.setSnapshot(proxyId, snapshot);
     }
   }
 
-  private report(
-    group: Group,
-    proxy: MeshProxy,
-    errors: readonly ResourceError[],
-    danglingReferences: readonly string[],
-  ): void {
-    for (const error of errors) {
-      if (group.errors.some((e) => e.typeUrl === error.typeUrl && e.name === error.name)) continue;
+  /**
+   * The group's snapshot from its parts' maps. A type that comes from one part uses that part's map
+   * as it is; a type from several gets a merged map, kept from last time when its sources are the
+   * same maps or its content is equal. Unchanged content keeps the old snapshot object, so streams
+   * that have it are not even woken.
+   */
+  private assemble(group: Group, parts: readonly CompiledPart[]): Snapshot {
+    const sources = new Map<string, ReadonlyMap<string, CachedResource>[]>();
+    for (const part of parts) {
+      for (const [typeUrl, ofType] of part.byType) {
+        const list = sources.get(typeUrl);
+        if (list) list.push(ofType);
+        else sources.set(typeUrl, [ofType]);
+      }
+    }
+    const previous = group.snapshot;
+    const resources = new Map<string, ReadonlyMap<string, CachedResource>>();
+    let changed = previous === undefined || previous.resources.size !== sources.size;
+    for (const [typeUrl, maps] of sources) {
+      const before = previous?.resources.get(typeUrl);
+      let ofType: ReadonlyMap<string, CachedResource>;
+      if (maps.length === 1) ofType = maps[0]!;
+      else if (before && sameItems(maps, group.sources.get(typeUrl) ?? [])) ofType = before;
+      else {
+        ofType = merged(typeUrl, maps);
+        if (before && sameContent(before, ofType)) ofType = before;
+      }
+      if (ofType !== before) changed = true;
+      resources.set(typeUrl, ofType);
+    }
+    group.sources = sources;
+    if (!changed && previous) return previous;
+    return { resources, ...(this.buildStamp !== undefined ? { changeStamp: this.buildStamp } : {}) };
+  }
+
+  private reportPart(compiled: CompiledPart, before: CompiledPart | undefined, group: Group): void {
+    for (const error of compiled.errors) {
+      if (before?.errors.some((e) => e.typeUrl === error.typeUrl && e.name === error.name)) continue;
       this.logger.error(
         {
-          proxy: proxy.id,
-          proxies: group.members.size,
+          proxy: [...group.members][0],
+          part: compiled.key,
           typeUrl: error.typeUrl,
           resource: error.name,
           errors: error.errors,
@@ -253,12 +390,37 @@ export class SnapshotBuilder {
         'generated resource failed validation; not sent',
       );
     }
-    const newProblems = danglingReferences.filter((p) => !group.danglingReferences.includes(p));
-    if (newProblems.length > 0) {
-      this.logger.warn(
-        { proxy: proxy.id, proxies: group.members.size, problems: newProblems },
-        'generated resources name what was not generated',
-      );
+  }
+}
+
+function groupKey(view: ProxyView): string {
+  return view.parts.map((p) => p.key).join('\n');
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
+}
+
+function sameContent(
+  a: ReadonlyMap<string, CachedResource>,
+  b: ReadonlyMap<string, CachedResource>,
+): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, resource] of b) if (a.get(name)?.version !== resource.version) return false;
+  return true;
+}
+
+/** Throws on a name two parts both produce: that is a bug in the parts. */
+function merged(
+  typeUrl: string,
+  maps: readonly ReadonlyMap<string, CachedResource>[],
+): Map<string, CachedResource> {
+  const all = new Map<string, CachedResource>();
+  for (const map of maps) {
+    for (const [name, resource] of map) {
+      if (all.has(name)) throw new Error(`snapshot has two ${typeUrl} resources named "${name}"`);
+      all.set(name, resource);
     }
   }
+  return all;
 }

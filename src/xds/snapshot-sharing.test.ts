@@ -76,29 +76,40 @@ describe('SnapshotBuilder with shared snapshots', () => {
     vi.useRealTimers();
   });
 
-  it('gives the replicas of one workload one translation and one snapshot', () => {
+  // A sidecar's configuration is four parts (translation-parts.ts): outbound clusters, routes and
+  // listeners, shared by every proxy that sees the same services, and its workload's inbound part.
+  it('gives the replicas of one workload one translation of each part and one snapshot', () => {
     const { cache, builder } = started(shop());
     builder.connect(web0);
     builder.connect(web1);
     expect(cache.getSnapshot(web1.id)).toBe(cache.getSnapshot(web0.id));
     expect(names(cache.getSnapshot(web0.id), TYPE_URL.cluster)).toContain('inbound|8080||');
-    expect(builder.stats()).toMatchObject({ translations: 1, groups: 1 });
+    expect(builder.stats()).toMatchObject({ translations: 4, groups: 1 });
   });
 
-  it('does not share with a proxy whose pod has other labels', () => {
+  it('shares only the outbound parts with a proxy whose pod has other labels', () => {
     const { cache, builder } = started(shop());
     builder.connect(web0);
     builder.connect(api0);
     expect(cache.getSnapshot(api0.id)).not.toBe(cache.getSnapshot(web0.id));
-    expect(builder.stats()).toMatchObject({ translations: 2, groups: 2 });
+    expect(builder.stats()).toMatchObject({ translations: 3 + 2, groups: 2 });
+    // Not copied either: the routes and endpoints of both are the same maps.
+    for (const typeUrl of [TYPE_URL.route, TYPE_URL.endpoint]) {
+      expect(cache.getSnapshot(api0.id)?.resources.get(typeUrl)).toBe(
+        cache.getSnapshot(web0.id)?.resources.get(typeUrl),
+      );
+    }
   });
 
-  it('rebuilds each group once per change, not each proxy', () => {
+  it('retranslates on an endpoint change only the parts that read endpoints, once for all proxies', () => {
     const { builder } = started(shop());
     for (const p of [web0, web1, api0]) builder.connect(p);
+    expect(builder.stats().translations).toBe(3 + 2);
     builder.update(shop([], '10.0.0.9'), []);
     builder.flush();
-    expect(builder.stats().translations).toBe(2 + 2);
+    // The outbound clusters (with their assignments) and the outbound listener read endpoints; the
+    // routes and the inbound parts do not.
+    expect(builder.stats().translations).toBe(3 + 2 + 2);
   });
 
   it('encodes each distinct resource once, however many proxies and groups hold it', () => {
@@ -154,7 +165,8 @@ describe('SnapshotBuilder with shared snapshots', () => {
     expect(cache.getSnapshot(web0.id)).toBe(before);
     vi.advanceTimersByTime(1);
     expect(cache.getSnapshot(web0.id)).not.toBe(before);
-    expect(builder.stats().translations).toBe(2);
+    // One rebuild for both changes: the two parts that read endpoints, once.
+    expect(builder.stats().translations).toBe(4 + 2);
   });
 
   it('serves a proxy that connects at once, even while a rebuild waits', () => {
@@ -162,7 +174,7 @@ describe('SnapshotBuilder with shared snapshots', () => {
     const { cache, builder } = started(shop());
     builder.update(shop([], '10.0.0.9'), []);
     builder.connect(web0);
-    expect(names(cache.getSnapshot(web0.id), TYPE_URL.listener)).toEqual([
+    expect(names(cache.getSnapshot(web0.id), TYPE_URL.listener).sort()).toEqual([
       'virtualInbound',
       'virtualOutbound',
     ]);

@@ -13,6 +13,11 @@ export interface CachedResource {
 export interface Snapshot {
   /** type URL → resource name → resource. */
   readonly resources: ReadonlyMap<string, ReadonlyMap<string, CachedResource>>;
+  /**
+   * When the oldest source change this snapshot reflects was seen (`performance.now()` ms), so a
+   * stream can time change seen → ACKed. Absent for a snapshot no change caused.
+   */
+  readonly changeStamp?: number;
 }
 
 export interface SnapshotResource {

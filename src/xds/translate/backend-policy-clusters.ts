@@ -5,7 +5,7 @@
 // without waiting for another push, and sidecars and proxyless clients get the same set.
 import type { Cluster } from '../../generated/envoy/config/cluster/v3/Cluster.js';
 import type { Mesh, Service, ServicePort } from '../../model/mesh.js';
-import type { MeshProxy } from '../../model/proxy.js';
+import type { Locality, ProxyKind } from '../../model/proxy.js';
 import type { Subset, TrafficPolicy } from '../../model/routing.js';
 import { backendPolicyFor, effectivePolicy } from '../../model/traffic-policy.js';
 import { withTrafficPolicy } from './backend-policy.js';
@@ -22,8 +22,8 @@ import { subsetClusterName, subsetEndpoints } from './subset-endpoints.js';
  * Proxyless: always EDS with ROUND_ROBIN spelled out (gRPC has no ORIGINAL_DST, and balancing over
  * the pods is what a headless gRPC client wants anyway; it rejects an lb_policy it does not know).
  */
-function baseCluster(name: string, service: Service, port: ServicePort, proxy: MeshProxy): Cluster {
-  if (proxy.kind === 'proxyless') return edsCluster(name, { lbPolicy: 'ROUND_ROBIN' });
+function baseCluster(name: string, service: Service, port: ServicePort, kind: ProxyKind): Cluster {
+  if (kind === 'proxyless') return edsCluster(name, { lbPolicy: 'ROUND_ROBIN' });
   return withProtocolOptions(
     isHeadless(service) ? originalDstCluster(name) : edsCluster(name),
     port.protocol,
@@ -36,11 +36,17 @@ function distinctSubsets(subsets: readonly Subset[]): Subset[] {
   return subsets.filter((s) => !seen.has(s.name) && seen.add(s.name));
 }
 
+/** What the clusters read about the proxy: its kind, and where it runs (for locality failover). */
+export interface ClusterView {
+  readonly kind: ProxyKind;
+  readonly locality?: Locality;
+}
+
 export function servicePortClusters(
   mesh: Mesh,
   service: Service,
   port: ServicePort,
-  proxy: MeshProxy,
+  view: ClusterView,
 ): ClustersAndEndpoints {
   const result: ClustersAndEndpoints = { clusters: [], endpoints: [] };
   const policies = mesh.routing.backendPolicies;
@@ -48,15 +54,15 @@ export function servicePortClusters(
 
   const add = (name: string, endpoints: readonly EndpointAddress[], policy: TrafficPolicy | undefined) => {
     const cluster = withTrafficPolicy(
-      baseCluster(name, service, port, proxy),
+      baseCluster(name, service, port, view.kind),
       policy,
       port.protocol,
-      proxy.kind,
+      view.kind,
     );
     result.clusters.push(cluster);
     // PASSTHROUGH and headless clusters are ORIGINAL_DST: no EDS, so no assignment to pair with.
     if (cluster.type !== 'EDS') return;
-    const priorities = localityPriorities(zonesOf(endpoints), proxy.locality, policy);
+    const priorities = localityPriorities(zonesOf(endpoints), view.locality, policy);
     result.endpoints.push(loadAssignment(name, endpoints, priorities));
   };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findWorkload, inboundClusters, inboundListener, inboundPorts } from './inbound.js';
+import { inboundClusters, inboundListener, inboundPorts } from './inbound.js';
+import { findWorkload } from './own-workload.js';
 import { mesh, port, service, sidecar, workload } from './test-fixtures.js';
 
 const pod = workload('default', 'client-0', {

@@ -20,6 +20,7 @@ import {
   meshedPorts,
   VIRTUAL_INBOUND,
 } from './names.js';
+import { findWorkload } from './own-workload.js';
 import { inboundHttpRoutes, orderRateLimits, rateLimitsFor } from './route-rate-limits.js';
 
 export const INBOUND_PASSTHROUGH_FILTER_CHAIN = 'InboundPassthroughFilterChain';
@@ -31,19 +32,6 @@ export interface InboundPort {
   readonly protocol: Protocol;
   /** Local rate limits of the services targeting this port, in precedence order; absent when none. */
   readonly rateLimits?: readonly RateLimitPolicy[];
-}
-
-/** The proxy's own pod: by pod name and namespace, else by IP (same namespace first). */
-export function findWorkload(mesh: Mesh, proxy: MeshProxy): Workload | undefined {
-  if (proxy.podName) {
-    const byName = mesh.workloads.find((w) => w.namespace === proxy.namespace && w.name === proxy.podName);
-    if (byName) return byName;
-  }
-  if (!proxy.ip) return undefined;
-  return (
-    mesh.workloads.find((w) => w.namespace === proxy.namespace && w.ip === proxy.ip) ??
-    mesh.workloads.find((w) => w.ip === proxy.ip)
-  );
 }
 
 /** A selector selects a pod when it is non-empty and every pair is among the pod's labels. */
@@ -69,7 +57,11 @@ export function resolveTargetPort(port: ServicePort, workload: Workload): number
  * service in namespace/name order wins. Port 15006 is the listener itself and never a target.
  */
 export function inboundPorts(mesh: Mesh, proxy: MeshProxy): InboundPort[] {
-  const workload = findWorkload(mesh, proxy);
+  return workloadInboundPorts(mesh, findWorkload(mesh, proxy));
+}
+
+/** The same, for a pod already found (undefined: the proxy's pod is unknown, so no ports). */
+export function workloadInboundPorts(mesh: Mesh, workload: Workload | undefined): InboundPort[] {
   if (!workload) return [];
   const ports = new Map<number, Protocol>();
   const limits = new Map<number, RateLimitPolicy[]>();

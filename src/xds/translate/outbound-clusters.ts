@@ -4,8 +4,7 @@
 import type { Cluster } from '../../generated/envoy/config/cluster/v3/Cluster.js';
 import type { ClusterLoadAssignment } from '../../generated/envoy/config/endpoint/v3/ClusterLoadAssignment.js';
 import type { Mesh } from '../../model/mesh.js';
-import type { MeshProxy } from '../../model/proxy.js';
-import { servicePortClusters } from './backend-policy-clusters.js';
+import { type ClusterView, servicePortClusters } from './backend-policy-clusters.js';
 import { blackHoleCluster, originalDstCluster } from './clusters.js';
 import {
   BLACKHOLE_CLUSTER,
@@ -23,15 +22,16 @@ export interface ClustersAndEndpoints {
 /**
  * outbound|<port>||<fqdn> for every meshed port of every service, and outbound|<port>|<subset>|<fqdn>
  * for every subset of its DestinationRule. Headless services get ORIGINAL_DST clusters and no
- * endpoints; the others are EDS clusters with their assignment always present. The proxy matters
- * for locality failover, whose priorities depend on where it runs.
+ * endpoints; the others are EDS clusters with their assignment always present. Proxyless clients
+ * get EDS clusters for every port. Where the proxy runs matters for locality failover, whose
+ * priorities depend on it.
  */
-export function sidecarOutboundClusters(mesh: Mesh, proxy: MeshProxy): ClustersAndEndpoints {
+export function outboundClusters(mesh: Mesh, view: ClusterView): ClustersAndEndpoints {
   const clusters: Cluster[] = [];
   const endpoints: ClusterLoadAssignment[] = [];
   for (const service of mesh.services) {
     for (const port of meshedPorts(service)) {
-      const r = servicePortClusters(mesh, service, port, proxy);
+      const r = servicePortClusters(mesh, service, port, view);
       clusters.push(...r.clusters);
       endpoints.push(...r.endpoints);
     }

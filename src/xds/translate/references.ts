@@ -51,8 +51,21 @@ function chainRefs(chain: FilterChain | null | undefined, refs: Refs): void {
   for (const filter of chain?.filters ?? []) typedConfigRefs(filter.typed_config, refs);
 }
 
-/** Every dangling or unpaired name, as readable lines; empty when the set is consistent. */
-export function checkReferences(resources: ProxyResources): string[] {
+/**
+ * What a set of resources names and what it provides. Kept per part of a proxy's configuration, so
+ * the whole can be checked without walking its resources again (see `danglingAcross`).
+ */
+export interface ReferenceSummary {
+  readonly namedClusters: ReadonlySet<string>;
+  readonly namedRoutes: ReadonlySet<string>;
+  readonly clusters: ReadonlySet<string>;
+  readonly routes: ReadonlySet<string>;
+  /** The EDS service names of the EDS clusters, and the cluster names of the assignments. */
+  readonly edsNames: ReadonlySet<string>;
+  readonly assignments: ReadonlySet<string>;
+}
+
+export function summarizeReferences(resources: ProxyResources): ReferenceSummary {
   const refs: Refs = { clusters: new Set(), routes: new Set() };
   for (const listener of resources.listeners) {
     for (const chain of listener.filter_chains ?? []) chainRefs(chain, refs);
@@ -60,25 +73,68 @@ export function checkReferences(resources: ProxyResources): string[] {
     typedConfigRefs(listener.api_listener?.api_listener, refs);
   }
   for (const route of resources.routes) routeClusters(route, refs);
+  return {
+    namedClusters: refs.clusters,
+    namedRoutes: refs.routes,
+    clusters: new Set(resources.clusters.map((c) => c.name ?? '')),
+    routes: new Set(resources.routes.map((r) => r.name ?? '')),
+    edsNames: new Set(
+      resources.clusters
+        .filter((c) => c.type === 'EDS')
+        .map((c) => c.eds_cluster_config?.service_name || c.name || ''),
+    ),
+    assignments: new Set(resources.endpoints.map((e) => e.cluster_name ?? '')),
+  };
+}
 
-  const problems: string[] = [];
-  const clusterNames = new Set(resources.clusters.map((c) => c.name ?? ''));
-  const routeNames = new Set(resources.routes.map((r) => r.name ?? ''));
-  for (const name of refs.clusters)
-    if (!clusterNames.has(name) && !name.startsWith(INVALID_BACKEND_PREFIX))
-      problems.push(`cluster ${name} is named but not sent`);
-  for (const name of refs.routes)
-    if (!routeNames.has(name)) problems.push(`route configuration ${name} is named but not sent`);
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const name of a) if (!b.has(name)) return false;
+  return true;
+}
 
-  const edsNames = new Set(
-    resources.clusters
-      .filter((c) => c.type === 'EDS')
-      .map((c) => c.eds_cluster_config?.service_name || c.name || ''),
+/** True when both name and provide the same. */
+export function sameSummary(a: ReferenceSummary, b: ReferenceSummary): boolean {
+  return (
+    a === b ||
+    (sameSet(a.namedClusters, b.namedClusters) &&
+      sameSet(a.namedRoutes, b.namedRoutes) &&
+      sameSet(a.clusters, b.clusters) &&
+      sameSet(a.routes, b.routes) &&
+      sameSet(a.edsNames, b.edsNames) &&
+      sameSet(a.assignments, b.assignments))
   );
-  const assignments = new Set(resources.endpoints.map((e) => e.cluster_name ?? ''));
-  for (const name of edsNames)
-    if (!assignments.has(name)) problems.push(`EDS cluster ${name} has no assignment`);
-  for (const name of assignments)
-    if (!edsNames.has(name)) problems.push(`assignment ${name} has no EDS cluster`);
+}
+
+/** Every dangling or unpaired name across the parts, as readable lines; empty when consistent. */
+export function danglingAcross(parts: readonly ReferenceSummary[]): string[] {
+  const inAny = (name: string, of: (p: ReferenceSummary) => ReadonlySet<string>) =>
+    parts.some((p) => of(p).has(name));
+  const problems: string[] = [];
+  const reported = new Set<string>();
+  const problem = (line: string) => {
+    if (!reported.has(line)) problems.push(line);
+    reported.add(line);
+  };
+  for (const part of parts) {
+    for (const name of part.namedClusters)
+      if (!name.startsWith(INVALID_BACKEND_PREFIX) && !inAny(name, (p) => p.clusters))
+        problem(`cluster ${name} is named but not sent`);
+    for (const name of part.namedRoutes)
+      if (!inAny(name, (p) => p.routes)) problem(`route configuration ${name} is named but not sent`);
+  }
+  for (const part of parts) {
+    for (const name of part.edsNames)
+      if (!inAny(name, (p) => p.assignments)) problem(`EDS cluster ${name} has no assignment`);
+  }
+  for (const part of parts) {
+    for (const name of part.assignments)
+      if (!inAny(name, (p) => p.edsNames)) problem(`assignment ${name} has no EDS cluster`);
+  }
   return problems;
+}
+
+/** Every dangling or unpaired name, as readable lines; empty when the set is consistent. */
+export function checkReferences(resources: ProxyResources): string[] {
+  return danglingAcross([summarizeReferences(resources)]);
 }

@@ -8,7 +8,7 @@ import type { RouteConfiguration } from '../../generated/envoy/config/route/v3/R
 import type { VirtualHost } from '../../generated/envoy/config/route/v3/VirtualHost.js';
 import type { Mesh, Service, ServicePort } from '../../model/mesh.js';
 import type { MeshProxy } from '../../model/proxy.js';
-import { findWorkload } from './inbound.js';
+import type { Routing } from '../../model/routing.js';
 import {
   hostPortName,
   isHttpish,
@@ -19,6 +19,7 @@ import {
   serviceDomains,
 } from './names.js';
 import { compareStrings } from './order.js';
+import { findWorkload } from './own-workload.js';
 import { defaultServiceRoute } from './route-default.js';
 import { lowerHttpRoute, type RouteTarget } from './route-entry.js';
 import type { XdsClient } from './route-match.js';
@@ -33,12 +34,40 @@ export interface RouteReader {
   readonly viewer: RouteViewer;
 }
 
+/**
+ * The pod's labels matter only through sourceLabels, so only the label keys some route's
+ * sourceLabels name are kept: proxies that differ in any other label read the same routes (and
+ * share them; see translation-parts.ts).
+ */
 export function routeReader(mesh: Mesh, proxy: MeshProxy): RouteReader {
   const labels = findWorkload(mesh, proxy)?.labels;
+  const keys = sourceLabelKeys(mesh.routing);
   return {
     client: proxy.kind === 'proxyless' ? 'grpc' : 'envoy',
-    viewer: { namespace: proxy.namespace, ...(labels ? { labels } : {}) },
+    viewer: {
+      namespace: proxy.namespace,
+      ...(labels
+        ? { labels: Object.fromEntries(keys.filter((k) => k in labels).map((k) => [k, labels[k]!])) }
+        : {}),
+    },
   };
+}
+
+const labelKeys = new WeakMap<Routing, readonly string[]>();
+
+/** Every label key any route's sourceLabels names, sorted. */
+function sourceLabelKeys(routing: Routing): readonly string[] {
+  const known = labelKeys.get(routing);
+  if (known) return known;
+  const keys = new Set<string>();
+  for (const table of routing.routeTables) {
+    for (const route of table.http) {
+      for (const key of Object.keys(route.match.sourceLabels ?? {})) keys.add(key);
+    }
+  }
+  const sorted = [...keys].sort(compareStrings);
+  labelKeys.set(routing, sorted);
+  return sorted;
 }
 
 /** The routes of one service port for one reader: its route table's, or the default route. */
@@ -96,7 +125,10 @@ function withUniqueDomains(hosts: readonly VirtualHost[]): VirtualHost[] {
 
 /** Sidecar RDS: route configuration '<port>' for every port number an HTTP, HTTP2 or gRPC service uses. */
 export function sidecarRouteConfigs(mesh: Mesh, proxy: MeshProxy): RouteConfiguration[] {
-  const reader = routeReader(mesh, proxy);
+  return sidecarRoutes(mesh, routeReader(mesh, proxy));
+}
+
+export function sidecarRoutes(mesh: Mesh, reader: RouteReader): RouteConfiguration[] {
   const hostsByPort = new Map<number, VirtualHost[]>();
   for (const service of mesh.services) {
     for (const port of meshedPorts(service)) {

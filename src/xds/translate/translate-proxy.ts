@@ -6,12 +6,8 @@ import type { Listener } from '../../generated/envoy/config/listener/v3/Listener
 import type { RouteConfiguration } from '../../generated/envoy/config/route/v3/RouteConfiguration.js';
 import type { Mesh } from '../../model/mesh.js';
 import type { MeshProxy } from '../../model/proxy.js';
-import { inboundClusters, inboundListener, inboundPorts } from './inbound.js';
 import { byName, byNamespaceName, sortedBy } from './order.js';
-import { sidecarFixedClusters, sidecarOutboundClusters } from './outbound-clusters.js';
-import { outboundListener } from './outbound-listener.js';
-import { proxylessResources } from './proxyless.js';
-import { sidecarRouteConfigs } from './routes.js';
+import { translationParts } from './translation-parts.js';
 
 export interface ProxyResources {
   readonly listeners: readonly Listener[];
@@ -23,33 +19,39 @@ export interface ProxyResources {
 // "First one wins" rules (duplicate filter chain matches, duplicate domains) follow namespace/name
 // order. The sources already sort, but the output must not depend on it: arrays out of order are
 // sorted here; arrays in order are kept as they are (the endpoint index is keyed on them).
-function ordered(mesh: Mesh): Mesh {
-  return {
+const orderedMeshes = new WeakMap<Mesh, Mesh>();
+
+export function ordered(mesh: Mesh): Mesh {
+  // Asked once per proxy on every rebuild: checking the order of every array each time would cost
+  // proxies × resources, so the answer is kept with the mesh.
+  const known = orderedMeshes.get(mesh);
+  if (known) return known;
+  const result: Mesh = {
     namespaces: mesh.namespaces,
     services: byNamespaceName(mesh.services),
     endpointSlices: byNamespaceName(mesh.endpointSlices),
     workloads: byNamespaceName(mesh.workloads),
     routing: mesh.routing,
   };
+  orderedMeshes.set(mesh, result);
+  return result;
 }
 
+/** Every part of the proxy's configuration (translation-parts.ts), as one set of resources. */
 export function translateProxy(mesh: Mesh, proxy: MeshProxy): ProxyResources {
   const m = ordered(mesh);
-  if (proxy.kind === 'proxyless') {
-    const r = proxylessResources(m, proxy);
-    return {
-      listeners: byName(r.listeners),
-      routes: byName(r.routes),
-      clusters: byName(r.clusters),
-      endpoints: sortedBy(r.endpoints, (e) => e.cluster_name ?? ''),
-    };
-  }
-  const outbound = sidecarOutboundClusters(m, proxy);
-  const ports = inboundPorts(m, proxy);
+  return mergeParts(translationParts(m, proxy).map((part) => part.translate(m)));
+}
+
+/** Parts side by side, each list sorted by name as a single translation would give it. */
+export function mergeParts(parts: readonly ProxyResources[]): ProxyResources {
   return {
-    listeners: byName([outboundListener(m), inboundListener(ports)]),
-    routes: byName(sidecarRouteConfigs(m, proxy)),
-    clusters: byName([...outbound.clusters, ...sidecarFixedClusters(), ...inboundClusters(ports)]),
-    endpoints: sortedBy(outbound.endpoints, (e) => e.cluster_name ?? ''),
+    listeners: byName(parts.flatMap((p) => p.listeners)),
+    routes: byName(parts.flatMap((p) => p.routes)),
+    clusters: byName(parts.flatMap((p) => p.clusters)),
+    endpoints: sortedBy(
+      parts.flatMap((p) => p.endpoints),
+      (e) => e.cluster_name ?? '',
+    ),
   };
 }

@@ -1,0 +1,23 @@
+// A content hash of the parts of a mesh a translation part reads. Every source change builds a
+// whole new model (parsers run over every document), so object identity says nothing about what
+// changed; equal hashes say the part would translate to the same resources, and its earlier
+// compilation can be kept. Each field's hash is computed once per field value (a WeakMap on the
+// array or object), so proxies and parts asking about one mesh share the work.
+import { createHash } from 'node:crypto';
+import type { Mesh } from '../model/mesh.js';
+import type { MeshField } from './translate/translation-parts.js';
+
+const hashes = new WeakMap<object, string>();
+
+function fieldHash(value: object): string {
+  const known = hashes.get(value);
+  if (known !== undefined) return known;
+  const hash = createHash('sha256').update(JSON.stringify(value)).digest('base64');
+  hashes.set(value, hash);
+  return hash;
+}
+
+/** Equal fingerprints: equal content in every field of `reads`. */
+export function meshFingerprint(mesh: Mesh, reads: readonly MeshField[]): string {
+  return reads.map((field) => `${field}:${fieldHash(mesh[field])}`).join(' ');
+}

@@ -1,0 +1,136 @@
+// A proxy's configuration comes in parts, each translated from the mesh and a small view of the
+// proxy that holds only what that part reads about it. Most of a proxy's configuration is the same
+// for every proxy that sees the same services (its outbound clusters and endpoints, its routes and
+// listeners), and only a small inbound part belongs to its own workload; so a part's key is its view
+// itself, and proxies whose views are equal share the part's translation. `reads` names the parts of
+// the mesh a part looks at; the part is translated from a mesh holding only those, so a part that
+// reads something it does not declare gets nothing there, and the golden tests (which translate
+// every proxy part by part, see translate-proxy.ts) fail. That is what lets a caller reuse a part
+// across mesh changes that leave everything it reads as it was.
+import type { Mesh } from '../../model/mesh.js';
+import type { MeshProxy } from '../../model/proxy.js';
+import { EMPTY_ROUTING, type Routing } from '../../model/routing.js';
+import type { ClusterView } from './backend-policy-clusters.js';
+import { inboundClusters, inboundListener, workloadInboundPorts } from './inbound.js';
+import { outboundClusters, sidecarFixedClusters } from './outbound-clusters.js';
+import { outboundListener } from './outbound-listener.js';
+import { findWorkload } from './own-workload.js';
+import { proxylessListeners, proxylessRoutes } from './proxyless.js';
+import { routeReader, sidecarRoutes } from './routes.js';
+import type { ProxyResources } from './translate-proxy.js';
+
+export type MeshField = 'namespaces' | 'services' | 'endpointSlices' | 'workloads' | 'routing';
+
+export interface TranslationPart {
+  /** Equal keys and equal `reads` of the mesh give equal resources. */
+  readonly key: string;
+  /**
+   * Every field of the mesh the part reads; the others are empty when it is translated. Absent: it
+   * may read anything, even outside the mesh (test doubles), so no earlier result can stand for it.
+   */
+  readonly reads?: readonly MeshField[];
+  translate(mesh: Mesh): ProxyResources;
+}
+
+const NONE: ProxyResources = { listeners: [], routes: [], clusters: [], endpoints: [] };
+
+/** `mesh` with only the fields of `reads` filled. */
+export function restrictedMesh(mesh: Mesh, reads: readonly MeshField[]): Mesh {
+  const has = (field: MeshField) => reads.includes(field);
+  return {
+    namespaces: has('namespaces') ? mesh.namespaces : [],
+    services: has('services') ? mesh.services : [],
+    endpointSlices: has('endpointSlices') ? mesh.endpointSlices : [],
+    workloads: has('workloads') ? mesh.workloads : [],
+    routing: has('routing') ? mesh.routing : EMPTY_ROUTING,
+  };
+}
+
+function part(key: object, reads: readonly MeshField[], translate: (mesh: Mesh) => ProxyResources) {
+  return {
+    key: JSON.stringify(key),
+    reads,
+    translate: (mesh: Mesh) => translate(restrictedMesh(mesh, reads)),
+  };
+}
+
+const failovers = new WeakMap<Routing, boolean>();
+
+function hasLocalityFailover(routing: Routing): boolean {
+  let known = failovers.get(routing);
+  if (known === undefined) {
+    known = routing.backendPolicies.some((p) =>
+      [p.policy, ...(p.portPolicies ?? []).map((pp) => pp.policy), ...p.subsets.map((s) => s.policy)].some(
+        (policy) => (policy?.localityFailover?.length ?? 0) > 0,
+      ),
+    );
+    failovers.set(routing, known);
+  }
+  return known;
+}
+
+// The zone decides EDS priorities only under a locality failover policy; without one in the mesh,
+// proxies of every zone share the clusters.
+function clusterView(mesh: Mesh, proxy: MeshProxy): ClusterView {
+  const zone = proxy.locality?.zone;
+  return { kind: proxy.kind, ...(zone && hasLocalityFailover(mesh.routing) ? { locality: { zone } } : {}) };
+}
+
+/**
+ * The parts of `proxy`'s configuration, shared ones first and the one of its own workload (if any)
+ * last. `mesh` is the mesh as the proxy may see it (visibility); callers that share parts between
+ * proxies of different visibilities must add the visibility to the key.
+ */
+export function translationParts(mesh: Mesh, proxy: MeshProxy): TranslationPart[] {
+  const clusters = clusterView(mesh, proxy);
+  const reader = routeReader(mesh, proxy);
+  const clusterPart = part(
+    { part: 'clusters', ...clusters },
+    ['services', 'endpointSlices', 'routing', 'workloads'],
+    (m) => ({ ...NONE, ...outboundClusters(m, clusters) }),
+  );
+  if (proxy.kind === 'proxyless') {
+    return [
+      clusterPart,
+      part({ part: 'routes', ...reader }, ['services', 'routing'], (m) => ({
+        ...NONE,
+        routes: proxylessRoutes(m, reader),
+      })),
+      part({ part: 'listeners', kind: proxy.kind }, ['services', 'routing'], (m) => ({
+        ...NONE,
+        listeners: proxylessListeners(m),
+      })),
+    ];
+  }
+  const workload = findWorkload(mesh, proxy);
+  return [
+    clusterPart,
+    part({ part: 'routes', ...reader }, ['services', 'routing'], (m) => ({
+      ...NONE,
+      routes: sidecarRoutes(m, reader),
+    })),
+    part({ part: 'listeners', kind: proxy.kind }, ['services', 'endpointSlices', 'routing'], (m) => ({
+      ...NONE,
+      listeners: [outboundListener(m)],
+      clusters: sidecarFixedClusters(),
+    })),
+    // What the inbound side reads of the pod: its namespace and labels (which services select it)
+    // and its container ports (named target ports). Its name and IP only found it.
+    part(
+      {
+        part: 'inbound',
+        workload: workload && {
+          namespace: workload.namespace,
+          labels: Object.entries(workload.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+          // In their own order: the first container port of a name wins.
+          ports: workload.ports.map((p) => [p.name ?? null, p.port, p.protocol]),
+        },
+      },
+      ['services', 'routing'],
+      (m) => {
+        const ports = workloadInboundPorts(m, workload);
+        return { ...NONE, listeners: [inboundListener(ports)], clusters: inboundClusters(ports) };
+      },
+    ),
+  ];
+}
