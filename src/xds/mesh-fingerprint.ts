@@ -19,5 +19,16 @@ function fieldHash(value: object): string {
 
 /** Equal fingerprints: equal content in every field of `reads`. */
 export function meshFingerprint(mesh: Mesh, reads: readonly MeshField[]): string {
-  return reads.map((field) => `${field}:${fieldHash(mesh[field])}`).join(' ');
+  return reads.map((field) => `${field}:${fieldHash(fieldOf(mesh, field))}`).join(' ');
+}
+
+function fieldOf(mesh: Mesh, field: MeshField): object {
+  switch (field) {
+    case 'routeTables':
+    case 'backendPolicies':
+    case 'rateLimits':
+      return mesh.routing[field];
+    default:
+      return mesh[field];
+  }
 }

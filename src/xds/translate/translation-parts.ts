@@ -19,7 +19,15 @@ import { proxylessListeners, proxylessRoutes } from './proxyless.js';
 import { routeReader, sidecarRoutes } from './routes.js';
 import type { ProxyResources } from './translate-proxy.js';
 
-export type MeshField = 'namespaces' | 'services' | 'endpointSlices' | 'workloads' | 'routing';
+/** The fields of the mesh, with routing split by kind: a route change leaves the inbound side be. */
+export type MeshField =
+  | 'namespaces'
+  | 'services'
+  | 'endpointSlices'
+  | 'workloads'
+  | 'routeTables'
+  | 'backendPolicies'
+  | 'rateLimits';
 
 export interface TranslationPart {
   /** Equal keys and equal `reads` of the mesh give equal resources. */
@@ -42,7 +50,11 @@ export function restrictedMesh(mesh: Mesh, reads: readonly MeshField[]): Mesh {
     services: has('services') ? mesh.services : [],
     endpointSlices: has('endpointSlices') ? mesh.endpointSlices : [],
     workloads: has('workloads') ? mesh.workloads : [],
-    routing: has('routing') ? mesh.routing : EMPTY_ROUTING,
+    routing: {
+      routeTables: has('routeTables') ? mesh.routing.routeTables : EMPTY_ROUTING.routeTables,
+      backendPolicies: has('backendPolicies') ? mesh.routing.backendPolicies : EMPTY_ROUTING.backendPolicies,
+      rateLimits: has('rateLimits') ? mesh.routing.rateLimits : EMPTY_ROUTING.rateLimits,
+    },
   };
 }
 
@@ -86,17 +98,17 @@ export function translationParts(mesh: Mesh, proxy: MeshProxy): TranslationPart[
   const reader = routeReader(mesh, proxy);
   const clusterPart = part(
     { part: 'clusters', ...clusters },
-    ['services', 'endpointSlices', 'routing', 'workloads'],
+    ['services', 'endpointSlices', 'workloads', 'backendPolicies'],
     (m) => ({ ...NONE, ...outboundClusters(m, clusters) }),
   );
   if (proxy.kind === 'proxyless') {
     return [
       clusterPart,
-      part({ part: 'routes', ...reader }, ['services', 'routing'], (m) => ({
+      part({ part: 'routes', ...reader }, ['services', 'routeTables', 'backendPolicies'], (m) => ({
         ...NONE,
         routes: proxylessRoutes(m, reader),
       })),
-      part({ part: 'listeners', kind: proxy.kind }, ['services', 'routing'], (m) => ({
+      part({ part: 'listeners', kind: proxy.kind }, ['services', 'routeTables'], (m) => ({
         ...NONE,
         listeners: proxylessListeners(m),
       })),
@@ -105,15 +117,19 @@ export function translationParts(mesh: Mesh, proxy: MeshProxy): TranslationPart[
   const workload = findWorkload(mesh, proxy);
   return [
     clusterPart,
-    part({ part: 'routes', ...reader }, ['services', 'routing'], (m) => ({
+    part({ part: 'routes', ...reader }, ['services', 'routeTables', 'backendPolicies'], (m) => ({
       ...NONE,
       routes: sidecarRoutes(m, reader),
     })),
-    part({ part: 'listeners', kind: proxy.kind }, ['services', 'endpointSlices', 'routing'], (m) => ({
-      ...NONE,
-      listeners: [outboundListener(m)],
-      clusters: sidecarFixedClusters(),
-    })),
+    part(
+      { part: 'listeners', kind: proxy.kind },
+      ['services', 'endpointSlices', 'routeTables', 'backendPolicies'],
+      (m) => ({
+        ...NONE,
+        listeners: [outboundListener(m)],
+        clusters: sidecarFixedClusters(),
+      }),
+    ),
     // What the inbound side reads of the pod: its namespace and labels (which services select it)
     // and its container ports (named target ports). Its name and IP only found it.
     part(
@@ -126,7 +142,7 @@ export function translationParts(mesh: Mesh, proxy: MeshProxy): TranslationPart[
           ports: workload.ports.map((p) => [p.name ?? null, p.port, p.protocol]),
         },
       },
-      ['services', 'routing'],
+      ['services', 'rateLimits'],
       (m) => {
         const ports = workloadInboundPorts(m, workload);
         return { ...NONE, listeners: [inboundListener(ports)], clusters: inboundClusters(ports) };
