@@ -75,6 +75,26 @@ describe('Prometheus metrics', () => {
     expect(sample(text, 'trellis_xds_resources{type="cds"}')).toBe(38);
   });
 
+  it('reads resources per type from a counter at each scrape, every served type from zero', async () => {
+    const m = metrics();
+    m.resources(TYPE_URL.route, 7);
+    let counts = new Map([
+      [TYPE_URL.cluster, 3],
+      ['type.googleapis.com/made.up.One', 1],
+      ['type.googleapis.com/made.up.Two', 2],
+    ]);
+    m.countResources(() => counts);
+    let text = await m.render();
+    expect(sample(text, 'trellis_xds_resources{type="cds"}')).toBe(3);
+    expect(sample(text, 'trellis_xds_resources{type="rds"}')).toBe(0);
+    expect(sample(text, 'trellis_xds_resources{type="other"}')).toBe(3);
+    counts = new Map([[TYPE_URL.endpoint, 5]]);
+    text = await m.render();
+    expect(sample(text, 'trellis_xds_resources{type="cds"}')).toBe(0);
+    expect(sample(text, 'trellis_xds_resources{type="eds"}')).toBe(5);
+    expect(sample(text, 'trellis_xds_resources{type="other"}')).toBeUndefined();
+  });
+
   it('observes convergence as the seconds from the change being seen to the proxy converging', async () => {
     let now = 10_000;
     const m = metrics(() => now);

@@ -25,7 +25,7 @@ export const PUSH_REASONS: readonly PushReason[] = ['initial', 'subscription', '
 export type ChangeStamp = number;
 
 export interface XdsMetrics {
-  /** A stream identified its node (once per stream, as the server's onStreamOpened hook). */
+  /** A stream identified its node: the server calls it once per stream, beside its onStreamOpened hook. */
   streamOpened(kind: ProxyKind, variant: XdsVariant): void;
   /** A stream that streamOpened was called for ended, however it ended. */
   streamClosed(kind: ProxyKind, variant: XdsVariant): void;
@@ -37,7 +37,10 @@ export interface XdsMetrics {
   translated(seconds: number): void;
   /** The encoded-resource memo answered (hit) or had to encode (miss). */
   encodeCache(hit: boolean): void;
-  /** The number of distinct resources of this type in the cache now (a level, not an increment). */
+  /**
+   * The number of distinct resources of this type in the cache now (a level, not an increment).
+   * PrometheusMetrics can instead read the levels when scraped (countResources).
+   */
   resources(typeUrl: string, count: number): void;
   /** A source change arrived (before debouncing); returns the stamp to carry with what is built from it. */
   changeSeen(): ChangeStamp;
@@ -77,6 +80,9 @@ export interface PrometheusMetricsOptions {
   readonly now?: () => number;
 }
 
+/** Distinct resources held now, by type URL: what the `trellis_xds_resources` gauge shows. */
+export type ResourceCounter = () => ReadonlyMap<string, number>;
+
 // The short names operators know from Istio and Envoy's stats; any other type URL is "other", so a
 // client sending made-up type URLs cannot grow the series without bound.
 const TYPE_LABELS: ReadonlyMap<string, string> = new Map([
@@ -109,6 +115,7 @@ export class PrometheusMetrics implements XdsMetrics, MetricsExposition {
   private readonly translation: Histogram;
   private readonly encodes: Counter<'result'>;
   private readonly resourceCount: Gauge<'type'>;
+  private resourceCounter: ResourceCounter | undefined;
 
   constructor(options: PrometheusMetricsOptions = {}) {
     this.now = options.now ?? (() => performance.now());
@@ -156,11 +163,24 @@ export class PrometheusMetrics implements XdsMetrics, MetricsExposition {
       labelNames: ['result'],
       registers,
     });
+    const counted = () => this.resourceCounter;
     this.resourceCount = new Gauge({
       name: 'trellis_xds_resources',
       help: 'Distinct resources in the cache, by type.',
       labelNames: ['type'],
       registers,
+      collect() {
+        const counter = counted();
+        if (!counter) return;
+        // Every known type from zero, and every type URL we do not serve summed into "other".
+        const levels = new Map(KNOWN_TYPES.map((type) => [type, 0]));
+        for (const [typeUrl, count] of counter()) {
+          const type = typeLabel(typeUrl);
+          levels.set(type, (levels.get(type) ?? 0) + count);
+        }
+        this.reset();
+        for (const [type, count] of levels) this.set({ type }, count);
+      },
     });
     // Series that exist from the start, at zero: rate() and absent() then work before the first event.
     for (const type of KNOWN_TYPES) {
@@ -207,6 +227,14 @@ export class PrometheusMetrics implements XdsMetrics, MetricsExposition {
 
   resources(typeUrl: string, count: number): void {
     this.resourceCount.set({ type: typeLabel(typeUrl) }, count);
+  }
+
+  /**
+   * Reads the resource levels from `counter` at each scrape, replacing whatever resources() set:
+   * counting at scrape time costs the pushes nothing.
+   */
+  countResources(counter: ResourceCounter): void {
+    this.resourceCounter = counter;
   }
 
   changeSeen(): ChangeStamp {

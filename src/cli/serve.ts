@@ -34,11 +34,16 @@ export interface RunningServer {
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const { logger } = opts;
   const cache = new SnapshotCache();
+  const metrics = new PrometheusMetrics();
+  // Counted when scraped: the cache's resources change on every build and are read far less often.
+  metrics.countResources(() => cache.resourceCounts());
   const compiler = new ProxyCompiler(undefined, {
     ...(opts.defaultVisibility ? { defaultVisibility: opts.defaultVisibility } : {}),
     ...(opts.encodeCacheBytes !== undefined ? { encodeCacheBytes: opts.encodeCacheBytes } : {}),
+    onEncode: (hit) => metrics.encodeCache(hit),
   });
   const builder = new SnapshotBuilder(cache, logger, compiler, {
+    metrics,
     debounce: {
       ...(opts.debounceQuietMs !== undefined ? { quietMs: opts.debounceQuietMs } : {}),
       ...(opts.debounceMaxMs !== undefined ? { maxDelayMs: opts.debounceMaxMs } : {}),
@@ -61,20 +66,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     'manifests loaded',
   );
 
-  // Connected proxies and process figures so far; pushes, NACKs and translation time are not yet reported.
-  const metrics = new PrometheusMetrics();
   const xds = new XdsServer({
     cache,
     logger,
+    metrics,
     hooks: {
-      onStreamOpened: (proxy, _node, variant) => {
-        metrics.streamOpened(proxy.kind, variant);
-        builder.connect(proxy);
-      },
-      onStreamClosed: (proxy, variant) => {
-        metrics.streamClosed(proxy.kind, variant);
-        builder.disconnect(proxy);
-      },
+      onStreamOpened: (proxy) => builder.connect(proxy),
+      onStreamClosed: (proxy) => builder.disconnect(proxy),
     },
   });
   const admin = new AdminServer({

@@ -157,4 +157,40 @@ describe('SnapshotBuilder', () => {
     builder.disconnect(proxy);
     expect(cache.getSnapshot(proxy.id)).toBeUndefined();
   });
+  it('stamps a change’s snapshots with when the oldest merged change was seen, and times each rebuild', () => {
+    const cache = new SnapshotCache();
+    let timeout = '1s';
+    const compiler = new ProxyCompiler(
+      translating(() => [{ name: 'a', type: 'STATIC', connect_timeout: timeout }]),
+    );
+    let clock = 100;
+    const translated: number[] = [];
+    const metrics = { changeSeen: () => clock, translated: (seconds: number) => translated.push(seconds) };
+    const builder = new SnapshotBuilder(cache, silentLogger(), compiler, { metrics });
+    builder.update(EMPTY_MESH, []);
+    builder.connect(proxy);
+    expect(cache.getSnapshot(proxy.id)?.changeStamp).toBeUndefined(); // built for the connect, no change
+    clock = 200;
+    timeout = '2s';
+    builder.update(EMPTY_MESH, []);
+    clock = 300;
+    builder.update(EMPTY_MESH, []);
+    builder.flush();
+    expect(cache.getSnapshot(proxy.id)?.changeStamp).toBe(200);
+    expect(translated).toHaveLength(2);
+  });
+
+  it('tells the metrics of every encode memo lookup', () => {
+    const lookups: boolean[] = [];
+    const compiler = new ProxyCompiler(
+      translating(() => [{ name: 'a', type: 'STATIC', connect_timeout: '1s' }]),
+      { onEncode: (hit) => lookups.push(hit) },
+    );
+    const builder = new SnapshotBuilder(new SnapshotCache(), silentLogger(), compiler);
+    builder.update(EMPTY_MESH, []);
+    builder.connect(proxy);
+    builder.update(EMPTY_MESH, []);
+    builder.flush();
+    expect(lookups).toEqual([false, true]);
+  });
 });

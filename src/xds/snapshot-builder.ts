@@ -260,6 +260,8 @@ export class SnapshotBuilder {
       if (view) this.build(group, view, previousParts);
       this.retain(group);
     }
+    // A group built later for a proxy that connects reflects no change: its snapshot is not stamped.
+    this.buildStamp = undefined;
     this.lastTranslationMs = performance.now() - started;
     this.metrics?.translated(this.lastTranslationMs / 1000);
     this.logger.debug(

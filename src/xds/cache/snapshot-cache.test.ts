@@ -57,4 +57,29 @@ describe('SnapshotCache', () => {
     cache.setSnapshot('proxy-1', snapshotOf('b'));
     expect(calls).toEqual(['first', 'second', 'second']);
   });
+
+  it('counts distinct resources per type, once however many proxies or snapshots share them', () => {
+    const cache = new SnapshotCache();
+    const shared = snapshotOf('a', 'b');
+    const a = shared.resources.get(CDS)!.get('a')!;
+    const LDS = 'type.googleapis.com/envoy.config.listener.v3.Listener';
+    const listener = { name: 'l', version: 'v', value: new Uint8Array() };
+    const overlapping: Snapshot = {
+      resources: new Map([
+        [CDS, new Map([['a', a], ...snapshotOf('c').resources.get(CDS)!])],
+        [LDS, new Map([['l', listener]])],
+      ]),
+    };
+    cache.setSnapshot('proxy-1', shared);
+    cache.setSnapshot('proxy-2', shared);
+    cache.setSnapshot('proxy-3', overlapping);
+    expect(cache.resourceCounts()).toEqual(
+      new Map([
+        [CDS, 3],
+        [LDS, 1],
+      ]),
+    );
+    cache.clear('proxy-3');
+    expect(cache.resourceCounts()).toEqual(new Map([[CDS, 2]]));
+  });
 });

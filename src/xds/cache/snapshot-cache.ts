@@ -1,7 +1,7 @@
 // The current snapshot of every proxy, keyed by proxy id, and who wants to hear about new ones.
 // It knows nothing of gRPC or of how snapshots are made: streams watch it, the snapshot builder
 // sets it, and each stream decides for itself what changed for it.
-import type { Snapshot } from './snapshot.js';
+import type { CachedResource, Snapshot } from './snapshot.js';
 
 export type SnapshotListener = (snapshot: Snapshot) => void;
 
@@ -31,6 +31,29 @@ export class SnapshotCache implements SnapshotWatcher {
   /** Forgets the proxy's snapshot; watchers stay, and hear of the next setSnapshot. */
   clear(proxyId: string): void {
     this.snapshots.delete(proxyId);
+  }
+
+  /**
+   * How many distinct resources of each type the cache holds, by type URL. A snapshot shared by a
+   * group of proxies, and a resource object shared by several snapshots (the encode memo's), count
+   * once. It walks every distinct snapshot: for a metrics scrape, never for a push.
+   */
+  resourceCounts(): Map<string, number> {
+    const walked = new Set<Snapshot>();
+    const byType = new Map<string, Set<CachedResource>>();
+    for (const snapshot of this.snapshots.values()) {
+      if (walked.has(snapshot)) continue;
+      walked.add(snapshot);
+      for (const [typeUrl, ofType] of snapshot.resources) {
+        let distinct = byType.get(typeUrl);
+        if (!distinct) {
+          distinct = new Set();
+          byType.set(typeUrl, distinct);
+        }
+        for (const resource of ofType.values()) distinct.add(resource);
+      }
+    }
+    return new Map([...byType].map(([typeUrl, distinct]) => [typeUrl, distinct.size]));
   }
 
   watch(proxyId: string, listener: SnapshotListener): () => void {

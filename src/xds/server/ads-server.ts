@@ -3,6 +3,7 @@
 // protocol state (sotw-stream.ts, delta-stream.ts) to the proxy's snapshot in the cache.
 // It knows nothing of how snapshots are made: the hooks tell whoever does that who connected.
 import * as grpc from '@grpc/grpc-js';
+import { noopMetrics, type XdsMetrics } from '../../admin/metrics.js';
 import type { Logger } from '../../log.js';
 import { type MeshProxy, type NodeInfo, proxyFromNode } from '../../model/proxy.js';
 import type { SnapshotWatcher } from '../cache/snapshot-cache.js';
@@ -10,7 +11,13 @@ import { adsServiceDefinition, type NodeObject } from './ads-service.js';
 import { TYPED_DISCOVERY_SERVICES, typedServiceDefinition } from './discovery-services.js';
 import { nodeInfoFromNode } from './node-info.js';
 import type { ProxySyncStatus, XdsVariant } from './status.js';
-import { deltaWireStream, sotwWireStream, type WireStream, type WireStreamFactory } from './wire-streams.js';
+import {
+  deltaWireStream,
+  sotwWireStream,
+  type WireStream,
+  type WireStreamContext,
+  type WireStreamFactory,
+} from './wire-streams.js';
 
 export interface XdsServerHooks {
   /**
@@ -27,6 +34,11 @@ export interface XdsServerOptions {
   readonly cache: SnapshotWatcher;
   readonly logger: Logger;
   readonly hooks?: XdsServerHooks;
+  /**
+   * Where the server reports connected proxies (once per identified stream), pushes, NACKs and
+   * convergence (default: nowhere).
+   */
+  readonly metrics?: XdsMetrics;
 }
 
 export interface BoundAddress {
@@ -46,7 +58,7 @@ type CallControl = Pick<grpc.ServerDuplexStream<unknown, unknown>, 'emit' | 'get
 
 interface OpenStream {
   readonly call: CallControl;
-  stream?: Pick<WireStream<unknown>, 'proxy' | 'status'>;
+  stream?: Pick<WireStream<unknown>, 'proxy' | 'variant' | 'status'>;
   unwatch?: () => void;
   ended: boolean;
 }
@@ -58,6 +70,8 @@ export class XdsServer {
   private readonly cache: SnapshotWatcher;
   private readonly logger: Logger;
   private readonly hooks: XdsServerHooks;
+  private readonly metrics: XdsMetrics;
+  private readonly context: WireStreamContext;
   private readonly streams = new Set<OpenStream>();
   private server: grpc.Server | undefined;
   private closing = false;
@@ -66,6 +80,8 @@ export class XdsServer {
     this.cache = options.cache;
     this.logger = options.logger;
     this.hooks = options.hooks ?? {};
+    this.metrics = options.metrics ?? noopMetrics;
+    this.context = { logger: this.logger, metrics: this.metrics };
   }
 
   /** Binds `host:port` (port 0 picks a free one) and resolves with what was bound. */
@@ -172,7 +188,7 @@ export class XdsServer {
             this.fail(open, grpc.status.INVALID_ARGUMENT, 'the first request on a stream must carry node.id');
             return;
           }
-          stream = this.identify(open, node, (proxy) => factory(proxy, this.logger, write));
+          stream = this.identify(open, node, (proxy) => factory(proxy, this.context, write));
         }
         stream.onRequest(request, typeUrl);
       }),
@@ -217,6 +233,8 @@ export class XdsServer {
     const proxy = proxyFromNode(node);
     const stream = create(proxy);
     open.stream = stream;
+    // Counted as soon as finish() would uncount it: once per identified stream, whatever the hooks do.
+    this.metrics.streamOpened(proxy.kind, stream.variant);
     // Watch before the hook runs: a snapshot built inside it must not slip past the stream.
     open.unwatch = this.cache.watch(proxy.id, (snapshot) =>
       this.guard(open, () => stream.onSnapshot(snapshot)),
@@ -228,12 +246,12 @@ export class XdsServer {
         node: node.id,
         kind: proxy.kind,
         namespace: proxy.namespace,
-        variant: stream.status().variant,
+        variant: stream.variant,
         peer: open.call.getPeer(),
       },
       'xDS stream opened',
     );
-    this.runHook('onStreamOpened', () => this.hooks.onStreamOpened?.(proxy, node, stream.status().variant));
+    this.runHook('onStreamOpened', () => this.hooks.onStreamOpened?.(proxy, node, stream.variant));
     return stream;
   }
 
@@ -256,7 +274,8 @@ export class XdsServer {
     const stream = open.stream;
     if (!stream) return;
     this.logger.info({ node: stream.proxy.id }, 'xDS stream closed');
-    this.runHook('onStreamClosed', () => this.hooks.onStreamClosed?.(stream.proxy, stream.status().variant));
+    this.metrics.streamClosed(stream.proxy.kind, stream.variant);
+    this.runHook('onStreamClosed', () => this.hooks.onStreamClosed?.(stream.proxy, stream.variant));
   }
 
   /** A throw here is a bug in the stream logic: end that one stream, keep serving the others. */

@@ -18,12 +18,16 @@
 //   the error does not say which resource was at fault);
 // - nothing is sent when nothing differs, except the first answer to a wildcard subscription,
 //   which the client needs (possibly empty) to finish initialising, as in go-control-plane.
+// Metrics: as on a state-of-the-world stream (sotw-stream.ts); a response is a subscription answer
+// when the client subscribed or unsubscribed since the type's last response.
+import { noopMetrics } from '../../admin/metrics.js';
 import type { Logger } from '../../log.js';
 import type { MeshProxy } from '../../model/proxy.js';
 import { type CachedResource, resourcesOfType, type Snapshot, sotwVersion } from '../cache/snapshot.js';
 import { type ClientChange, DeltaSubscription } from './delta-subscription.js';
 import { inPushOrder } from './resource-types.js';
 import type { NackStatus, ProxySyncStatus, TypeSyncStatus } from './status.js';
+import { type Clock, pushReason, type ResponseMetrics, StreamMetrics } from './stream-metrics.js';
 
 export interface DeltaRequest {
   readonly typeUrl: string;
@@ -54,6 +58,10 @@ export interface DeltaStreamOptions {
   /** Returns false when the transport is full: nothing more is sent until onWritable(). */
   readonly send: (response: DeltaResponse) => boolean;
   readonly now?: () => Date;
+  /** Where pushes, NACKs and convergence are reported (default: nowhere). */
+  readonly metrics?: ResponseMetrics;
+  /** Monotonic milliseconds for push times (default performance.now()). */
+  readonly clock?: Clock;
 }
 
 interface SentChange {
@@ -86,6 +94,8 @@ interface TypeState {
   inFlight?: SentResponse;
   /** The client subscribed or unsubscribed since the last response: never held behind another type. */
   asked: boolean;
+  /** When the type's latest request arrived (clock milliseconds). */
+  requestAt: number;
   rejected?: Rejection;
   lastSentVersion?: string;
   lastSentNonce?: string;
@@ -100,7 +110,10 @@ export class DeltaStream {
   private readonly now: () => Date;
   private readonly connectedAt: Date;
   private readonly types = new Map<string, TypeState>();
+  private readonly metrics: StreamMetrics;
   private snapshot: Snapshot | undefined;
+  /** When `snapshot` arrived (clock milliseconds). */
+  private snapshotAt = 0;
   private lastNonce = 0;
   private writable = true;
 
@@ -110,6 +123,7 @@ export class DeltaStream {
     this.send = options.send;
     this.now = options.now ?? (() => new Date());
     this.connectedAt = this.now();
+    this.metrics = new StreamMetrics(options.metrics ?? noopMetrics, options.clock);
   }
 
   /**
@@ -118,6 +132,7 @@ export class DeltaStream {
    */
   onSnapshot(snapshot: Snapshot): void {
     this.snapshot = snapshot;
+    this.snapshotAt = this.metrics.clock();
     this.push();
   }
 
@@ -130,10 +145,13 @@ export class DeltaStream {
   onRequest(request: DeltaRequest): void {
     const { typeUrl } = request;
     const known = this.types.get(typeUrl);
-    const state: TypeState = known ?? { subscription: new DeltaSubscription(), asked: true };
+    const state: TypeState = known ?? { subscription: new DeltaSubscription(), asked: true, requestAt: 0 };
     if (!known) this.types.set(typeUrl, state);
-    if (request.responseNonce !== '') this.settle(state, request);
-    if (request.subscribe.length > 0 || request.unsubscribe.length > 0) state.asked = true;
+    const answered = request.responseNonce !== '' && this.settle(state, request);
+    const asks = request.subscribe.length > 0 || request.unsubscribe.length > 0;
+    if (asks) state.asked = true;
+    // Only a request that may let the type send restarts its push timer; a stale ACK does not.
+    if (!known || answered || asks) state.requestAt = this.metrics.clock();
     state.subscription.update(
       request.subscribe,
       request.unsubscribe,
@@ -164,19 +182,20 @@ export class DeltaStream {
     };
   }
 
-  /** The ACK or NACK part of a request. */
-  private settle(state: TypeState, request: DeltaRequest): void {
+  /** The ACK or NACK part of a request; false when its nonce is stale. */
+  private settle(state: TypeState, request: DeltaRequest): boolean {
     const { typeUrl, responseNonce: nonce } = request;
     const response = state.inFlight;
     if (response?.nonce !== nonce) {
       this.logger.debug({ typeUrl, nonce, latest: state.lastSentNonce }, 'stale nonce: ACK/NACK ignored');
-      return;
+      return false;
     }
     state.inFlight = undefined;
+    this.metrics.answered(typeUrl, nonce, !request.errorDetail);
     if (!request.errorDetail) {
       state.lastAckedVersion = response.systemVersion;
       this.logger.debug({ typeUrl, version: response.systemVersion, nonce }, 'ACK');
-      return;
+      return true;
     }
     this.rollBack(state, typeUrl, response);
     const { code, message } = request.errorDetail;
@@ -185,6 +204,7 @@ export class DeltaStream {
       { typeUrl, version: response.systemVersion, nonce, code, error: message },
       'proxy rejected configuration (NACK)',
     );
+    return true;
   }
 
   private rollBack(state: TypeState, typeUrl: string, response: SentResponse): void {
@@ -234,6 +254,7 @@ export class DeltaStream {
 
   private respond(typeUrl: string, state: TypeState, { toSend, systemVersion }: PendingResponse): void {
     const nonce = String(++this.lastNonce);
+    const reason = pushReason(state.lastSentNonce === undefined, state.asked);
     const changes = new Map<string, SentChange>();
     for (const change of toSend) {
       const before = state.subscription.apply(change);
@@ -257,6 +278,8 @@ export class DeltaStream {
     );
     const more = this.send({ typeUrl, systemVersionInfo: systemVersion, nonce, resources, removedResources });
     if (!more) this.writable = false;
+    const since = Math.max(this.snapshotAt, state.requestAt);
+    this.metrics.sent(typeUrl, nonce, reason, since, this.snapshot?.changeStamp);
   }
 
   private typeVersion(typeUrl: string): string {

@@ -16,11 +16,16 @@
 //   in push order send nothing the client did not ask for, so CDS → EDS → LDS → RDS still holds on
 //   the wire; an answer the client asked for (a subscription change) is never held behind another type;
 // - when `send` reports the transport full, nothing more is sent until onWritable().
+// Metrics: each response is reported with its reason and the time from the later of the snapshot's
+// arrival and the type's latest request (what it waited for on its own account) to the write; each
+// NACK is reported, and ACKs/NACKs settle the convergence bookkeeping.
+import { noopMetrics } from '../../admin/metrics.js';
 import type { Logger } from '../../log.js';
 import type { MeshProxy } from '../../model/proxy.js';
 import { type CachedResource, resourcesOfType, type Snapshot, sotwVersion } from '../cache/snapshot.js';
 import { inPushOrder, isFullStateType } from './resource-types.js';
 import type { NackStatus, ProxySyncStatus, TypeSyncStatus } from './status.js';
+import { type Clock, pushReason, type ResponseMetrics, StreamMetrics } from './stream-metrics.js';
 
 export interface SotwRequest {
   readonly typeUrl: string;
@@ -46,6 +51,10 @@ export interface SotwStreamOptions {
   /** Returns false when the transport is full: nothing more is sent until onWritable(). */
   readonly send: (response: SotwResponse) => boolean;
   readonly now?: () => Date;
+  /** Where pushes, NACKs and convergence are reported (default: nowhere). */
+  readonly metrics?: ResponseMetrics;
+  /** Monotonic milliseconds for push times (default performance.now()). */
+  readonly clock?: Clock;
 }
 
 interface Subscription {
@@ -62,6 +71,8 @@ interface TypeState {
   owesResponse: boolean;
   /** The last response sent is not yet ACKed or NACKed: nothing more of this type goes out. */
   awaiting: boolean;
+  /** When the latest request of the type that was not stale arrived (clock milliseconds). */
+  requestAt: number;
   /**
    * The version the subscription selects in the current snapshot (undefined: nothing to send),
    * once computed; forgotten when either changes.
@@ -80,7 +91,10 @@ export class SotwStream {
   private readonly now: () => Date;
   private readonly connectedAt: Date;
   private readonly types = new Map<string, TypeState>();
+  private readonly metrics: StreamMetrics;
   private snapshot: Snapshot | undefined;
+  /** When `snapshot` arrived (clock milliseconds). */
+  private snapshotAt = 0;
   private lastNonce = 0;
   private writable = true;
 
@@ -90,6 +104,7 @@ export class SotwStream {
     this.send = options.send;
     this.now = options.now ?? (() => new Date());
     this.connectedAt = this.now();
+    this.metrics = new StreamMetrics(options.metrics ?? noopMetrics, options.clock);
   }
 
   /**
@@ -98,6 +113,7 @@ export class SotwStream {
    */
   onSnapshot(snapshot: Snapshot): void {
     this.snapshot = snapshot;
+    this.snapshotAt = this.metrics.clock();
     for (const state of this.types.values()) state.selected = undefined;
     this.push();
   }
@@ -118,13 +134,16 @@ export class SotwStream {
       );
       return;
     }
+    const requestAt = this.metrics.clock();
     const state: TypeState = known ?? {
       subscription: { wildcard: false, names: new Set() },
       named: false,
       owesResponse: true,
       awaiting: false,
+      requestAt,
     };
     if (!known) this.types.set(typeUrl, state);
+    state.requestAt = requestAt;
     if (request.errorDetail) this.recordNack(state, request, request.errorDetail);
     else if (responseNonce !== '') this.recordAck(state, request);
     // The latest response is answered, either way: the type may send again.
@@ -157,6 +176,7 @@ export class SotwStream {
 
   private recordAck(state: TypeState, request: SotwRequest): void {
     state.lastAckedVersion = state.lastSentVersion;
+    this.metrics.answered(request.typeUrl, request.responseNonce, true);
     this.logger.debug(
       { typeUrl: request.typeUrl, version: state.lastSentVersion, nonce: request.responseNonce },
       'ACK',
@@ -168,6 +188,7 @@ export class SotwStream {
     const version = request.responseNonce !== '' ? (state.lastSentVersion ?? '') : request.versionInfo;
     const { message } = error;
     state.lastNack = { version, nonce: request.responseNonce, message, at: this.now().toISOString() };
+    this.metrics.answered(request.typeUrl, request.responseNonce, false);
     this.logger.warn(
       {
         typeUrl: request.typeUrl,
@@ -233,6 +254,7 @@ export class SotwStream {
     const resources = select(snapshot, typeUrl, state.subscription) ?? [];
     const version = this.selectedVersion(snapshot, typeUrl, state)!;
     const nonce = String(++this.lastNonce);
+    const reason = pushReason(state.lastSentNonce === undefined, state.owesResponse);
     state.lastSentVersion = version;
     state.lastSentNonce = nonce;
     state.owesResponse = false;
@@ -240,6 +262,8 @@ export class SotwStream {
     resources.sort((a, b) => (a.name < b.name ? -1 : 1)); // names are unique
     this.logger.debug({ typeUrl, version, nonce, resources: resources.length }, 'sending');
     if (!this.send({ typeUrl, versionInfo: version, nonce, resources })) this.writable = false;
+    const since = Math.max(this.snapshotAt, state.requestAt);
+    this.metrics.sent(typeUrl, nonce, reason, since, snapshot.changeStamp);
   }
 }
 

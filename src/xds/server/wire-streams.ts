@@ -1,6 +1,7 @@
 // Between gRPC messages and the protocol streams: a decoded request becomes a SotwRequest or a
 // DeltaRequest, and a response becomes the message grpc-js writes. The server drives SotW and
 // delta streams alike through WireStream; only this file knows how their messages differ.
+import type { XdsMetrics } from '../../admin/metrics.js';
 import type { Logger } from '../../log.js';
 import type { MeshProxy } from '../../model/proxy.js';
 import type { Snapshot } from '../cache/snapshot.js';
@@ -12,11 +13,12 @@ import type {
 } from './ads-service.js';
 import { type DeltaRequest, type DeltaResponse, DeltaStream } from './delta-stream.js';
 import { type SotwRequest, type SotwResponse, SotwStream } from './sotw-stream.js';
-import type { ProxySyncStatus } from './status.js';
+import type { ProxySyncStatus, XdsVariant } from './status.js';
 
 /** One identified stream of either variant, as the server drives it. */
 export interface WireStream<Req> {
   readonly proxy: MeshProxy;
+  readonly variant: XdsVariant;
   onSnapshot(snapshot: Snapshot): void;
   /** `typeUrl` is the request's, or the per-type service's when the request leaves it out. */
   onRequest(request: Req, typeUrl: string): void;
@@ -25,21 +27,29 @@ export interface WireStream<Req> {
   status(): ProxySyncStatus;
 }
 
+/** What every stream of a server shares. */
+export interface WireStreamContext {
+  readonly logger: Logger;
+  /** Where the stream reports its pushes, NACKs and convergence. */
+  readonly metrics: XdsMetrics;
+}
+
 /** `write` returns false when the transport is full: the stream then waits for onWritable(). */
 export type WireStreamFactory<Req, Res> = (
   proxy: MeshProxy,
-  logger: Logger,
+  context: WireStreamContext,
   write: (response: Res) => boolean,
 ) => WireStream<Req>;
 
 export const sotwWireStream: WireStreamFactory<DiscoveryRequestObject, DiscoveryResponseObject> = (
   proxy,
-  logger,
+  { logger, metrics },
   write,
 ) => {
-  const stream = new SotwStream({ proxy, logger, send: (response) => write(sotwMessage(response)) });
+  const stream = new SotwStream({ proxy, logger, metrics, send: (response) => write(sotwMessage(response)) });
   return {
     proxy,
+    variant: 'sotw',
     onSnapshot: (snapshot) => stream.onSnapshot(snapshot),
     onRequest: (request, typeUrl) => stream.onRequest(toSotwRequest(request, typeUrl)),
     onWritable: () => stream.onWritable(),
@@ -49,12 +59,18 @@ export const sotwWireStream: WireStreamFactory<DiscoveryRequestObject, Discovery
 
 export const deltaWireStream: WireStreamFactory<DeltaDiscoveryRequestObject, DeltaDiscoveryResponseObject> = (
   proxy,
-  logger,
+  { logger, metrics },
   write,
 ) => {
-  const stream = new DeltaStream({ proxy, logger, send: (response) => write(deltaMessage(response)) });
+  const stream = new DeltaStream({
+    proxy,
+    logger,
+    metrics,
+    send: (response) => write(deltaMessage(response)),
+  });
   return {
     proxy,
+    variant: 'delta',
     onSnapshot: (snapshot) => stream.onSnapshot(snapshot),
     onRequest: (request, typeUrl) => stream.onRequest(toDeltaRequest(request, typeUrl)),
     onWritable: () => stream.onWritable(),
