@@ -86,6 +86,30 @@ function messageCodec<T extends object>(fullName: string): MessageCodec<T> {
   };
 }
 
+/**
+ * DiscoveryResponse, with the encoded resources of one list made once however many streams send
+ * it: the streams of proxies that share a snapshot send the very same list (sotw-stream.ts), and
+ * encoding it is most of the cost of a push. Protobuf fields may come in any order and a repeated
+ * field's entries simply follow each other, so the message is its scalar fields, encoded per
+ * stream, followed by the shared bytes of the list.
+ */
+function sotwResponseCodec(): MessageCodec<DiscoveryResponseObject> {
+  const type = envoyType('envoy.service.discovery.v3.DiscoveryResponse');
+  const lists = new WeakMap<readonly AnyObject[], Uint8Array>();
+  return {
+    serialize: ({ resources, version_info, type_url, nonce }) => {
+      let list = lists.get(resources);
+      if (!list) {
+        list = type.encode({ resources }).finish();
+        lists.set(resources, list);
+      }
+      return Buffer.concat([type.encode({ version_info, type_url, nonce }).finish(), list]);
+    },
+    deserialize: messageCodec<DiscoveryResponseObject>('envoy.service.discovery.v3.DiscoveryResponse')
+      .deserialize,
+  };
+}
+
 interface DiscoveryCodecs {
   readonly request: MessageCodec<DiscoveryRequestObject>;
   readonly response: MessageCodec<DiscoveryResponseObject>;
@@ -99,7 +123,7 @@ let codecs: DiscoveryCodecs | undefined;
 export function discoveryCodecs(): DiscoveryCodecs {
   codecs ??= {
     request: messageCodec<DiscoveryRequestObject>('envoy.service.discovery.v3.DiscoveryRequest'),
-    response: messageCodec<DiscoveryResponseObject>('envoy.service.discovery.v3.DiscoveryResponse'),
+    response: sotwResponseCodec(),
     deltaRequest: messageCodec<DeltaDiscoveryRequestObject>(
       'envoy.service.discovery.v3.DeltaDiscoveryRequest',
     ),

@@ -61,6 +61,8 @@ interface Subscription {
   /** Every resource of the type, whether or not it is also named. */
   readonly wildcard: boolean;
   readonly names: ReadonlySet<string>;
+  /** Equal keys select the same: '*' for a wildcard, else the sorted names. */
+  readonly key: string;
 }
 
 interface TypeState {
@@ -74,10 +76,10 @@ interface TypeState {
   /** When the latest request of the type that was not stale arrived (clock milliseconds). */
   requestAt: number;
   /**
-   * The version the subscription selects in the current snapshot (undefined: nothing to send),
-   * once computed; forgotten when either changes.
+   * What the subscription selects from `of`, the snapshot's resources of the type, once computed;
+   * forgotten when the subscription changes, and stale when the snapshot's map is another.
    */
-  selected?: { readonly version: string | undefined };
+  selected?: { readonly of: ReadonlyMap<string, CachedResource>; readonly selection: Selection | undefined };
   lastSentVersion?: string;
   lastSentNonce?: string;
   lastAckedVersion?: string;
@@ -114,7 +116,6 @@ export class SotwStream {
   onSnapshot(snapshot: Snapshot): void {
     this.snapshot = snapshot;
     this.snapshotAt = this.metrics.clock();
-    for (const state of this.types.values()) state.selected = undefined;
     this.push();
   }
 
@@ -136,7 +137,7 @@ export class SotwStream {
     }
     const requestAt = this.metrics.clock();
     const state: TypeState = known ?? {
-      subscription: { wildcard: false, names: new Set() },
+      subscription: subscription(false, []),
       named: false,
       owesResponse: true,
       awaiting: false,
@@ -205,10 +206,7 @@ export class SotwStream {
   private subscribe(state: TypeState, resourceNames: readonly string[]): void {
     // Legacy wildcard: an empty list is '*' until the client first names something.
     if (resourceNames.length > 0) state.named = true;
-    const next: Subscription = {
-      wildcard: resourceNames.includes('*') || !state.named,
-      names: new Set(resourceNames.filter((n) => n !== '*')),
-    };
+    const next = subscription(resourceNames.includes('*') || !state.named, resourceNames);
     if (sameSubscription(state.subscription, next)) return;
     state.subscription = next;
     state.owesResponse = true;
@@ -242,24 +240,26 @@ export class SotwStream {
   }
 
   /** Memoised: every request re-checks every type, and most of them have not changed. */
-  private selectedVersion(snapshot: Snapshot, typeUrl: string, state: TypeState): string | undefined {
-    if (!state.selected) {
-      const selected = select(snapshot, typeUrl, state.subscription);
-      state.selected = { version: selected && sotwVersion(selected) };
+  private selection(snapshot: Snapshot, typeUrl: string, state: TypeState): Selection | undefined {
+    const available = resourcesOfType(snapshot, typeUrl);
+    if (state.selected?.of !== available) {
+      state.selected = { of: available, selection: selectShared(available, typeUrl, state.subscription) };
     }
-    return state.selected.version;
+    return state.selected.selection;
+  }
+
+  private selectedVersion(snapshot: Snapshot, typeUrl: string, state: TypeState): string | undefined {
+    return this.selection(snapshot, typeUrl, state)?.version;
   }
 
   private respond(snapshot: Snapshot, typeUrl: string, state: TypeState): void {
-    const resources = select(snapshot, typeUrl, state.subscription) ?? [];
-    const version = this.selectedVersion(snapshot, typeUrl, state)!;
+    const { resources, version } = this.selection(snapshot, typeUrl, state)!;
     const nonce = String(++this.lastNonce);
     const reason = pushReason(state.lastSentNonce === undefined, state.owesResponse);
     state.lastSentVersion = version;
     state.lastSentNonce = nonce;
     state.owesResponse = false;
     state.awaiting = true;
-    resources.sort((a, b) => (a.name < b.name ? -1 : 1)); // names are unique
     this.logger.debug({ typeUrl, version, nonce, resources: resources.length }, 'sending');
     if (!this.send({ typeUrl, versionInfo: version, nonce, resources })) this.writable = false;
     const since = Math.max(this.snapshotAt, state.requestAt);
@@ -267,13 +267,52 @@ export class SotwStream {
   }
 }
 
+function subscription(wildcard: boolean, resourceNames: readonly string[]): Subscription {
+  const names = new Set(resourceNames.filter((n) => n !== '*'));
+  return { wildcard, names, key: wildcard ? '*' : [...names].sort().join('\n') };
+}
+
+/** What a subscription selects, sorted by name, and its version. */
+interface Selection {
+  readonly resources: readonly CachedResource[];
+  readonly version: string;
+}
+
+// Proxies of one group hold the same per-type maps (the builder keeps a map's identity while its
+// content is unchanged) and mostly subscribe to the same names, so a selection is computed once
+// per map and subscription, not once per stream; the response's encoding is then shared as well
+// (see ads-service.ts).
+// Keyed by type too: the empty map is one object for every type, and what an empty selection means
+// depends on the type.
+const selections = new WeakMap<ReadonlyMap<string, CachedResource>, Map<string, Selection | undefined>>();
+
+function selectShared(
+  available: ReadonlyMap<string, CachedResource>,
+  typeUrl: string,
+  sub: Subscription,
+): Selection | undefined {
+  let byKey = selections.get(available);
+  if (!byKey) {
+    byKey = new Map();
+    selections.set(available, byKey);
+  }
+  const key = available.size === 0 ? `${typeUrl}\n${sub.key}` : sub.key;
+  if (byKey.has(key)) return byKey.get(key);
+  const resources = select(available, typeUrl, sub);
+  const selection = resources && {
+    resources: resources.sort((a, b) => (a.name < b.name ? -1 : 1)), // names are unique
+    version: sotwVersion(resources),
+  };
+  byKey.set(key, selection);
+  return selection;
+}
+
 /** The resources a subscription selects, or undefined when there is nothing to send yet. */
 function select(
-  snapshot: Snapshot,
+  available: ReadonlyMap<string, CachedResource>,
   typeUrl: string,
   { wildcard, names }: Subscription,
 ): CachedResource[] | undefined {
-  const available = resourcesOfType(snapshot, typeUrl);
   const selected = wildcard
     ? [...available.values()]
     : [...names].flatMap((name) => {
