@@ -86,27 +86,66 @@ function messageCodec<T extends object>(fullName: string): MessageCodec<T> {
   };
 }
 
-/**
- * DiscoveryResponse, with the encoded resources of one list made once however many streams send
- * it: the streams of proxies that share a snapshot send the very same list (sotw-stream.ts), and
- * encoding it is most of the cost of a push. Protobuf fields may come in any order and a repeated
- * field's entries simply follow each other, so the message is its scalar fields, encoded per
- * stream, followed by the shared bytes of the list.
- */
+// A push writes the same resources to many streams: every proxy of a group holds the same ones,
+// and most resources are in every proxy's configuration. Encoding them is most of a push's cost,
+// so each resource's entry in a response (the repeated field's tag, length and message) is encoded
+// once and kept with the resource's bytes; a response is then its few per-stream fields, encoded
+// as usual, followed by those entries. Protobuf allows fields in any order, and a repeated field
+// is exactly its entries one after the other, so the bytes decode to the same message.
+type EntryCache = WeakMap<Uint8Array, Uint8Array>;
+
+function entries<T>(
+  items: readonly T[],
+  bytesOf: (item: T) => Uint8Array,
+  encodeEntry: (item: T) => Uint8Array,
+  cache: EntryCache,
+): Uint8Array[] {
+  return items.map((item) => {
+    const value = bytesOf(item);
+    let entry = cache.get(value);
+    if (!entry) {
+      entry = encodeEntry(item);
+      cache.set(value, entry);
+    }
+    return entry;
+  });
+}
+
 function sotwResponseCodec(): MessageCodec<DiscoveryResponseObject> {
-  const type = envoyType('envoy.service.discovery.v3.DiscoveryResponse');
-  const lists = new WeakMap<readonly AnyObject[], Uint8Array>();
+  const name = 'envoy.service.discovery.v3.DiscoveryResponse';
+  const type = envoyType(name);
+  const cache: EntryCache = new WeakMap();
   return {
-    serialize: ({ resources, version_info, type_url, nonce }) => {
-      let list = lists.get(resources);
-      if (!list) {
-        list = type.encode({ resources }).finish();
-        lists.set(resources, list);
-      }
-      return Buffer.concat([type.encode({ version_info, type_url, nonce }).finish(), list]);
-    },
-    deserialize: messageCodec<DiscoveryResponseObject>('envoy.service.discovery.v3.DiscoveryResponse')
-      .deserialize,
+    serialize: ({ resources, version_info, type_url, nonce }) =>
+      Buffer.concat([
+        type.encode({ version_info, type_url, nonce }).finish(),
+        ...entries(
+          resources,
+          (any) => any.value,
+          (any) => type.encode({ resources: [any] }).finish(),
+          cache,
+        ),
+      ]),
+    deserialize: messageCodec<DiscoveryResponseObject>(name).deserialize,
+  };
+}
+
+function deltaResponseCodec(): MessageCodec<DeltaDiscoveryResponseObject> {
+  const name = 'envoy.service.discovery.v3.DeltaDiscoveryResponse';
+  const type = envoyType(name);
+  const cache: EntryCache = new WeakMap();
+  return {
+    serialize: ({ resources, ...rest }) =>
+      Buffer.concat([
+        type.encode(rest).finish(),
+        ...entries(
+          resources,
+          (r) => r.resource.value,
+          (r) => type.encode({ resources: [r] }).finish(),
+          cache,
+        ),
+      ]),
+    deserialize: messageCodec<DeltaDiscoveryResponseObject>(name).deserialize,
   };
 }
 
@@ -127,9 +166,7 @@ export function discoveryCodecs(): DiscoveryCodecs {
     deltaRequest: messageCodec<DeltaDiscoveryRequestObject>(
       'envoy.service.discovery.v3.DeltaDiscoveryRequest',
     ),
-    deltaResponse: messageCodec<DeltaDiscoveryResponseObject>(
-      'envoy.service.discovery.v3.DeltaDiscoveryResponse',
-    ),
+    deltaResponse: deltaResponseCodec(),
   };
   return codecs;
 }

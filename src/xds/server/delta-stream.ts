@@ -243,13 +243,14 @@ export class DeltaStream {
 
   /** What the client lacks of the type, or undefined when nothing is to be sent. */
   private nextResponse(snapshot: Snapshot, typeUrl: string, state: TypeState): PendingResponse | undefined {
-    const { changes, selected } = state.subscription.pending(resourcesOfType(snapshot, typeUrl));
+    const available = resourcesOfType(snapshot, typeUrl);
+    const { changes, selected } = state.subscription.pending(available);
     if (state.rejected && state.rejected.typeVersion !== this.typeVersion(typeUrl))
       state.rejected = undefined;
     const toSend = changes.filter((c) => !isRejected(state.rejected, c));
     const firstWildcardAnswer = state.lastSentNonce === undefined && state.subscription.wildcard;
     if (toSend.length === 0 && !firstWildcardAnswer) return undefined;
-    return { toSend, systemVersion: sotwVersion(selected) };
+    return { toSend, systemVersion: selectedVersion(available, selected) };
   }
 
   private respond(typeUrl: string, state: TypeState, { toSend, systemVersion }: PendingResponse): void {
@@ -290,4 +291,21 @@ export class DeltaStream {
 function isRejected(rejected: Rejection | undefined, change: ClientChange): boolean {
   if (!rejected?.after.has(change.name)) return false;
   return rejected.after.get(change.name) === change.after;
+}
+
+// The version of everything of a type, computed once per snapshot map: most subscriptions select
+// all of it (wildcard CDS and LDS; EDS and RDS naming all the clusters and routes there are).
+const wholeVersions = new WeakMap<ReadonlyMap<string, CachedResource>, string>();
+
+function selectedVersion(
+  available: ReadonlyMap<string, CachedResource>,
+  selected: readonly CachedResource[],
+): string {
+  if (selected.length !== available.size) return sotwVersion(selected);
+  let version = wholeVersions.get(available);
+  if (version === undefined) {
+    version = sotwVersion(selected);
+    wholeVersions.set(available, version);
+  }
+  return version;
 }

@@ -38,6 +38,9 @@ export class DeltaSubscription {
   private readonly names = new Set<string>();
   /** name → what the client holds: the version we sent (or it reported on reconnect), ABSENT or UNKNOWN. */
   private readonly held = new Map<string, string>();
+  /** Bumped on every change of the above, so `pending` can answer again from its last result. */
+  private revision = 0;
+  private last?: { of: ReadonlyMap<string, CachedResource>; revision: number; result: PendingChanges };
 
   get wildcard(): boolean {
     return this.wildcardOn;
@@ -58,6 +61,7 @@ export class DeltaSubscription {
     initialVersions?: ReadonlyMap<string, string>,
   ): void {
     const first = initialVersions !== undefined;
+    this.revision++;
     if (first && subscribe.length === 0) this.wildcardOn = true;
     for (const name of subscribe) {
       if (name === WILDCARD) this.wildcardOn = true;
@@ -75,6 +79,14 @@ export class DeltaSubscription {
 
   /** What to send so the client holds exactly the subscribed resources of `available`. */
   pending(available: ReadonlyMap<string, CachedResource>): PendingChanges {
+    // Asked for every type on every request and snapshot; most of the time neither side changed.
+    if (this.last?.of === available && this.last.revision === this.revision) return this.last.result;
+    const result = this.compute(available);
+    this.last = { of: available, revision: this.revision, result };
+    return result;
+  }
+
+  private compute(available: ReadonlyMap<string, CachedResource>): PendingChanges {
     const candidates = new Set<string>([...this.held.keys(), ...this.names]);
     if (this.wildcardOn) for (const name of available.keys()) candidates.add(name);
     const changes: ClientChange[] = [];
@@ -110,6 +122,7 @@ export class DeltaSubscription {
   }
 
   private set(name: string, value: string | undefined): void {
+    this.revision++;
     if (value === undefined) this.held.delete(name);
     else this.held.set(name, value);
   }

@@ -90,6 +90,18 @@ describe('a state-of-the-world stream', () => {
     expect(s.status().types[LDS]?.subscribed).toEqual(['a', 'not-yet']);
   });
 
+  it('reads a list that repeats names as the set it names: an ACK of it asks for nothing new', () => {
+    const { s, sent, request, ack } = stream();
+    s.onSnapshot(buildSnapshot([resource(EDS, 'a'), resource(EDS, 'b')]));
+    request(EDS, { resourceNames: ['a', 'b', 'a'] });
+    expect(sent).toHaveLength(1);
+    ack(sent[0]!, ['b', 'a', 'a']);
+    ack(sent[0]!, ['a', 'b']);
+    expect(sent).toHaveLength(1);
+    ack(sent[0]!, ['a', 'a', 'a']);
+    expect(sent).toHaveLength(2);
+  });
+
   it('reads an empty list as an unsubscription once the client has named resources', () => {
     const { s, sent, request, ack } = stream();
     s.onSnapshot(buildSnapshot([resource(CDS, 'a'), resource(CDS, 'b')]));

@@ -206,9 +206,10 @@ export class SotwStream {
   private subscribe(state: TypeState, resourceNames: readonly string[]): void {
     // Legacy wildcard: an empty list is '*' until the client first names something.
     if (resourceNames.length > 0) state.named = true;
-    const next = subscription(resourceNames.includes('*') || !state.named, resourceNames);
-    if (sameSubscription(state.subscription, next)) return;
-    state.subscription = next;
+    const wildcard = resourceNames.includes('*') || !state.named;
+    // Every ACK repeats the names: most requests change nothing, and cost one pass over them.
+    if (sameSubscription(state.subscription, wildcard, resourceNames)) return;
+    state.subscription = subscription(wildcard, resourceNames);
     state.owesResponse = true;
     state.selected = undefined;
   }
@@ -324,8 +325,15 @@ function select(
   return selected;
 }
 
-function sameSubscription(a: Subscription, b: Subscription): boolean {
-  if (a.wildcard !== b.wildcard || a.names.size !== b.names.size) return false;
-  for (const name of a.names) if (!b.names.has(name)) return false;
-  return true;
+function sameSubscription(a: Subscription, wildcard: boolean, resourceNames: readonly string[]): boolean {
+  if (a.wildcard !== wildcard) return false;
+  let named = 0;
+  for (const name of resourceNames) {
+    if (name === '*') continue;
+    if (!a.names.has(name)) return false;
+    named++;
+  }
+  if (named === a.names.size) return true;
+  // Every name is known: equal unless some are missing, which only repeats in the list can hide.
+  return named > a.names.size && new Set(resourceNames.filter((n) => n !== '*')).size === a.names.size;
 }

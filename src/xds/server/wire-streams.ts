@@ -4,9 +4,8 @@
 import type { XdsMetrics } from '../../admin/metrics.js';
 import type { Logger } from '../../log.js';
 import type { MeshProxy } from '../../model/proxy.js';
-import type { CachedResource, Snapshot } from '../cache/snapshot.js';
+import type { Snapshot } from '../cache/snapshot.js';
 import type {
-  AnyObject,
   DeltaDiscoveryRequestObject,
   DeltaDiscoveryResponseObject,
   DiscoveryRequestObject,
@@ -102,17 +101,13 @@ export function toDeltaRequest(request: DeltaDiscoveryRequestObject, typeUrl: st
   };
 }
 
-// One list of Any per list of resources, so that streams sending the same list send the same
-// object, and its encoding is shared (ads-service.ts).
-const anyLists = new WeakMap<readonly CachedResource[], readonly AnyObject[]>();
-
 function sotwMessage(response: SotwResponse): DiscoveryResponseObject {
-  let resources = anyLists.get(response.resources);
-  if (!resources) {
-    resources = response.resources.map((r) => ({ type_url: response.typeUrl, value: r.value }));
-    anyLists.set(response.resources, resources);
-  }
-  return { version_info: response.versionInfo, type_url: response.typeUrl, nonce: response.nonce, resources };
+  return {
+    version_info: response.versionInfo,
+    type_url: response.typeUrl,
+    nonce: response.nonce,
+    resources: response.resources.map((r) => ({ type_url: response.typeUrl, value: r.value })),
+  };
 }
 
 function deltaMessage(response: DeltaResponse): DeltaDiscoveryResponseObject {
