@@ -16,15 +16,20 @@ import type { CachedResource, Snapshot } from './cache/snapshot.js';
 import { EncodeMemo } from './encode-memo.js';
 import { decodeResource, type FieldError } from './envoy/resource-codec.js';
 import { TYPE_URL } from './envoy/type-urls.js';
-import { meshFingerprint } from './mesh-fingerprint.js';
+import { inputsFingerprint, meshFingerprint } from './mesh-fingerprint.js';
 import {
   checkReferences,
+  mergeSummaries,
   type ReferenceSummary,
   sameSummary,
   summarizeReferences,
 } from './translate/references.js';
 import { mergeParts, ordered, type ProxyResources } from './translate/translate-proxy.js';
-import { type TranslationPart, translationParts } from './translate/translation-parts.js';
+import {
+  type TranslationPart,
+  type TranslationUnit,
+  translationParts,
+} from './translate/translation-parts.js';
 
 export interface CompiledResource {
   readonly typeUrl: string;
@@ -84,9 +89,19 @@ export interface ProxyView {
   readonly parts: readonly ProxyPart[];
 }
 
+/** A translation unit's resources and errors, kept while its inputs stay the same. */
+interface CompiledUnit {
+  readonly fingerprint: string;
+  readonly resources: readonly { readonly typeUrl: string; readonly cached: CachedResource }[];
+  readonly errors: readonly PartError[];
+  readonly references: ReferenceSummary;
+}
+
 export interface CompiledPart {
   readonly key: string;
   readonly fingerprint: string | undefined;
+  /** For a part made of units: each unit's result, by unit key. */
+  readonly units?: ReadonlyMap<string, CompiledUnit>;
   /** type URL → name → resource; a type whose content did not change keeps its earlier map. */
   readonly byType: ReadonlyMap<string, ReadonlyMap<string, CachedResource>>;
   readonly errors: readonly PartError[];
@@ -175,36 +190,83 @@ export class ProxyCompiler {
    */
   compilePart(view: ProxyView, part: ProxyPart, previous?: CompiledPart, lastGood?: Snapshot): CompiledPart {
     this.translations++;
-    const translated = part.part.translate(view.mesh);
+    const keep = (typeUrl: string, name: string) =>
+      previous?.byType.get(typeUrl)?.get(name) ?? lastGood?.resources.get(typeUrl)?.get(name);
+    const compiledUnits = part.part.units
+      ? this.compileUnits(part.part.units(view.mesh), previous?.units, keep)
+      : undefined;
+    const results = compiledUnits
+      ? [...compiledUnits.values()]
+      : [this.compileUnit(part.part.translate(view.mesh), '', keep)];
     const byType = new Map<string, ReadonlyMap<string, CachedResource>>();
-    const errors: PartError[] = [];
-    for (const { typeUrl, items, nameOf } of typeLists(translated)) {
-      const ofType = new Map<string, CachedResource>();
-      for (const json of items) {
-        const name = nameOf(json as never);
-        const outcome = this.memo.encode(typeUrl, name, json);
-        if (outcome.ok) {
-          ofType.set(name, outcome.resource);
-          continue;
+    const building = new Map<string, Map<string, CachedResource>>();
+    for (const result of results) {
+      for (const { typeUrl, cached } of result.resources) {
+        let ofType = building.get(typeUrl);
+        if (!ofType) {
+          ofType = new Map();
+          building.set(typeUrl, ofType);
         }
-        const kept = previous?.byType.get(typeUrl)?.get(name) ?? lastGood?.resources.get(typeUrl)?.get(name);
-        if (kept) ofType.set(name, kept);
-        errors.push({ typeUrl, name, errors: outcome.errors, keptLastGood: kept !== undefined });
+        ofType.set(cached.name, cached);
       }
-      if (ofType.size === 0) continue;
+    }
+    for (const [typeUrl, ofType] of building) {
       // Unchanged content keeps the earlier map, so whatever is built from it sees no change.
       const before = previous?.byType.get(typeUrl);
       byType.set(typeUrl, before && sameContent(before, ofType) ? before : ofType);
     }
-    const references = summarizeReferences(translated);
+    const references =
+      results.length === 1 ? results[0]!.references : mergeSummaries(results.map((r) => r.references));
     return {
       key: part.key,
       fingerprint: part.fingerprint,
+      ...(compiledUnits ? { units: compiledUnits } : {}),
       byType,
-      errors,
+      errors: results.flatMap((r) => r.errors),
       // Kept when equal, so a check of the whole made from these summaries is not made again.
       references: previous && sameSummary(previous.references, references) ? previous.references : references,
     };
+  }
+
+  /** Each unit's earlier result while its inputs are the same; the others translated and encoded. */
+  private compileUnits(
+    units: readonly TranslationUnit[],
+    previous: ReadonlyMap<string, CompiledUnit> | undefined,
+    keep: (typeUrl: string, name: string) => CachedResource | undefined,
+  ): Map<string, CompiledUnit> {
+    const compiled = new Map<string, CompiledUnit>();
+    for (const unit of units) {
+      const fingerprint = inputsFingerprint(unit.inputs);
+      const before = previous?.get(unit.key);
+      compiled.set(
+        unit.key,
+        before?.fingerprint === fingerprint ? before : this.compileUnit(unit.translate(), fingerprint, keep),
+      );
+    }
+    return compiled;
+  }
+
+  private compileUnit(
+    translated: ProxyResources,
+    fingerprint: string,
+    keep: (typeUrl: string, name: string) => CachedResource | undefined,
+  ): CompiledUnit {
+    const resources: { typeUrl: string; cached: CachedResource }[] = [];
+    const errors: PartError[] = [];
+    for (const { typeUrl, items, nameOf } of typeLists(translated)) {
+      for (const json of items) {
+        const name = nameOf(json as never);
+        const outcome = this.memo.encode(typeUrl, name, json);
+        if (outcome.ok) {
+          resources.push({ typeUrl, cached: outcome.resource });
+          continue;
+        }
+        const kept = keep(typeUrl, name);
+        if (kept) resources.push({ typeUrl, cached: kept });
+        errors.push({ typeUrl, name, errors: outcome.errors, keptLastGood: kept !== undefined });
+      }
+    }
+    return { fingerprint, resources, errors, references: summarizeReferences(translated) };
   }
 
   /**

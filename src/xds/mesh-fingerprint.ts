@@ -32,3 +32,17 @@ function fieldOf(mesh: Mesh, field: MeshField): object {
       return mesh[field];
   }
 }
+
+// Arrays this long (the pods of a whole mesh, say) are hashed once per array and stand in a unit's
+// inputs by their hash, so that many units reading them do not each write them out again.
+const LONG_ARRAY = 256;
+
+/** A content hash of a translation unit's inputs (see TranslationUnit). */
+export function inputsFingerprint(inputs: unknown): string {
+  const text = JSON.stringify(inputs, (_key, value: unknown) =>
+    Array.isArray(value) && value.length > LONG_ARRAY ? `#${fieldHash(value)}` : value,
+  );
+  return createHash('sha256')
+    .update(text ?? '')
+    .digest('base64');
+}

@@ -3,6 +3,7 @@
 // fields, and a google.protobuf.Any is {type_url, value}. Resource bytes are never decoded here.
 // The per-type services (discovery-services.ts) carry the same messages.
 import type * as grpc from '@grpc/grpc-js';
+import { LRUCache } from 'lru-cache';
 import { envoyType } from '../envoy/proto-root.js';
 
 export const ADS_SERVICE = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
@@ -111,21 +112,38 @@ function entries<T>(
   });
 }
 
+// A state-of-the-world response is one message for every stream that sends it (sotw-stream.ts),
+// so the last ones written are kept whole, bounded by bytes: a push of one change to a thousand
+// streams encodes it once.
+const SOTW_MESSAGE_CACHE_BYTES = 64 * 1024 * 1024;
+
 function sotwResponseCodec(): MessageCodec<DiscoveryResponseObject> {
   const name = 'envoy.service.discovery.v3.DiscoveryResponse';
   const type = envoyType(name);
   const cache: EntryCache = new WeakMap();
+  const messages = new LRUCache<DiscoveryResponseObject, Buffer>({
+    maxSize: SOTW_MESSAGE_CACHE_BYTES,
+    sizeCalculation: (bytes) => Math.max(1, bytes.byteLength),
+  });
+  const encode = ({ resources, version_info, type_url, nonce }: DiscoveryResponseObject) =>
+    Buffer.concat([
+      type.encode({ version_info, type_url, nonce }).finish(),
+      ...entries(
+        resources,
+        (any) => any.value,
+        (any) => type.encode({ resources: [any] }).finish(),
+        cache,
+      ),
+    ]);
   return {
-    serialize: ({ resources, version_info, type_url, nonce }) =>
-      Buffer.concat([
-        type.encode({ version_info, type_url, nonce }).finish(),
-        ...entries(
-          resources,
-          (any) => any.value,
-          (any) => type.encode({ resources: [any] }).finish(),
-          cache,
-        ),
-      ]),
+    serialize: (message) => {
+      let bytes = messages.get(message);
+      if (!bytes) {
+        bytes = encode(message);
+        messages.set(message, bytes);
+      }
+      return bytes;
+    },
     deserialize: messageCodec<DiscoveryResponseObject>(name).deserialize,
   };
 }

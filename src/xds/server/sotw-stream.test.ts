@@ -42,7 +42,7 @@ describe('a state-of-the-world stream', () => {
     s.onSnapshot(buildSnapshot([resource(CDS, 'b'), resource(CDS, 'a')]));
     expect(sent).toHaveLength(1);
     expect(names(sent[0])).toEqual(['a', 'b']);
-    expect(sent[0]?.nonce).toBe('1');
+    expect(sent[0]?.nonce).toMatch(/^[0-9]+$/);
   });
 
   it('answers a first wildcard request for LDS even when there are no listeners', () => {
@@ -86,8 +86,22 @@ describe('a state-of-the-world stream', () => {
     expect(sent).toHaveLength(2);
     expect(names(sent[1])).toEqual(['a']);
     expect(sent[1]?.versionInfo).toBe(sent[0]?.versionInfo);
-    expect(sent[1]?.nonce).toBe('2');
+    expect(sent[1]?.nonce).not.toBe(sent[0]?.nonce);
     expect(s.status().types[LDS]?.subscribed).toEqual(['a', 'not-yet']);
+  });
+
+  it('gives streams that select the same resources one response object, nonce included', () => {
+    const snapshot = buildSnapshot([resource(CDS, 'a'), resource(EDS, 'a')]);
+    const one = stream();
+    const two = stream();
+    for (const { s, request } of [one, two]) {
+      s.onSnapshot(snapshot);
+      request(CDS);
+      request(EDS, { resourceNames: ['a'] });
+    }
+    expect(two.sent[0]).toBe(one.sent[0]);
+    expect(two.sent[1]).toBe(one.sent[1]);
+    expect(one.sent[1]?.nonce).not.toBe(one.sent[0]?.nonce);
   });
 
   it('reads a list that repeats names as the set it names: an ACK of it asks for nothing new', () => {
@@ -121,7 +135,7 @@ describe('a state-of-the-world stream', () => {
     expect(s.status().types[CDS]).toMatchObject({
       subscribed: '*',
       lastSentVersion: sent[0]?.versionInfo,
-      lastSentNonce: '1',
+      lastSentNonce: sent[0]?.nonce,
       lastAckedVersion: sent[0]?.versionInfo,
     });
   });

@@ -16,6 +16,11 @@
 //   in push order send nothing the client did not ask for, so CDS → EDS → LDS → RDS still holds on
 //   the wire; an answer the client asked for (a subscription change) is never held behind another type;
 // - when `send` reports the transport full, nothing more is sent until onWritable().
+// Nonces: a response is the same message for every stream that sends the same selection (same
+// resources, same version), nonce included, so it is encoded once for all of them (ads-service.ts).
+// A nonce names one selection of one type; a stream that sent it can only get it again after it
+// was answered (one response in flight per type), and then it stands for the same content, so an
+// answer to it still means what it says.
 // Metrics: each response is reported with its reason and the time from the later of the snapshot's
 // arrival and the type's latest request (what it waited for on its own account) to the write; each
 // NACK is reported, and ACKs/NACKs settle the convergence bookkeeping.
@@ -97,7 +102,6 @@ export class SotwStream {
   private snapshot: Snapshot | undefined;
   /** When `snapshot` arrived (clock milliseconds). */
   private snapshotAt = 0;
-  private lastNonce = 0;
   private writable = true;
 
   constructor(options: SotwStreamOptions) {
@@ -254,15 +258,15 @@ export class SotwStream {
   }
 
   private respond(snapshot: Snapshot, typeUrl: string, state: TypeState): void {
-    const { resources, version } = this.selection(snapshot, typeUrl, state)!;
-    const nonce = String(++this.lastNonce);
+    const { response } = this.selection(snapshot, typeUrl, state)!;
+    const { versionInfo: version, nonce, resources } = response;
     const reason = pushReason(state.lastSentNonce === undefined, state.owesResponse);
     state.lastSentVersion = version;
     state.lastSentNonce = nonce;
     state.owesResponse = false;
     state.awaiting = true;
     this.logger.debug({ typeUrl, version, nonce, resources: resources.length }, 'sending');
-    if (!this.send({ typeUrl, versionInfo: version, nonce, resources })) this.writable = false;
+    if (!this.send(response)) this.writable = false;
     const since = Math.max(this.snapshotAt, state.requestAt);
     this.metrics.sent(typeUrl, nonce, reason, since, snapshot.changeStamp);
   }
@@ -273,11 +277,13 @@ function subscription(wildcard: boolean, resourceNames: readonly string[]): Subs
   return { wildcard, names, key: wildcard ? '*' : [...names].sort().join('\n') };
 }
 
-/** What a subscription selects, sorted by name, and its version. */
+/** What a subscription selects, sorted by name, its version, and the response that sends it. */
 interface Selection {
-  readonly resources: readonly CachedResource[];
   readonly version: string;
+  readonly response: SotwResponse;
 }
+
+let selectionsMade = 0;
 
 // Proxies of one group hold the same per-type maps (the builder keeps a map's identity while its
 // content is unchanged) and mostly subscribe to the same names, so a selection is computed once
@@ -300,10 +306,13 @@ function selectShared(
   const key = available.size === 0 ? `${typeUrl}\n${sub.key}` : sub.key;
   if (byKey.has(key)) return byKey.get(key);
   const resources = select(available, typeUrl, sub);
-  const selection = resources && {
-    resources: resources.sort((a, b) => (a.name < b.name ? -1 : 1)), // names are unique
-    version: sotwVersion(resources),
-  };
+  let selection: Selection | undefined;
+  if (resources) {
+    resources.sort((a, b) => (a.name < b.name ? -1 : 1)); // names are unique
+    const version = sotwVersion(resources);
+    const nonce = String(++selectionsMade);
+    selection = { version, response: { typeUrl, versionInfo: version, nonce, resources } };
+  }
   byKey.set(key, selection);
   return selection;
 }

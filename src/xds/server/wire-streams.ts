@@ -101,13 +101,22 @@ export function toDeltaRequest(request: DeltaDiscoveryRequestObject, typeUrl: st
   };
 }
 
+// One message per response object: streams that send the same response send the same message,
+// whose encoding is then shared (ads-service.ts).
+const sotwMessages = new WeakMap<SotwResponse, DiscoveryResponseObject>();
+
 function sotwMessage(response: SotwResponse): DiscoveryResponseObject {
-  return {
-    version_info: response.versionInfo,
-    type_url: response.typeUrl,
-    nonce: response.nonce,
-    resources: response.resources.map((r) => ({ type_url: response.typeUrl, value: r.value })),
-  };
+  let message = sotwMessages.get(response);
+  if (!message) {
+    message = {
+      version_info: response.versionInfo,
+      type_url: response.typeUrl,
+      nonce: response.nonce,
+      resources: response.resources.map((r) => ({ type_url: response.typeUrl, value: r.value })),
+    };
+    sotwMessages.set(response, message);
+  }
+  return message;
 }
 
 function deltaMessage(response: DeltaResponse): DeltaDiscoveryResponseObject {

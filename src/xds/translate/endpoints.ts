@@ -18,7 +18,8 @@ export interface EndpointAddress {
 // immutable, so the index can never go stale, and a WeakMap lets it go with the array.
 const sliceIndexes = new WeakMap<readonly EndpointSlice[], ReadonlyMap<string, readonly EndpointSlice[]>>();
 
-function slicesOf(mesh: Mesh, service: Service): readonly EndpointSlice[] {
+/** The service's EndpointSlices, in the mesh's order. */
+export function slicesOf(mesh: Mesh, service: Service): readonly EndpointSlice[] {
   let index = sliceIndexes.get(mesh.endpointSlices);
   if (!index) {
     const built = new Map<string, EndpointSlice[]>();

@@ -87,6 +87,23 @@ export function summarizeReferences(resources: ProxyResources): ReferenceSummary
   };
 }
 
+/** What all of them name and provide. */
+export function mergeSummaries(summaries: readonly ReferenceSummary[]): ReferenceSummary {
+  const union = (of: (s: ReferenceSummary) => ReadonlySet<string>) => {
+    const all = new Set<string>();
+    for (const summary of summaries) for (const name of of(summary)) all.add(name);
+    return all;
+  };
+  return {
+    namedClusters: union((s) => s.namedClusters),
+    namedRoutes: union((s) => s.namedRoutes),
+    clusters: union((s) => s.clusters),
+    routes: union((s) => s.routes),
+    edsNames: union((s) => s.edsNames),
+    assignments: union((s) => s.assignments),
+  };
+}
+
 function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   if (a.size !== b.size) return false;
   for (const name of a) if (!b.has(name)) return false;

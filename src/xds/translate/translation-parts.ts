@@ -10,8 +10,11 @@
 import type { Mesh } from '../../model/mesh.js';
 import type { MeshProxy } from '../../model/proxy.js';
 import { EMPTY_ROUTING, type Routing } from '../../model/routing.js';
-import type { ClusterView } from './backend-policy-clusters.js';
+import { backendPolicyFor } from '../../model/traffic-policy.js';
+import { type ClusterView, servicePortClusters } from './backend-policy-clusters.js';
+import { slicesOf } from './endpoints.js';
 import { inboundClusters, inboundListener, workloadInboundPorts } from './inbound.js';
+import { meshedPorts } from './names.js';
 import { outboundClusters, sidecarFixedClusters } from './outbound-clusters.js';
 import { outboundListener } from './outbound-listener.js';
 import { findWorkload } from './own-workload.js';
@@ -29,6 +32,17 @@ export type MeshField =
   | 'backendPolicies'
   | 'rateLimits';
 
+/**
+ * A piece of a part that can be translated on its own, such as the clusters of one service port.
+ * `inputs` is everything it reads, as plain data: equal inputs (compared as JSON) give equal
+ * resources, so a caller keeps the unit's earlier result while they stay equal.
+ */
+export interface TranslationUnit {
+  readonly key: string;
+  readonly inputs: unknown;
+  translate(): ProxyResources;
+}
+
 export interface TranslationPart {
   /** Equal keys and equal `reads` of the mesh give equal resources. */
   readonly key: string;
@@ -38,6 +52,11 @@ export interface TranslationPart {
    */
   readonly reads?: readonly MeshField[];
   translate(mesh: Mesh): ProxyResources;
+  /**
+   * The same resources as `translate`, as units, for a part large enough that most of it stays the
+   * same across a change (an endpoint change touches one service's clusters, not a thousand).
+   */
+  units?(mesh: Mesh): readonly TranslationUnit[];
 }
 
 const NONE: ProxyResources = { listeners: [], routes: [], clusters: [], endpoints: [] };
@@ -58,12 +77,45 @@ export function restrictedMesh(mesh: Mesh, reads: readonly MeshField[]): Mesh {
   };
 }
 
-function part(key: object, reads: readonly MeshField[], translate: (mesh: Mesh) => ProxyResources) {
+function part(
+  key: object,
+  reads: readonly MeshField[],
+  translate: (mesh: Mesh) => ProxyResources,
+  units?: (mesh: Mesh) => readonly TranslationUnit[],
+): TranslationPart {
   return {
     key: JSON.stringify(key),
     reads,
     translate: (mesh: Mesh) => translate(restrictedMesh(mesh, reads)),
+    ...(units ? { units: (mesh: Mesh) => units(restrictedMesh(mesh, reads)) } : {}),
   };
+}
+
+/**
+ * One unit per meshed service port. What servicePortClusters reads: the service, its slices, its
+ * backend policy, the proxy's kind and locality, and the pods' labels when the policy has subsets.
+ */
+function clusterUnits(mesh: Mesh, view: ClusterView): TranslationUnit[] {
+  const units: TranslationUnit[] = [];
+  for (const service of mesh.services) {
+    const policy = backendPolicyFor(mesh.routing.backendPolicies, service);
+    const inputs = {
+      service,
+      slices: slicesOf(mesh, service),
+      policy: policy ?? null,
+      view,
+      // Subset endpoints are chosen by their pods' labels.
+      workloads: policy && policy.subsets.length > 0 ? mesh.workloads : null,
+    };
+    for (const port of meshedPorts(service)) {
+      units.push({
+        key: `${service.namespace}/${service.name}:${port.port}`,
+        inputs,
+        translate: () => ({ ...NONE, ...servicePortClusters(mesh, service, port, view) }),
+      });
+    }
+  }
+  return units;
 }
 
 const failovers = new WeakMap<Routing, boolean>();
@@ -100,6 +152,7 @@ export function translationParts(mesh: Mesh, proxy: MeshProxy): TranslationPart[
     { part: 'clusters', ...clusters },
     ['services', 'endpointSlices', 'workloads', 'backendPolicies'],
     (m) => ({ ...NONE, ...outboundClusters(m, clusters) }),
+    (m) => clusterUnits(m, clusters),
   );
   if (proxy.kind === 'proxyless') {
     return [

@@ -1,0 +1,122 @@
+// What the builder keeps across a change (parts whose fields did not change, cluster units whose
+// inputs did not) must be exactly what it would compile from scratch. Golden inputs, mutated one
+// field at a time: every connected proxy's snapshot after the change equals a fresh builder's.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../log.js';
+import type { Mesh } from '../model/mesh.js';
+import { type MeshProxy, proxyFromNode } from '../model/proxy.js';
+import { parseManifests } from '../sources/apis/core/parse-manifests.js';
+import { parseManifestText } from '../sources/files/yaml-documents.js';
+import type { Snapshot } from './cache/snapshot.js';
+import { SnapshotCache } from './cache/snapshot-cache.js';
+import { SnapshotBuilder } from './snapshot-builder.js';
+
+const TESTDATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'translate', 'testdata');
+const CASES = [
+  'dr-subsets',
+  'dr-locality-failover',
+  'istio-weighted-subsets',
+  'istio-source-labels',
+  'istio-tcp-routes',
+  'headless',
+  'multi-port',
+  'local-ratelimit',
+  'proxyless-dr-subsets-ring-hash',
+];
+
+function meshOf(name: string): Mesh {
+  const file = path.join(TESTDATA, name, 'in.yaml');
+  const { documents } = parseManifestText(file, fs.readFileSync(file, 'utf8'));
+  return parseManifests(
+    documents.filter((d) => !String(JSON.stringify(d.value)).includes('trellis.dev/test')),
+  ).mesh;
+}
+
+/** Every pod's sidecar, in two zones, and a proxyless client. */
+function proxiesOf(mesh: Mesh): MeshProxy[] {
+  const proxies = mesh.workloads.map((w, i) =>
+    proxyFromNode({
+      id: `sidecar~${w.ip ?? '10.9.9.9'}~${w.name}.${w.namespace}~${w.namespace}.svc.cluster.local`,
+      locality: { zone: i % 2 === 0 ? 'zone-a' : 'zone-b' },
+    }),
+  );
+  proxies.push({ ...proxyFromNode({ id: 'proxyless~10.9.9.8~grpc-0.default~default.svc.cluster.local' }) });
+  return proxies;
+}
+
+type Mutable = { -readonly [K in keyof Mesh]: unknown };
+const clone = (mesh: Mesh): Mutable => JSON.parse(JSON.stringify(mesh)) as Mutable;
+// biome-ignore lint/suspicious/noExplicitAny: test mutations poke at arbitrary model fields
+type Loose = any;
+
+const MUTATIONS: Record<string, (m: Loose) => void> = {
+  'an endpoint removed': (m) => m.endpointSlices[0]?.endpoints.shift(),
+  'an endpoint not ready': (m) => {
+    const e = m.endpointSlices[0]?.endpoints[0];
+    if (e) e.ready = false;
+  },
+  'an endpoint in another zone': (m) => {
+    const e = m.endpointSlices.at(-1)?.endpoints.at(-1);
+    if (e) e.zone = 'zone-b';
+  },
+  'a pod relabelled': (m) => {
+    const w = m.workloads[0];
+    if (w) w.labels = { ...w.labels, version: 'v9' };
+  },
+  'a service port renumbered': (m) => {
+    const p = m.services[0]?.ports[0];
+    if (p) p.port += 1;
+  },
+  'a service gone': (m) => m.services.pop(),
+  'a backend policy gone': (m) => m.routing.backendPolicies.shift(),
+  'a backend policy without subsets': (m) => {
+    const p = m.routing.backendPolicies[0];
+    if (p) p.subsets = [];
+  },
+  'a route table gone': (m) => m.routing.routeTables.shift(),
+  'a rate limit gone': (m) => m.routing.rateLimits.shift(),
+};
+
+function versions(snapshot: Snapshot | undefined): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [typeUrl, ofType] of snapshot?.resources ?? []) {
+    out[typeUrl] = Object.fromEntries([...ofType].map(([name, r]) => [name, r.version]));
+  }
+  return out;
+}
+
+function built(meshes: readonly Mesh[], proxies: readonly MeshProxy[]): SnapshotCache {
+  const cache = new SnapshotCache();
+  const builder = new SnapshotBuilder(cache, silentLogger());
+  builder.update(meshes[0]!, []);
+  for (const proxy of proxies) builder.connect(proxy);
+  for (const mesh of meshes.slice(1)) {
+    builder.update(mesh, []);
+    builder.flush();
+  }
+  return cache;
+}
+
+describe('what the builder keeps across a change', () => {
+  for (const name of CASES) {
+    for (const [mutation, mutate] of Object.entries(MUTATIONS)) {
+      it(`is what a fresh build gives: ${name}, ${mutation}`, () => {
+        const before = meshOf(name);
+        const after = clone(before);
+        mutate(after);
+        const changed = after as unknown as Mesh;
+        const proxies = proxiesOf(before);
+        const kept = built([before, changed], proxies);
+        const fresh = built([changed], proxies);
+        for (const proxy of proxies) {
+          expect(versions(kept.getSnapshot(proxy.id)), proxy.id).toEqual(
+            versions(fresh.getSnapshot(proxy.id)),
+          );
+        }
+      });
+    }
+  }
+});
