@@ -24,7 +24,7 @@ import { noopMetrics } from '../../admin/metrics.js';
 import type { Logger } from '../../log.js';
 import type { MeshProxy } from '../../model/proxy.js';
 import { type CachedResource, resourcesOfType, type Snapshot, sotwVersion } from '../cache/snapshot.js';
-import { type ClientChange, DeltaSubscription } from './delta-subscription.js';
+import { type ClientChange, DeltaSubscription, type PendingChanges } from './delta-subscription.js';
 import { inPushOrder } from './resource-types.js';
 import type { NackStatus, ProxySyncStatus, TypeSyncStatus } from './status.js';
 import { type Clock, pushReason, type ResponseMetrics, StreamMetrics } from './stream-metrics.js';
@@ -244,13 +244,14 @@ export class DeltaStream {
   /** What the client lacks of the type, or undefined when nothing is to be sent. */
   private nextResponse(snapshot: Snapshot, typeUrl: string, state: TypeState): PendingResponse | undefined {
     const available = resourcesOfType(snapshot, typeUrl);
-    const { changes, selected } = state.subscription.pending(available);
+    const pending = state.subscription.pending(available);
+    const { changes } = pending;
     if (state.rejected && state.rejected.typeVersion !== this.typeVersion(typeUrl))
       state.rejected = undefined;
     const toSend = changes.filter((c) => !isRejected(state.rejected, c));
     const firstWildcardAnswer = state.lastSentNonce === undefined && state.subscription.wildcard;
     if (toSend.length === 0 && !firstWildcardAnswer) return undefined;
-    return { toSend, systemVersion: selectedVersion(available, selected) };
+    return { toSend, systemVersion: selectedVersion(available, pending) };
   }
 
   private respond(typeUrl: string, state: TypeState, { toSend, systemVersion }: PendingResponse): void {
@@ -297,14 +298,12 @@ function isRejected(rejected: Rejection | undefined, change: ClientChange): bool
 // all of it (wildcard CDS and LDS; EDS and RDS naming all the clusters and routes there are).
 const wholeVersions = new WeakMap<ReadonlyMap<string, CachedResource>, string>();
 
-function selectedVersion(
-  available: ReadonlyMap<string, CachedResource>,
-  selected: readonly CachedResource[],
-): string {
-  if (selected.length !== available.size) return sotwVersion(selected);
+function selectedVersion(available: ReadonlyMap<string, CachedResource>, pending: PendingChanges): string {
+  // Every subscribed resource exists in `available` and no two share a name: equal counts mean all of it.
+  if (pending.selectedCount !== available.size) return sotwVersion(pending.selected());
   let version = wholeVersions.get(available);
   if (version === undefined) {
-    version = sotwVersion(selected);
+    version = sotwVersion(available.values());
     wholeVersions.set(available, version);
   }
   return version;

@@ -29,8 +29,38 @@ export interface ClientChange {
 export interface PendingChanges {
   /** Sorted by name. */
   readonly changes: readonly ClientChange[];
-  /** The subscribed resources that exist, sorted by name: what a state-of-the-world response would carry. */
-  readonly selected: readonly CachedResource[];
+  /** How many subscribed resources exist: what a state-of-the-world response would carry. */
+  readonly selectedCount: number;
+  /** Those resources, in no particular order (made when asked for). */
+  selected(): readonly CachedResource[];
+}
+
+interface LastPending {
+  readonly of: ReadonlyMap<string, CachedResource>;
+  readonly revision: number;
+  readonly result: PendingChanges;
+  /** How many of its changes were applied since, in order. */
+  applied: number;
+}
+
+// Consecutive snapshots of a type mostly differ in a few resources, and every stream of a group
+// moves from the same map to the same next one: the names that differ are found once per pair.
+const diffs = new WeakMap<
+  ReadonlyMap<string, CachedResource>,
+  { readonly to: ReadonlyMap<string, CachedResource>; readonly names: readonly string[] }
+>();
+
+function changedNames(
+  from: ReadonlyMap<string, CachedResource>,
+  to: ReadonlyMap<string, CachedResource>,
+): readonly string[] {
+  const known = diffs.get(from);
+  if (known?.to === to) return known.names;
+  const names: string[] = [];
+  for (const [name, resource] of to) if (from.get(name) !== resource) names.push(name);
+  for (const name of from.keys()) if (!to.has(name)) names.push(name);
+  diffs.set(from, { to, names });
+  return names;
 }
 
 export class DeltaSubscription {
@@ -38,9 +68,9 @@ export class DeltaSubscription {
   private readonly names = new Set<string>();
   /** name → what the client holds: the version we sent (or it reported on reconnect), ABSENT or UNKNOWN. */
   private readonly held = new Map<string, string>();
-  /** Bumped on every change of the above, so `pending` can answer again from its last result. */
+  /** Bumped on every change of the above, so `pending` can tell what its last result still says. */
   private revision = 0;
-  private last?: { of: ReadonlyMap<string, CachedResource>; revision: number; result: PendingChanges };
+  private last?: LastPending;
 
   get wildcard(): boolean {
     return this.wildcardOn;
@@ -77,38 +107,93 @@ export class DeltaSubscription {
     }
   }
 
-  /** What to send so the client holds exactly the subscribed resources of `available`. */
+  /**
+   * What to send so the client holds exactly the subscribed resources of `available`. Asked for
+   * every type on every request and snapshot, so it answers from its last result when it can: the
+   * same while nothing changed; and once the client is level with one map (nothing was pending, or
+   * everything pending has been applied), the changes for the next map are among the few names
+   * that differ between the two.
+   */
   pending(available: ReadonlyMap<string, CachedResource>): PendingChanges {
-    // Asked for every type on every request and snapshot; most of the time neither side changed.
-    if (this.last?.of === available && this.last.revision === this.revision) return this.last.result;
-    const result = this.compute(available);
-    this.last = { of: available, revision: this.revision, result };
+    const last = this.last;
+    if (last?.of === available && last.revision === this.revision) return last.result;
+    const level =
+      last !== undefined &&
+      last.applied === last.result.changes.length &&
+      this.revision === last.revision + last.applied;
+    const result =
+      level && last.of === available
+        ? this.levelWith(available, last.result.selectedCount)
+        : level
+          ? this.incremental(last.of, available, last.result.selectedCount)
+          : this.compute(available);
+    this.last = { of: available, revision: this.revision, result, applied: 0 };
     return result;
   }
 
+  private levelWith(available: ReadonlyMap<string, CachedResource>, selectedCount: number): PendingChanges {
+    return { changes: [], selectedCount, selected: () => this.compute(available).selected() };
+  }
+
+  private incremental(
+    from: ReadonlyMap<string, CachedResource>,
+    to: ReadonlyMap<string, CachedResource>,
+    selectedBefore: number,
+  ): PendingChanges {
+    const changes: ClientChange[] = [];
+    let selectedCount = selectedBefore;
+    for (const name of changedNames(from, to)) {
+      if (!this.isSubscribed(name)) continue;
+      selectedCount += (to.has(name) ? 1 : 0) - (from.has(name) ? 1 : 0);
+      this.visit(name, to, changes);
+    }
+    sortByName(changes);
+    return { changes, selectedCount, selected: () => this.compute(to).selected() };
+  }
+
+  // Each candidate name once (what the client holds, what it named, and with the wildcard all that
+  // exists), without sorting them all: only the few changes are sorted, and the selection's order
+  // does not matter to its version (sotwVersion sorts).
   private compute(available: ReadonlyMap<string, CachedResource>): PendingChanges {
-    const candidates = new Set<string>([...this.held.keys(), ...this.names]);
-    if (this.wildcardOn) for (const name of available.keys()) candidates.add(name);
     const changes: ClientChange[] = [];
     const selected: CachedResource[] = [];
-    for (const name of [...candidates].sort()) {
-      const resource = available.get(name);
-      const held = this.held.get(name);
-      if (resource) {
-        selected.push(resource);
-        if (held !== resource.version) changes.push({ name, resource, after: resource.version });
-      } else if (held !== ABSENT && (held !== undefined || this.names.has(name))) {
-        // Explicit names stay subscribed after removal: remember that the client was told.
-        changes.push({ name, after: this.names.has(name) ? ABSENT : undefined });
-      }
+    const visit = (name: string) => {
+      const resource = this.visit(name, available, changes);
+      if (resource) selected.push(resource);
+    };
+    for (const name of this.held.keys()) visit(name);
+    for (const name of this.names) if (!this.held.has(name)) visit(name);
+    if (this.wildcardOn) {
+      for (const name of available.keys()) if (!this.held.has(name) && !this.names.has(name)) visit(name);
     }
-    return { changes, selected };
+    sortByName(changes);
+    return { changes, selectedCount: selected.length, selected: () => selected };
+  }
+
+  /** Adds what the client lacks of `name` to `changes`; returns the resource when it exists. */
+  private visit(
+    name: string,
+    available: ReadonlyMap<string, CachedResource>,
+    changes: ClientChange[],
+  ): CachedResource | undefined {
+    const resource = available.get(name);
+    const held = this.held.get(name);
+    if (resource) {
+      if (held !== resource.version) changes.push({ name, resource, after: resource.version });
+    } else if (held !== ABSENT && (held !== undefined || this.names.has(name))) {
+      // Explicit names stay subscribed after removal: remember that the client was told.
+      changes.push({ name, after: this.names.has(name) ? ABSENT : undefined });
+    }
+    return resource;
   }
 
   /** Records that a change was sent; returns what the client held before it. */
   apply(change: ClientChange): string | undefined {
     const before = this.held.get(change.name);
     this.set(change.name, change.after);
+    // Changes applied in the order pending gave them keep the client level with its map.
+    const last = this.last;
+    if (last && last.result.changes[last.applied] === change) last.applied++;
     return before;
   }
 
@@ -142,4 +227,8 @@ export class DeltaSubscription {
     if (this.wildcardOn && wasNamed) this.held.set(name, UNKNOWN);
     else if (!this.wildcardOn) this.held.delete(name);
   }
+}
+
+function sortByName(changes: ClientChange[]): void {
+  changes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -74,6 +74,8 @@ interface TypeState {
   subscription: Subscription;
   /** Once a name (or '*') was asked for, an empty list unsubscribes instead of meaning wildcard. */
   named: boolean;
+  /** The names of the last request that was not stale, as the client listed them. */
+  lastNames?: readonly string[];
   /** The subscription changed since the last response: answer even if the version did not change. */
   owesResponse: boolean;
   /** The last response sent is not yet ACKed or NACKed: nothing more of this type goes out. */
@@ -210,8 +212,10 @@ export class SotwStream {
   private subscribe(state: TypeState, resourceNames: readonly string[]): void {
     // Legacy wildcard: an empty list is '*' until the client first names something.
     if (resourceNames.length > 0) state.named = true;
+    // Every ACK repeats the names, mostly as the same list in the same order: one comparison.
+    if (sameList(state.lastNames, resourceNames)) return;
+    state.lastNames = resourceNames;
     const wildcard = resourceNames.includes('*') || !state.named;
-    // Every ACK repeats the names: most requests change nothing, and cost one pass over them.
     if (sameSubscription(state.subscription, wildcard, resourceNames)) return;
     state.subscription = subscription(wildcard, resourceNames);
     state.owesResponse = true;
@@ -332,6 +336,12 @@ function select(
   // Named EDS/RDS resources that do not exist yet: wait until they do.
   if (selected.length === 0 && !wildcard && !isFullStateType(typeUrl)) return undefined;
   return selected;
+}
+
+function sameList(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  if (a === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameSubscription(a: Subscription, wildcard: boolean, resourceNames: readonly string[]): boolean {
