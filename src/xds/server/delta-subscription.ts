@@ -91,6 +91,8 @@ export class DeltaSubscription {
     initialVersions?: ReadonlyMap<string, string>,
   ): void {
     const first = initialVersions !== undefined;
+    // An ACK carries no subscription change: it must not cost the next pending() its shortcut.
+    if (!first && subscribe.length === 0 && unsubscribe.length === 0) return;
     this.revision++;
     if (first && subscribe.length === 0) this.wildcardOn = true;
     for (const name of subscribe) {
