@@ -18,6 +18,7 @@ import {
   type WireStreamContext,
   type WireStreamFactory,
 } from './wire-streams.js';
+import { DEFAULT_WRITE_LEASE_MS, DEFAULT_WRITE_SLOTS, WriteGate, type WriteSlot } from './write-gate.js';
 
 export interface XdsServerHooks {
   /**
@@ -39,6 +40,10 @@ export interface XdsServerOptions {
    * convergence (default: nowhere).
    */
   readonly metrics?: XdsMetrics;
+  /** Responses in all calls' buffers at once (write-gate.ts); default 100. */
+  readonly writeSlots?: number;
+  /** The longest one write holds its slot; default 1 s. */
+  readonly writeLeaseMs?: number;
 }
 
 export interface BoundAddress {
@@ -61,6 +66,9 @@ interface OpenStream {
   stream?: Pick<WireStream<unknown>, 'proxy' | 'variant' | 'status'>;
   unwatch?: () => void;
   ended: boolean;
+  /** The write waiting for a slot, or holding one: given up when the stream ends. */
+  withdraw?: () => void;
+  slot?: WriteSlot;
 }
 
 // How long close() lets clients see their streams end before it cuts the connections.
@@ -71,6 +79,7 @@ export class XdsServer {
   private readonly logger: Logger;
   private readonly hooks: XdsServerHooks;
   private readonly metrics: XdsMetrics;
+  private readonly gate: WriteGate;
   private readonly context: WireStreamContext;
   private readonly streams = new Set<OpenStream>();
   private server: grpc.Server | undefined;
@@ -81,6 +90,10 @@ export class XdsServer {
     this.logger = options.logger;
     this.hooks = options.hooks ?? {};
     this.metrics = options.metrics ?? noopMetrics;
+    this.gate = new WriteGate({
+      slots: options.writeSlots ?? DEFAULT_WRITE_SLOTS,
+      leaseMs: options.writeLeaseMs ?? DEFAULT_WRITE_LEASE_MS,
+    });
     this.context = { logger: this.logger, metrics: this.metrics };
   }
 
@@ -169,11 +182,16 @@ export class XdsServer {
     // write() returns false, 16 messages deep) would let a stalled stream buffer far more.
     const write = (response: Res): boolean => {
       if (open.ended) return false;
-      call.write(response, () =>
-        this.guard(open, () => {
-          if (!open.ended) stream?.onWritable();
-        }),
-      );
+      open.withdraw = this.gate.enter((slot) => {
+        open.slot = slot;
+        call.write(response, () => {
+          slot.done();
+          open.slot = undefined;
+          this.guard(open, () => {
+            if (!open.ended) stream?.onWritable();
+          });
+        });
+      });
       return false;
     };
     call.on('data', (request: Req) =>
@@ -269,6 +287,8 @@ export class XdsServer {
   private finish(open: OpenStream): void {
     if (open.ended) return;
     open.ended = true;
+    open.withdraw?.();
+    open.slot?.done();
     this.streams.delete(open);
     open.unwatch?.();
     const stream = open.stream;

@@ -48,9 +48,9 @@ describe('streams that do not keep up', () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
   });
 
-  async function start() {
+  async function start(gate: { writeSlots?: number; writeLeaseMs?: number } = {}) {
     const cache = new SnapshotCache();
-    const server = new XdsServer({ cache, logger: silentLogger() });
+    const server = new XdsServer({ cache, logger: silentLogger(), ...gate });
     servers.push(server);
     const { port } = await server.listen('127.0.0.1:0');
     const connect = (i: number, variant: Variant, mode: 'ack' | 'silent' = 'ack') => {
@@ -120,7 +120,14 @@ describe('streams that do not keep up', () => {
   });
 
   it('holds one response for a client that stopped reading, and serves the others meanwhile', async () => {
-    const { cache, server, port, connect } = await start();
+    await stoppedReading(await start());
+  });
+
+  it('lets a client that stopped reading hold the only write slot no longer than its lease', async () => {
+    await stoppedReading(await start({ writeSlots: 1, writeLeaseMs: 200 }));
+  });
+
+  async function stoppedReading({ cache, server, port, connect }: Awaited<ReturnType<typeof start>>) {
     const big = manyClusters(3_000);
     const ids = [0, 1, 2].map(nodeId);
     let snapshot = snapshotAt(0, big);
@@ -153,5 +160,5 @@ describe('streams that do not keep up', () => {
     stalled.close();
     await until(() => !server.status().some((s) => s.proxyId === ids[2]), 'the stalled stream to be gone');
     expect(server.status().map((s) => s.proxyId)).toEqual(ids.slice(0, 2));
-  });
+  }
 });
