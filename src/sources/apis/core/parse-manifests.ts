@@ -65,6 +65,22 @@ const KINDS: ReadonlyMap<string, KindParser> = new Map([
   ],
 ]);
 
+// A source hands over every document on every change, most of them the very objects it gave last
+// time (the file source keeps the documents of files that did not change). A core document's parse
+// depends on nothing but the document and the cluster domain, so it is kept with the document.
+const parsedDocuments = new WeakMap<
+  ManifestDocument,
+  { readonly clusterDomain: string; readonly parsed: Parsed<Resource> }
+>();
+
+function parseOnce(kindParser: KindParser, doc: ManifestDocument, options: Options): Parsed<Resource> {
+  const known = parsedDocuments.get(doc);
+  if (known?.clusterDomain === options.clusterDomain) return known.parsed;
+  const parsed = kindParser.parse(doc, options);
+  parsedDocuments.set(doc, { clusterDomain: options.clusterDomain, parsed });
+  return parsed;
+}
+
 /** Routing kinds by group and kind; their documents go to their family's parser together. */
 const ROUTING_KINDS: ReadonlyMap<string, { family: RoutingFamilyParser; versions: readonly string[] }> =
   new Map(
@@ -128,7 +144,7 @@ export function parseManifests(
     }
     const kindParser = dispatch(doc, issues, ignored);
     if (!kindParser) continue;
-    const parsed = kindParser.parse(doc, options);
+    const parsed = parseOnce(kindParser, doc, options);
     issues.push(...parsed.issues);
     const resource = parsed.value;
     if (!resource) continue;
