@@ -12,7 +12,9 @@ import { parseManifests } from '../sources/apis/core/parse-manifests.js';
 import { parseManifestText } from '../sources/files/yaml-documents.js';
 import type { Snapshot } from './cache/snapshot.js';
 import { SnapshotCache } from './cache/snapshot-cache.js';
+import { ProxyCompiler } from './compile-proxy.js';
 import { SnapshotBuilder } from './snapshot-builder.js';
+import { mergeParts } from './translate/translate-proxy.js';
 
 const TESTDATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'translate', 'testdata');
 const CASES = [
@@ -99,6 +101,22 @@ function built(meshes: readonly Mesh[], proxies: readonly MeshProxy[]): Snapshot
   }
   return cache;
 }
+
+describe('a part made of units', () => {
+  for (const name of CASES) {
+    it(`translates to what the part translates to: ${name}`, () => {
+      const mesh = meshOf(name);
+      for (const proxy of proxiesOf(mesh)) {
+        const view = new ProxyCompiler().view(mesh, proxy);
+        for (const { part } of view.parts) {
+          if (!part.units) continue;
+          const fromUnits = mergeParts(part.units(view.mesh).map((unit) => unit.translate()));
+          expect(fromUnits, `${proxy.id} ${part.key}`).toEqual(mergeParts([part.translate(view.mesh)]));
+        }
+      }
+    });
+  }
+});
 
 describe('what the builder keeps across a change', () => {
   for (const name of CASES) {

@@ -158,6 +158,7 @@ export class SnapshotBuilder {
       const started = performance.now();
       group = this.newGroup(key, view, undefined);
       this.build(group, view, new Map());
+      this.publish(group);
       this.retain(group);
       this.lastTranslationMs = performance.now() - started;
     }
@@ -262,8 +263,10 @@ export class SnapshotBuilder {
     }
     // A group built later for a proxy that connects reflects no change: its snapshot is not stamped.
     this.buildStamp = undefined;
+    // Timed before the streams hear of it: pushing is the server's work, reported on its own.
     this.lastTranslationMs = performance.now() - started;
     this.metrics?.translated(this.lastTranslationMs / 1000);
+    for (const group of this.groups.values()) this.publish(group);
     this.logger.debug(
       {
         reasons: [...reasons],
@@ -338,6 +341,12 @@ export class SnapshotBuilder {
     }
     group.errors = parts.flatMap((p) => p.errors);
     group.snapshot = snapshot;
+  }
+
+  /** Hands the group's snapshot to the cache for each member that has another; streams push then. */
+  private publish(group: Group): void {
+    const snapshot = group.snapshot;
+    if (!snapshot) return;
     for (const proxyId of group.members) {
       if (this.cache.getSnapshot(proxyId) !== snapshot) this.cache.setSnapshot(proxyId, snapshot);
     }
