@@ -162,6 +162,10 @@ export function formatSize(f: SizeFigures): string {
         ? `; server-reported translation (trellis_translation_duration_seconds) ${ms(f.serverTranslationMs)} per rebuild`
         : ''),
   );
+  if (f.serverConvergenceMs !== undefined)
+    lines.push(
+      `server-reported convergence (trellis_xds_convergence_seconds: change seen by the server → each proxy's last ACK, mean over proxies and changes, debounce included) ${ms(f.serverConvergenceMs)}`,
+    );
   const te = summarise(t?.endpoint);
   const fe = summarise(fl?.endpoint);
   const trt = summarise(t?.route);

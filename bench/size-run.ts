@@ -55,6 +55,11 @@ export interface SizeFigures {
   readonly readyMs?: number;
   /** Mean of the server's own translation histogram over the changes, when /metrics has one. */
   readonly serverTranslationMs?: number;
+  /**
+   * Mean of the server's convergence histogram over the changes: per proxy and change, from the
+   * server seeing the change (after the file source read it) to that proxy's last ACK.
+   */
+  readonly serverConvergenceMs?: number;
   readonly trellis?: ServerFigures;
   readonly floor?: ServerFigures;
   /** What the floor pushed; `estimated` when Trellis's own responses could not be measured. */
@@ -244,6 +249,13 @@ export async function runSize(opts: SizeOptions): Promise<SizeFigures> {
       const after = metricsAfter?.translationSeconds;
       if (before && after && after.count > before.count)
         figures.serverTranslationMs = ((after.sum - before.sum) / (after.count - before.count)) * 1000;
+      const convergedBefore = metricsBefore?.convergenceSeconds ?? { sum: 0, count: 0 };
+      const convergedAfter = metricsAfter?.convergenceSeconds;
+      if (convergedAfter && convergedAfter.count > convergedBefore.count) {
+        figures.serverConvergenceMs =
+          ((convergedAfter.sum - convergedBefore.sum) / (convergedAfter.count - convergedBefore.count)) *
+          1000;
+      }
     } catch (err) {
       errors.push(`trellis: ${message(err)}`);
     } finally {

@@ -22,6 +22,8 @@ export interface MetricsSample {
   readonly externalBytes?: number;
   /** Every `*translat*_seconds` histogram's sum and count, over all label sets. */
   readonly translationSeconds?: { readonly sum: number; readonly count: number };
+  /** trellis_xds_convergence_seconds: per proxy and change, change seen → the proxy's last ACK. */
+  readonly convergenceSeconds?: { readonly sum: number; readonly count: number };
 }
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -73,10 +75,15 @@ export function parseMetrics(text: string): MetricsSample {
     if (name.endsWith('_seconds_sum')) sum += value;
     if (name.endsWith('_seconds_count')) count += value;
   }
+  const convergenceSum = metric('convergence_seconds_sum');
+  const convergenceCount = metric('convergence_seconds_count');
   return {
     ...(heap !== undefined ? { heapUsedBytes: heap } : {}),
     ...(external !== undefined ? { externalBytes: external } : {}),
     ...(count > 0 ? { translationSeconds: { sum, count } } : {}),
+    ...(convergenceSum !== undefined && convergenceCount
+      ? { convergenceSeconds: { sum: convergenceSum, count: convergenceCount } }
+      : {}),
   };
 }
 
