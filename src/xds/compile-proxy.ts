@@ -89,6 +89,15 @@ export interface ProxyView {
   readonly parts: readonly ProxyPart[];
 }
 
+interface EncodedEntry {
+  readonly typeUrl: string;
+  readonly name: string;
+  readonly json: unknown;
+  readonly cached: CachedResource;
+  /** True when encoding failed and this is the last good version instead. */
+  readonly kept: boolean;
+}
+
 /** A translation unit's resources and errors, kept while its inputs stay the same. */
 interface CompiledUnit {
   readonly fingerprint: string;
@@ -251,22 +260,32 @@ export class ProxyCompiler {
     fingerprint: string,
     keep: (typeUrl: string, name: string) => CachedResource | undefined,
   ): CompiledUnit {
-    const resources: { typeUrl: string; cached: CachedResource }[] = [];
+    const { encoded, errors } = this.encodeAll(translated, keep);
+    const resources = encoded.map(({ typeUrl, cached }) => ({ typeUrl, cached }));
+    return { fingerprint, resources, errors, references: summarizeReferences(translated) };
+  }
+
+  /** Every resource encoded; one that fails is reported, and keeps `keep`'s version if there is one. */
+  private encodeAll(
+    translated: ProxyResources,
+    keep: (typeUrl: string, name: string) => CachedResource | undefined,
+  ): { encoded: EncodedEntry[]; errors: PartError[] } {
+    const encoded: EncodedEntry[] = [];
     const errors: PartError[] = [];
     for (const { typeUrl, items, nameOf } of typeLists(translated)) {
       for (const json of items) {
         const name = nameOf(json as never);
         const outcome = this.memo.encode(typeUrl, name, json);
         if (outcome.ok) {
-          resources.push({ typeUrl, cached: outcome.resource });
+          encoded.push({ typeUrl, name, json, cached: outcome.resource, kept: false });
           continue;
         }
         const kept = keep(typeUrl, name);
-        if (kept) resources.push({ typeUrl, cached: kept });
+        if (kept) encoded.push({ typeUrl, name, json, cached: kept, kept: true });
         errors.push({ typeUrl, name, errors: outcome.errors, keptLastGood: kept !== undefined });
       }
     }
-    return { fingerprint, resources, errors, references: summarizeReferences(translated) };
+    return { encoded, errors };
   }
 
   /**
@@ -278,28 +297,18 @@ export class ProxyCompiler {
     this.translations++;
     const view = this.view(mesh, proxy);
     const translated = mergeParts(view.parts.map((p) => p.part.translate(view.mesh)));
-    const resources: CompiledResource[] = [];
-    const errors: ResourceError[] = [];
-    for (const { typeUrl, items, nameOf } of typeLists(translated)) {
-      for (const json of items) {
-        const name = nameOf(json as never);
-        const outcome = this.memo.encode(typeUrl, name, json);
-        if (outcome.ok) {
-          resources.push({ typeUrl, name, json, value: outcome.resource.value, cached: outcome.resource });
-          continue;
-        }
-        const previous = lastGood?.resources.get(typeUrl)?.get(name);
-        if (previous) resources.push(kept(typeUrl, previous));
-        errors.push({
-          proxyId: proxy.id,
-          typeUrl,
-          name,
-          errors: outcome.errors,
-          keptLastGood: previous !== undefined,
-        });
-      }
-    }
-    return { resources, errors, danglingReferences: checkReferences(translated) };
+    const { encoded, errors } = this.encodeAll(translated, (typeUrl, name) =>
+      lastGood?.resources.get(typeUrl)?.get(name),
+    );
+    const resources = encoded.map(
+      ({ typeUrl, name, json, cached, kept: wasKept }): CompiledResource =>
+        wasKept ? kept(typeUrl, cached) : { typeUrl, name, json, value: cached.value, cached },
+    );
+    return {
+      resources,
+      errors: errors.map((error) => ({ ...error, proxyId: proxy.id })),
+      danglingReferences: checkReferences(translated),
+    };
   }
 
   stats(): CompilerStats {

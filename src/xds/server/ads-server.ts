@@ -7,7 +7,13 @@ import { noopMetrics, type XdsMetrics } from '../../admin/metrics.js';
 import type { Logger } from '../../log.js';
 import { type MeshProxy, type NodeInfo, proxyFromNode } from '../../model/proxy.js';
 import type { SnapshotWatcher } from '../cache/snapshot-cache.js';
-import { adsServiceDefinition, type NodeObject } from './ads-service.js';
+import {
+  adsServiceDefinition,
+  type DeltaDiscoveryResponseObject,
+  type DiscoveryResponseObject,
+  type NodeObject,
+  responseBytes,
+} from './ads-service.js';
 import { TYPED_DISCOVERY_SERVICES, typedServiceDefinition } from './discovery-services.js';
 import { nodeInfoFromNode } from './node-info.js';
 import type { ProxySyncStatus, XdsVariant } from './status.js';
@@ -18,7 +24,12 @@ import {
   type WireStreamContext,
   type WireStreamFactory,
 } from './wire-streams.js';
-import { DEFAULT_WRITE_LEASE_MS, DEFAULT_WRITE_SLOTS, WriteGate, type WriteSlot } from './write-gate.js';
+import {
+  DEFAULT_WRITE_BUDGET_BYTES,
+  DEFAULT_WRITE_LEASE_MS,
+  WriteGate,
+  type WriteSlot,
+} from './write-gate.js';
 
 export interface XdsServerHooks {
   /**
@@ -40,9 +51,9 @@ export interface XdsServerOptions {
    * convergence (default: nowhere).
    */
   readonly metrics?: XdsMetrics;
-  /** Responses in all calls' buffers at once (write-gate.ts); default 100. */
-  readonly writeSlots?: number;
-  /** The longest one write holds its slot; default 1 s. */
+  /** Bytes of responses in all calls' buffers at once (write-gate.ts); default 512 MiB. */
+  readonly writeBudgetBytes?: number;
+  /** The longest one write holds its share of the budget; default 1 s. */
   readonly writeLeaseMs?: number;
 }
 
@@ -57,6 +68,9 @@ interface WireRequest {
   readonly node?: NodeObject;
   readonly type_url?: string;
 }
+
+/** What every response message is, SotW or delta. */
+type WireResponse = DiscoveryResponseObject | DeltaDiscoveryResponseObject;
 
 /** The parts of a call the server uses once the stream is set up, whatever its messages. */
 type CallControl = Pick<grpc.ServerDuplexStream<unknown, unknown>, 'emit' | 'getPeer'>;
@@ -91,7 +105,7 @@ export class XdsServer {
     this.hooks = options.hooks ?? {};
     this.metrics = options.metrics ?? noopMetrics;
     this.gate = new WriteGate({
-      slots: options.writeSlots ?? DEFAULT_WRITE_SLOTS,
+      budgetBytes: options.writeBudgetBytes ?? DEFAULT_WRITE_BUDGET_BYTES,
       leaseMs: options.writeLeaseMs ?? DEFAULT_WRITE_LEASE_MS,
     });
     this.context = { logger: this.logger, metrics: this.metrics };
@@ -157,14 +171,14 @@ export class XdsServer {
    * A handler for one streaming method. `onlyType` is the per-type service's resource type: its
    * requests may leave type_url out, and may not ask for another type.
    */
-  private handler<Req extends WireRequest, Res>(
+  private handler<Req extends WireRequest, Res extends WireResponse>(
     factory: WireStreamFactory<Req, Res>,
     onlyType?: string,
   ): grpc.handleBidiStreamingCall<Req, Res> {
     return (call) => this.serve(call, factory, onlyType);
   }
 
-  private serve<Req extends WireRequest, Res>(
+  private serve<Req extends WireRequest, Res extends WireResponse>(
     call: grpc.ServerDuplexStream<Req, Res>,
     factory: WireStreamFactory<Req, Res>,
     onlyType: string | undefined,
@@ -182,7 +196,7 @@ export class XdsServer {
     // write() returns false, 16 messages deep) would let a stalled stream buffer far more.
     const write = (response: Res): boolean => {
       if (open.ended) return false;
-      open.withdraw = this.gate.enter((slot) => {
+      open.withdraw = this.gate.enter(responseBytes(response), (slot) => {
         open.slot = slot;
         call.write(response, () => {
           slot.done();

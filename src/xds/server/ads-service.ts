@@ -215,3 +215,17 @@ export function adsServiceDefinition(): grpc.ServiceDefinition {
     DeltaAggregatedResources: bidiMethod(DELTA_AGGREGATED_RESOURCES, deltaRequest, deltaResponse),
   };
 }
+
+const sizes = new WeakMap<object, number>();
+
+/** The bytes of resources a response carries (what its encoding is made of), once per message. */
+export function responseBytes(message: DiscoveryResponseObject | DeltaDiscoveryResponseObject): number {
+  let bytes = sizes.get(message);
+  if (bytes === undefined) {
+    bytes = 0;
+    for (const r of message.resources)
+      bytes += 'value' in r ? r.value.byteLength : r.resource.value.byteLength;
+    sizes.set(message, bytes);
+  }
+  return bytes;
+}

@@ -48,7 +48,7 @@ describe('streams that do not keep up', () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
   });
 
-  async function start(gate: { writeSlots?: number; writeLeaseMs?: number } = {}) {
+  async function start(gate: { writeBudgetBytes?: number; writeLeaseMs?: number } = {}) {
     const cache = new SnapshotCache();
     const server = new XdsServer({ cache, logger: silentLogger(), ...gate });
     servers.push(server);
@@ -123,8 +123,8 @@ describe('streams that do not keep up', () => {
     await stoppedReading(await start());
   });
 
-  it('lets a client that stopped reading hold the only write slot no longer than its lease', async () => {
-    await stoppedReading(await start({ writeSlots: 1, writeLeaseMs: 200 }));
+  it('lets a client that stopped reading hold the whole write budget no longer than its lease', async () => {
+    await stoppedReading(await start({ writeBudgetBytes: 1, writeLeaseMs: 200 }));
   });
 
   async function stoppedReading({ cache, server, port, connect }: Awaited<ReturnType<typeof start>>) {

@@ -25,13 +25,13 @@ function fakeTimers() {
 }
 
 describe('the write gate', () => {
-  it('starts writes while slots are free and the rest in order as slots come back', () => {
+  it('starts writes while their bytes fit the budget and the rest in order as bytes are taken', () => {
     const timers = fakeTimers();
-    const gate = new WriteGate({ slots: 2, leaseMs: 1000, setTimer: timers.setTimer });
+    const gate = new WriteGate({ budgetBytes: 200, leaseMs: 1000, setTimer: timers.setTimer });
     const started: string[] = [];
     const slots = new Map<string, WriteSlot>();
     for (const name of ['a', 'b', 'c', 'd']) {
-      gate.enter((slot) => {
+      gate.enter(100, (slot) => {
         started.push(name);
         slots.set(name, slot);
       });
@@ -48,16 +48,30 @@ describe('the write gate', () => {
     expect(timers.armed).toBe(0);
   });
 
-  it('takes the slot back from a write that outlives its lease, so a stalled client holds none', () => {
+  it('lets a write larger than the budget go when it is alone, and keeps later ones in order', () => {
+    const gate = new WriteGate({ budgetBytes: 100, leaseMs: 1000, setTimer: fakeTimers().setTimer });
+    const started: string[] = [];
+    let big: WriteSlot | undefined;
+    gate.enter(500, (slot) => {
+      started.push('big');
+      big = slot;
+    });
+    gate.enter(10, () => started.push('small'));
+    expect(started).toEqual(['big']);
+    big!.done();
+    expect(started).toEqual(['big', 'small']);
+  });
+
+  it('takes the budget back from a write that outlives its lease, so a stalled client holds none', () => {
     const timers = fakeTimers();
-    const gate = new WriteGate({ slots: 1, leaseMs: 1000, setTimer: timers.setTimer });
+    const gate = new WriteGate({ budgetBytes: 100, leaseMs: 1000, setTimer: timers.setTimer });
     const started: string[] = [];
     let stalled: WriteSlot | undefined;
-    gate.enter((slot) => {
+    gate.enter(100, (slot) => {
       started.push('stalled');
       stalled = slot;
     });
-    gate.enter(() => started.push('next'));
+    gate.enter(100, () => started.push('next'));
     timers.advance(999);
     expect(started).toEqual(['stalled']);
     timers.advance(1);
@@ -67,14 +81,14 @@ describe('the write gate', () => {
   });
 
   it('skips a waiting write whose call ended', () => {
-    const gate = new WriteGate({ slots: 1, leaseMs: 1000, setTimer: fakeTimers().setTimer });
+    const gate = new WriteGate({ budgetBytes: 100, leaseMs: 1000, setTimer: fakeTimers().setTimer });
     const started: string[] = [];
     let first: WriteSlot | undefined;
-    gate.enter((slot) => {
+    gate.enter(100, (slot) => {
       first = slot;
     });
-    const withdraw = gate.enter(() => started.push('gone'));
-    gate.enter(() => started.push('kept'));
+    const withdraw = gate.enter(100, () => started.push('gone'));
+    gate.enter(100, () => started.push('kept'));
     withdraw();
     first!.done();
     expect(started).toEqual(['kept']);

@@ -1,17 +1,20 @@
-// How many responses the whole server has in its calls' buffers at once. Each stream already keeps
-// at most one (ads-server.ts), but a thousand proxies connecting together would each hold a whole
-// configuration of several megabytes before any of them had read theirs: memory grows with the
-// fleet, not with what the network can take. Like Istio's push throttle, writes beyond the limit
-// wait their turn, in order; a waiting write is only a reference to a response that exists anyway
-// (encoding happens at the write).
+// How many bytes of responses the whole server has in its calls' buffers at once. Each stream
+// already keeps at most one response there (ads-server.ts), but a thousand proxies connecting
+// together would each hold a whole configuration of several megabytes before any of them had read
+// theirs: memory grows with the fleet, not with what the network can take. Like Istio's push
+// throttle, writes beyond the budget wait their turn, in order; a waiting write is only a reference
+// to a response that exists anyway (encoding happens at the write). The budget is in bytes, not in
+// writes: a push of one small change to every proxy fits in it whole and is never held back (a
+// count of writes would cut it into rounds and cost the batching of the socket writes), and a
+// write larger than the budget still goes when it is alone.
 //
-// A write holds its slot until HTTP/2 has taken its bytes, or for `leaseMs` at most: a client that
-// stops reading must not hold a slot for good, or enough stalled clients would stop every push.
+// A write holds its share until HTTP/2 has taken its bytes, or for `leaseMs` at most: a client
+// that stops reading must not hold it for good, or enough stalled clients would stop every push.
 // Its bytes stay with its own call after that, as they would without the gate.
 
 export interface WriteGateOptions {
-  /** Writes in the calls' buffers at once. */
-  readonly slots: number;
+  /** Bytes of responses in the calls' buffers at once. */
+  readonly budgetBytes: number;
   /** The longest a write holds its slot. */
   readonly leaseMs: number;
   readonly setTimer?: (callback: () => void, ms: number) => { cancel(): void };
@@ -23,6 +26,7 @@ export interface WriteSlot {
 }
 
 interface Waiting {
+  readonly bytes: number;
   readonly start: (slot: WriteSlot) => void;
   cancelled: boolean;
 }
@@ -33,32 +37,29 @@ const realTimer = (callback: () => void, ms: number) => {
   return { cancel: () => clearTimeout(handle) };
 };
 
-export const DEFAULT_WRITE_SLOTS = 100;
+export const DEFAULT_WRITE_BUDGET_BYTES = 512 * 1024 * 1024;
 export const DEFAULT_WRITE_LEASE_MS = 1_000;
 
 export class WriteGate {
-  private free: number;
+  private inFlightBytes = 0;
+  private inFlight = 0;
   private readonly queue: Waiting[] = [];
   private head = 0;
   private readonly setTimer: (callback: () => void, ms: number) => { cancel(): void };
 
   constructor(private readonly options: WriteGateOptions) {
-    this.free = options.slots;
     this.setTimer = options.setTimer ?? realTimer;
   }
 
   /**
-   * Runs `start` with a slot now, or once one is free. Returns a function that withdraws a write
+   * Runs `start` now if `bytes` fit in the budget and no write waits, else once they do. Returns a
+   * function that withdraws a write
    * still waiting (its call ended); a no-op once it started.
    */
-  enter(start: (slot: WriteSlot) => void): () => void {
-    const waiting: Waiting = { start, cancelled: false };
-    if (this.free > 0) {
-      this.free--;
-      this.run(waiting);
-    } else {
-      this.queue.push(waiting);
-    }
+  enter(bytes: number, start: (slot: WriteSlot) => void): () => void {
+    const waiting: Waiting = { bytes, start, cancelled: false };
+    if (this.head === this.queue.length && this.fits(bytes)) this.run(waiting);
+    else this.queue.push(waiting);
     return () => {
       waiting.cancelled = true;
     };
@@ -71,31 +72,37 @@ export class WriteGate {
     return n;
   }
 
+  private fits(bytes: number): boolean {
+    return this.inFlight === 0 || this.inFlightBytes + bytes <= this.options.budgetBytes;
+  }
+
   private run(waiting: Waiting): void {
+    this.inFlight++;
+    this.inFlightBytes += waiting.bytes;
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       timer.cancel();
+      this.inFlight--;
+      this.inFlightBytes -= waiting.bytes;
       this.next();
     };
     const timer = this.setTimer(release, this.options.leaseMs);
     waiting.start({ done: release });
   }
 
-  /** Gives a freed slot to the oldest write still waiting. */
+  /** Starts the oldest waiting writes, in order, as far as the budget goes. */
   private next(): void {
     while (this.head < this.queue.length) {
       const waiting = this.queue[this.head]!;
+      if (!waiting.cancelled && !this.fits(waiting.bytes)) return;
       this.head++;
       if (this.head > 1024 && this.head * 2 > this.queue.length) {
         this.queue.splice(0, this.head);
         this.head = 0;
       }
-      if (waiting.cancelled) continue;
-      this.run(waiting);
-      return;
+      if (!waiting.cancelled) this.run(waiting);
     }
-    this.free++;
   }
 }
