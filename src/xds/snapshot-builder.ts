@@ -4,10 +4,13 @@
 // A proxy's configuration is made of parts (translate/translation-parts.ts): most of it is shared
 // by every proxy that sees the same services, a small inbound part is its own workload's. Each part
 // is compiled once per distinct key, however many proxies use it, and kept across source changes
-// that leave everything it reads as it was (its fingerprint); so an endpoint change recompiles the
-// outbound clusters and listeners once, not every proxy's routes. Proxies with the same parts form
-// a group with one snapshot object, assembled from the parts' per-type maps (shared, not copied,
-// where a type comes from one part).
+// that leave everything it reads as it was (its fingerprint); within the clusters part each service
+// port is a unit kept while its own inputs are unchanged. So an endpoint change recompiles one
+// service's clusters and the outbound listener once, not every proxy's configuration.
+//
+// Proxies with the same parts form a group with one snapshot object, assembled from the parts'
+// per-type maps (shared, not copied, where a type comes from one part). Snapshots are handed to
+// the cache after the whole rebuild, so the rebuild's timing does not include the pushes.
 import type { ChangeStamp, XdsMetrics } from '../admin/metrics.js';
 import type { Logger } from '../log.js';
 import type { Issue } from '../model/issue.js';
@@ -158,7 +161,6 @@ export class SnapshotBuilder {
       const started = performance.now();
       group = this.newGroup(key, view, undefined);
       this.build(group, view, new Map());
-      this.publish(group);
       this.retain(group);
       this.lastTranslationMs = performance.now() - started;
     }
