@@ -17,6 +17,7 @@ import {
 import { TYPED_DISCOVERY_SERVICES, typedServiceDefinition } from './discovery-services.js';
 import { nodeInfoFromNode } from './node-info.js';
 import type { ProxySyncStatus, XdsVariant } from './status.js';
+import { checkNameCount, checkTypeCount, StreamLimitError } from './stream-limits.js';
 import {
   deltaWireStream,
   sotwWireStream,
@@ -67,6 +68,11 @@ export interface BoundAddress {
 interface WireRequest {
   readonly node?: NodeObject;
   readonly type_url?: string;
+  /** SotW: the names asked for. */
+  readonly resource_names?: readonly string[];
+  /** Delta: the names added, and on a first request the versions the client kept. */
+  readonly resource_names_subscribe?: readonly string[];
+  readonly initial_resource_versions?: Readonly<Record<string, string>>;
 }
 
 /** What every response message is, SotW or delta. */
@@ -80,6 +86,8 @@ interface OpenStream {
   stream?: Pick<WireStream<unknown>, 'proxy' | 'variant' | 'status'>;
   unwatch?: () => void;
   ended: boolean;
+  /** Type URLs the stream has asked for (stream-limits.ts). */
+  readonly types: Set<string>;
   /** The write waiting for a slot, or holding one: given up when the stream ends. */
   withdraw?: () => void;
   slot?: WriteSlot;
@@ -183,7 +191,7 @@ export class XdsServer {
     factory: WireStreamFactory<Req, Res>,
     onlyType: string | undefined,
   ): void {
-    const open: OpenStream = { call, ended: false };
+    const open: OpenStream = { call, ended: false, types: new Set() };
     if (this.closing) {
       this.fail(open, grpc.status.UNAVAILABLE, 'xDS server shutting down');
       return;
@@ -213,6 +221,7 @@ export class XdsServer {
         if (open.ended) return;
         const typeUrl = this.typeUrlOf(open, request, onlyType);
         if (typeUrl === undefined) return;
+        checkLimits(open, typeUrl, request);
         // Later requests may omit the node: the stream keeps the first one's.
         if (!stream) {
           const node = nodeInfoFromNode(request.node);
@@ -317,6 +326,14 @@ export class XdsServer {
     try {
       work();
     } catch (err) {
+      if (err instanceof StreamLimitError) {
+        this.logger.warn(
+          { node: open.stream?.proxy.id, reason: err.message },
+          'xDS stream ended: over a limit',
+        );
+        this.fail(open, grpc.status.RESOURCE_EXHAUSTED, err.message);
+        return;
+      }
       this.logger.error({ err, node: open.stream?.proxy.id }, 'xDS stream failed');
       this.fail(open, grpc.status.INTERNAL, 'internal error');
     }
@@ -333,4 +350,20 @@ export class XdsServer {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** One request's lists and the stream's types within stream-limits.ts; throws StreamLimitError. */
+function checkLimits(open: OpenStream, typeUrl: string, request: WireRequest): void {
+  if (!open.types.has(typeUrl)) {
+    open.types.add(typeUrl);
+    checkTypeCount(open.types.size);
+  }
+  checkNameCount(
+    typeUrl,
+    Math.max(
+      request.resource_names?.length ?? 0,
+      request.resource_names_subscribe?.length ?? 0,
+      Object.keys(request.initial_resource_versions ?? {}).length,
+    ),
+  );
 }

@@ -27,6 +27,7 @@ import { type CachedResource, resourcesOfType, type Snapshot, sotwVersion } from
 import { type ClientChange, DeltaSubscription, type PendingChanges } from './delta-subscription.js';
 import { inPushOrder } from './resource-types.js';
 import type { NackStatus, ProxySyncStatus, TypeSyncStatus } from './status.js';
+import { checkNameCount } from './stream-limits.js';
 import { type Clock, pushReason, type ResponseMetrics, StreamMetrics } from './stream-metrics.js';
 
 export interface DeltaRequest {
@@ -157,6 +158,8 @@ export class DeltaStream {
       request.unsubscribe,
       known ? undefined : request.initialVersions,
     );
+    // Each request is checked by the server; a client could still add names a request at a time.
+    checkNameCount(typeUrl, state.subscription.namedCount);
     this.push();
   }
 

@@ -76,6 +76,11 @@ export class DeltaSubscription {
     return this.wildcardOn;
   }
 
+  /** How many names the client subscribed to by name (what it, not the mesh, makes us keep). */
+  get namedCount(): number {
+    return this.names.size;
+  }
+
   /** The explicitly subscribed names, sorted. */
   explicitNames(): string[] {
     return [...this.names].sort();
