@@ -1,13 +1,14 @@
 // An incremental (delta) ADS client that behaves like Envoy: wildcard CDS and LDS, then subscribes
 // to (and unsubscribes from) EDS and RDS names as clusters and listeners come and go, and ACKs
 // every response by its nonce.
+
+import type * as grpc from '@grpc/grpc-js';
 import {
   DELTA_AGGREGATED_RESOURCES,
   type DeltaDiscoveryRequestObject,
   type DeltaDiscoveryResponseObject,
   discoveryCodecs,
 } from '../src/xds/server/ads-service.js';
-import { closeCall, type OpenedCall, openCall } from './grpc-channel.js';
 import { clusterEdsName, listenerRouteNames } from './resource-refs.js';
 import { CDS, EDS, LDS, type ProxyEvents, RDS, SimulatedProxy, type Variant } from './simulated-proxy.js';
 
@@ -23,9 +24,10 @@ interface TypeState {
 
 export class DeltaProxy extends SimulatedProxy {
   readonly variant: Variant = 'delta';
-  private opened: OpenedCall<DeltaDiscoveryRequestObject, DeltaDiscoveryResponseObject> | undefined;
+  private stream:
+    | grpc.ClientDuplexStream<DeltaDiscoveryRequestObject, DeltaDiscoveryResponseObject>
+    | undefined;
   private readonly types = new Map<string, TypeState>();
-  private closing = false;
 
   constructor(
     nodeId: string,
@@ -37,30 +39,22 @@ export class DeltaProxy extends SimulatedProxy {
 
   start(): void {
     const { deltaRequest, deltaResponse } = discoveryCodecs();
-    const opened = openCall(this.port, DELTA_AGGREGATED_RESOURCES, deltaRequest, deltaResponse, (bytes) =>
-      this.countResponse(bytes),
+    const stream = this.openStream(
+      this.port,
+      DELTA_AGGREGATED_RESOURCES,
+      deltaRequest,
+      deltaResponse,
+      (r: DeltaDiscoveryResponseObject) => this.onResponse(r),
     );
-    this.opened = opened;
-    opened.call.on('data', (res: DeltaDiscoveryResponseObject) => this.onResponse(res));
-    opened.call.on('error', (err: Error) => {
-      if (!this.closing) this.fail(err.message);
-    });
-    opened.call.on('end', () => {
-      if (!this.closing) this.fail('stream ended by the server');
-    });
-    opened.call.write({
+    this.stream = stream;
+    stream.write({
       node: { id: this.nodeId, user_agent_name: 'envoy' },
       type_url: CDS,
       resource_names_subscribe: [],
     });
     this.state(CDS);
-    opened.call.write({ type_url: LDS, resource_names_subscribe: [] });
+    stream.write({ type_url: LDS, resource_names_subscribe: [] });
     this.state(LDS);
-  }
-
-  close(): void {
-    this.closing = true;
-    closeCall(this.opened as OpenedCall<unknown, unknown> | undefined);
   }
 
   protected subscribes(typeUrl: string, name: string): boolean {
@@ -99,7 +93,7 @@ export class DeltaProxy extends SimulatedProxy {
     }
     if (typeUrl === CDS) this.follow(EDS, s.held);
     else if (typeUrl === LDS) this.follow(RDS, s.held);
-    this.opened?.call.write({ type_url: typeUrl, response_nonce: res.nonce });
+    this.stream?.write({ type_url: typeUrl, response_nonce: res.nonce });
     s.acked = true;
     if (carriesWatched) this.changeAcked();
     this.becomeReadyIf(this.isCurrent());
@@ -130,7 +124,7 @@ export class DeltaProxy extends SimulatedProxy {
       s.missing.delete(name);
       s.held.delete(name);
     }
-    this.opened?.call.write({
+    this.stream?.write({
       type_url: typeUrl,
       resource_names_subscribe: subscribe,
       resource_names_unsubscribe: unsubscribe,

@@ -3,7 +3,10 @@
 // the bytes they received, and the watch for one change: the time the proxy ACKed the response
 // that carried it.
 import { performance } from 'node:perf_hooks';
+import type * as grpc from '@grpc/grpc-js';
 import { TYPE_URL } from '../src/xds/envoy/type-urls.js';
+import type { MessageCodec } from '../src/xds/server/ads-service.js';
+import { closeCall, type OpenedCall, openCall } from './grpc-channel.js';
 
 export type Variant = 'sotw' | 'delta';
 
@@ -51,6 +54,8 @@ export abstract class SimulatedProxy {
   /** When the watched change was ACKed; undefined while waiting or when it did not concern us. */
   changedAt: number | undefined;
   changeSettled = false;
+  private opened: OpenedCall<unknown, unknown> | undefined;
+  private closing = false;
 
   constructor(
     readonly nodeId: string,
@@ -59,7 +64,31 @@ export abstract class SimulatedProxy {
 
   /** Opens the stream and sends the first CDS and LDS requests. */
   abstract start(): void;
-  abstract close(): void;
+
+  close(): void {
+    this.closing = true;
+    closeCall(this.opened);
+  }
+
+  /** Opens the proxy's call; the server ending it while the proxy is not closing fails the proxy. */
+  protected openStream<Req, Res>(
+    port: number,
+    method: string,
+    request: MessageCodec<Req>,
+    response: MessageCodec<Res>,
+    onResponse: (res: Res) => void,
+  ): grpc.ClientDuplexStream<Req, Res> {
+    const opened = openCall(port, method, request, response, (bytes) => this.countResponse(bytes));
+    this.opened = opened as OpenedCall<unknown, unknown>;
+    opened.call.on('data', onResponse);
+    opened.call.on('error', (err: Error) => {
+      if (!this.closing) this.fail(err.message);
+    });
+    opened.call.on('end', () => {
+      if (!this.closing) this.fail('stream ended by the server');
+    });
+    return opened.call;
+  }
   /** Whether the proxy holds (or asked for) the resource, i.e. whether a change to it must reach it. */
   protected abstract subscribes(typeUrl: string, name: string): boolean;
   /** Called at mark time so SotW can remember the version it held. */

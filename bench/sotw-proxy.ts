@@ -1,13 +1,14 @@
 // A state-of-the-world ADS client that behaves like Envoy: wildcard CDS and LDS, then EDS for the
 // EDS names of its clusters and RDS for the route names of its listeners, re-requested whenever
 // those sets change, and every response ACKed with the names it currently wants.
+
+import type * as grpc from '@grpc/grpc-js';
 import {
   type DiscoveryRequestObject,
   type DiscoveryResponseObject,
   discoveryCodecs,
   STREAM_AGGREGATED_RESOURCES,
 } from '../src/xds/server/ads-service.js';
-import { closeCall, type OpenedCall, openCall } from './grpc-channel.js';
 import { clusterEdsName, listenerRouteNames } from './resource-refs.js';
 import {
   CDS,
@@ -33,11 +34,10 @@ interface TypeState {
 
 export class SotwProxy extends SimulatedProxy {
   readonly variant: Variant = 'sotw';
-  private opened: OpenedCall<DiscoveryRequestObject, DiscoveryResponseObject> | undefined;
+  private stream: grpc.ClientDuplexStream<DiscoveryRequestObject, DiscoveryResponseObject> | undefined;
   private readonly types = new Map<string, TypeState>();
   private seq = 0;
   private baseline: string | undefined;
-  private closing = false;
 
   constructor(
     nodeId: string,
@@ -49,30 +49,22 @@ export class SotwProxy extends SimulatedProxy {
 
   start(): void {
     const { request, response } = discoveryCodecs();
-    const opened = openCall(this.port, STREAM_AGGREGATED_RESOURCES, request, response, (bytes) =>
-      this.countResponse(bytes),
+    const stream = this.openStream(
+      this.port,
+      STREAM_AGGREGATED_RESOURCES,
+      request,
+      response,
+      (r: DiscoveryResponseObject) => this.onResponse(r),
     );
-    this.opened = opened;
-    opened.call.on('data', (res: DiscoveryResponseObject) => this.onResponse(res));
-    opened.call.on('error', (err: Error) => {
-      if (!this.closing) this.fail(err.message);
-    });
-    opened.call.on('end', () => {
-      if (!this.closing) this.fail('stream ended by the server');
-    });
-    opened.call.write({
+    this.stream = stream;
+    stream.write({
       node: { id: this.nodeId, user_agent_name: 'envoy' },
       type_url: CDS,
       resource_names: [],
     });
     this.state(CDS);
-    opened.call.write({ type_url: LDS, resource_names: [] });
+    stream.write({ type_url: LDS, resource_names: [] });
     this.state(LDS);
-  }
-
-  close(): void {
-    this.closing = true;
-    closeCall(this.opened as OpenedCall<unknown, unknown> | undefined);
   }
 
   protected subscribes(typeUrl: string, name: string): boolean {
@@ -113,7 +105,7 @@ export class SotwProxy extends SimulatedProxy {
       for (const any of res.resources) for (const name of listenerRouteNames(any.value)) names.add(name);
       this.follow(RDS, [...names].sort());
     }
-    this.opened?.call.write({
+    this.stream?.write({
       version_info: res.version_info,
       response_nonce: res.nonce,
       type_url: typeUrl,
@@ -129,7 +121,7 @@ export class SotwProxy extends SimulatedProxy {
     if (sameNames(s.names, names)) return;
     s.names = names;
     s.subscribedSeq = ++this.seq;
-    this.opened?.call.write({
+    this.stream?.write({
       version_info: s.version,
       response_nonce: s.nonce,
       type_url: typeUrl,
