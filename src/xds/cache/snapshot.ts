@@ -63,3 +63,17 @@ export function sotwVersion(resources: Iterable<CachedResource>): string {
   const pairs = [...resources].map((r) => `${r.name}\u0000${r.version}`).sort();
   return createHash('sha256').update(pairs.join('\n')).digest('hex').slice(0, HASH_HEX_DIGITS);
 }
+
+// A snapshot's map of one type is immutable and shared by every stream of a group (and kept across
+// rebuilds while its content is unchanged), so the version of all of it is computed once per map.
+const wholeVersions = new WeakMap<ReadonlyMap<string, CachedResource>, string>();
+
+/** sotwVersion of every resource in `resources`, once per map. */
+export function versionOfAll(resources: ReadonlyMap<string, CachedResource>): string {
+  let version = wholeVersions.get(resources);
+  if (version === undefined) {
+    version = sotwVersion(resources.values());
+    wholeVersions.set(resources, version);
+  }
+  return version;
+}

@@ -23,7 +23,13 @@
 import { noopMetrics } from '../../admin/metrics.js';
 import type { Logger } from '../../log.js';
 import type { MeshProxy } from '../../model/proxy.js';
-import { type CachedResource, resourcesOfType, type Snapshot, sotwVersion } from '../cache/snapshot.js';
+import {
+  type CachedResource,
+  resourcesOfType,
+  type Snapshot,
+  sotwVersion,
+  versionOfAll,
+} from '../cache/snapshot.js';
 import { type ClientChange, DeltaSubscription, type PendingChanges } from './delta-subscription.js';
 import { inPushOrder } from './resource-types.js';
 import type { NackStatus, ProxySyncStatus, TypeSyncStatus } from './status.js';
@@ -288,7 +294,7 @@ export class DeltaStream {
   }
 
   private typeVersion(typeUrl: string): string {
-    return this.snapshot ? sotwVersion(resourcesOfType(this.snapshot, typeUrl).values()) : '';
+    return this.snapshot ? versionOfAll(resourcesOfType(this.snapshot, typeUrl)) : '';
   }
 }
 
@@ -297,17 +303,8 @@ function isRejected(rejected: Rejection | undefined, change: ClientChange): bool
   return rejected.after.get(change.name) === change.after;
 }
 
-// The version of everything of a type, computed once per snapshot map: most subscriptions select
-// all of it (wildcard CDS and LDS; EDS and RDS naming all the clusters and routes there are).
-const wholeVersions = new WeakMap<ReadonlyMap<string, CachedResource>, string>();
-
 function selectedVersion(available: ReadonlyMap<string, CachedResource>, pending: PendingChanges): string {
-  // Every subscribed resource exists in `available` and no two share a name: equal counts mean all of it.
-  if (pending.selectedCount !== available.size) return sotwVersion(pending.selected());
-  let version = wholeVersions.get(available);
-  if (version === undefined) {
-    version = sotwVersion(available.values());
-    wholeVersions.set(available, version);
-  }
-  return version;
+  // Every subscribed resource exists in `available` and no two share a name: equal counts mean all
+  // of it, which is most subscriptions (wildcard CDS and LDS; EDS and RDS naming all there is).
+  return pending.selectedCount === available.size ? versionOfAll(available) : sotwVersion(pending.selected());
 }

@@ -27,7 +27,13 @@
 import { noopMetrics } from '../../admin/metrics.js';
 import type { Logger } from '../../log.js';
 import type { MeshProxy } from '../../model/proxy.js';
-import { type CachedResource, resourcesOfType, type Snapshot, sotwVersion } from '../cache/snapshot.js';
+import {
+  type CachedResource,
+  resourcesOfType,
+  type Snapshot,
+  sotwVersion,
+  versionOfAll,
+} from '../cache/snapshot.js';
 import { inPushOrder, isFullStateType } from './resource-types.js';
 import type { NackStatus, ProxySyncStatus, TypeSyncStatus } from './status.js';
 import { type Clock, pushReason, type ResponseMetrics, StreamMetrics } from './stream-metrics.js';
@@ -313,7 +319,9 @@ function selectShared(
   let selection: Selection | undefined;
   if (resources) {
     resources.sort((a, b) => (a.name < b.name ? -1 : 1)); // names are unique
-    const version = sotwVersion(resources);
+    // Selecting all of the map (wildcard, or every name there is) is the usual case, shared with
+    // the delta streams of the same group.
+    const version = resources.length === available.size ? versionOfAll(available) : sotwVersion(resources);
     const nonce = String(++selectionsMade);
     selection = { version, response: { typeUrl, versionInfo: version, nonce, resources } };
   }
