@@ -1,28 +1,3 @@
-// The incremental (delta) xDS protocol for one stream, free of gRPC: requests and snapshots in,
-// responses out through `send`. It reads the same snapshots as the state-of-the-world stream and
-// sends per type only the resources whose version the client does not hold, plus removed names.
-// Rules (https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol, "Incremental xDS"):
-// - subscriptions are increments: every request's subscribe/unsubscribe lists are applied, whatever
-//   its nonce (the client never repeats them);
-// - at most one response per type is unanswered (flow control, as in the state-of-the-world
-//   stream): what changes meanwhile, by snapshot or by subscription, goes out in one response when
-//   the client answers, computed from the newest snapshot; no queue of stale responses builds up,
-//   and while a type waits to send newer state, later types in push order (CDS → EDS → LDS → RDS)
-//   send nothing the client did not ask for; when `send` reports the transport full, nothing more
-//   is sent until onWritable();
-// - the response is ACKed or NACKed by its nonce; a nonce we did not send for the type, or one
-//   already answered, is stale and its ACK/NACK ignored;
-// - a NACK means the client kept what it had: our record of its versions is rolled back for that
-//   response, and the rejected content is not sent again until the type's resources in the
-//   snapshot change (then everything the client lacks goes out, the rejected resources included:
-//   the error does not say which resource was at fault);
-// - nothing is sent when nothing differs, except the first answer to a wildcard subscription,
-//   which the client needs (possibly empty) to finish initialising, as in go-control-plane.
-// Metrics: as on a state-of-the-world stream (sotw-stream.ts); a response is a subscription answer
-// when the client subscribed or unsubscribed since the type's last response.
-import { noopMetrics } from '../../admin/metrics.js';
-import type { Logger } from '../../log.js';
-import type { MeshProxy } from '../../model/proxy.js';
 import {
   type CachedResource,
   resourcesOfType,
@@ -33,8 +8,9 @@ import {
 import { type ClientChange, DeltaSubscription, type PendingChanges } from './delta-subscription.js';
 import { inPushOrder } from './resource-types.js';
 import type { NackStatus, ProxySyncStatus, TypeSyncStatus } from './status.js';
+import { StreamBase, type StreamOptions } from './stream-base.js';
 import { checkNameCount } from './stream-limits.js';
-import { type Clock, pushReason, type ResponseMetrics, StreamMetrics } from './stream-metrics.js';
+import { pushReason } from './stream-metrics.js';
 
 export interface DeltaRequest {
   readonly typeUrl: string;
@@ -59,17 +35,7 @@ export interface DeltaResponse {
   readonly removedResources: readonly string[];
 }
 
-export interface DeltaStreamOptions {
-  readonly proxy: MeshProxy;
-  readonly logger: Logger;
-  /** Returns false when the transport is full: nothing more is sent until onWritable(). */
-  readonly send: (response: DeltaResponse) => boolean;
-  readonly now?: () => Date;
-  /** Where pushes, NACKs and convergence are reported (default: nowhere). */
-  readonly metrics?: ResponseMetrics;
-  /** Monotonic milliseconds for push times (default performance.now()). */
-  readonly clock?: Clock;
-}
+export type DeltaStreamOptions = StreamOptions<DeltaResponse>;
 
 interface SentChange {
   readonly before: string | undefined;
@@ -110,43 +76,11 @@ interface TypeState {
   lastNack?: NackStatus;
 }
 
-export class DeltaStream {
-  readonly proxy: MeshProxy;
-  private readonly logger: Logger;
-  private readonly send: (response: DeltaResponse) => boolean;
-  private readonly now: () => Date;
-  private readonly connectedAt: Date;
-  private readonly types = new Map<string, TypeState>();
-  private readonly metrics: StreamMetrics;
-  private snapshot: Snapshot | undefined;
-  /** When `snapshot` arrived (clock milliseconds). */
-  private snapshotAt = 0;
+export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
   private lastNonce = 0;
-  private writable = true;
 
   constructor(options: DeltaStreamOptions) {
-    this.proxy = options.proxy;
-    this.logger = options.logger.child({ node: options.proxy.id, variant: 'delta' });
-    this.send = options.send;
-    this.now = options.now ?? (() => new Date());
-    this.connectedAt = this.now();
-    this.metrics = new StreamMetrics(options.metrics ?? noopMetrics, options.clock);
-  }
-
-  /**
-   * The proxy's current snapshot: sends each subscribed type what changed for it, CDS → EDS → LDS →
-   * RDS; a type whose last response is unanswered gets it once the client answers.
-   */
-  onSnapshot(snapshot: Snapshot): void {
-    this.snapshot = snapshot;
-    this.snapshotAt = this.metrics.clock();
-    this.push();
-  }
-
-  /** The transport drained: sends what was held back while it was full. */
-  onWritable(): void {
-    this.writable = true;
-    this.push();
+    super(options, { variant: 'delta' });
   }
 
   onRequest(request: DeltaRequest): void {
@@ -222,8 +156,7 @@ export class DeltaStream {
     state.rejected = { typeVersion: this.typeVersion(typeUrl), after };
   }
 
-  /** Sends every type that has something to send and may send it now, in push order. */
-  private push(): void {
+  protected push(): void {
     const snapshot = this.snapshot;
     if (!snapshot) return;
     // Types with a response in flight: while one of them has newer state to send, later types hold

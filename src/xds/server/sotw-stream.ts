@@ -1,32 +1,3 @@
-// The state-of-the-world xDS protocol for one stream, free of gRPC: requests and snapshots in,
-// responses out through `send`. Subscription state lives here, never in the cache.
-// Rules (https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol):
-// - a request whose response_nonce is not the last nonce sent for its type is stale: ignored whole;
-//   the client will answer the newer response with its full subscription again;
-// - with the latest nonce and no error_detail it ACKs the version sent with that nonce;
-//   with error_detail it NACKs it: logged and kept, and the same version is not sent again;
-// - a type is answered when the version of what its subscription selects differs from what was
-//   last sent, or when the subscription changed; never a type the client did not request.
-// Flow control (what Istio and go-control-plane do under load):
-// - at most one response per type is unanswered. A snapshot that arrives meanwhile is only
-//   remembered as the newest; the ACK or NACK then sends the newest state if it differs, so a slow
-//   client gets one fresh response instead of a backlog of stale ones, and the stream holds no
-//   queue: the latest snapshot and a few fields per type, whatever the number of pushes;
-// - make before break survives the waiting: while a type waits to send newer state, later types
-//   in push order send nothing the client did not ask for, so CDS → EDS → LDS → RDS still holds on
-//   the wire; an answer the client asked for (a subscription change) is never held behind another type;
-// - when `send` reports the transport full, nothing more is sent until onWritable().
-// Nonces: a response is the same message for every stream that sends the same selection (same
-// resources, same version), nonce included, so it is encoded once for all of them (ads-service.ts).
-// A nonce names one selection of one type; a stream that sent it can only get it again after it
-// was answered (one response in flight per type), and then it stands for the same content, so an
-// answer to it still means what it says.
-// Metrics: each response is reported with its reason and the time from the later of the snapshot's
-// arrival and the type's latest request (what it waited for on its own account) to the write; each
-// NACK is reported, and ACKs/NACKs settle the convergence bookkeeping.
-import { noopMetrics } from '../../admin/metrics.js';
-import type { Logger } from '../../log.js';
-import type { MeshProxy } from '../../model/proxy.js';
 import {
   type CachedResource,
   resourcesOfType,
@@ -36,7 +7,8 @@ import {
 } from '../cache/snapshot.js';
 import { inPushOrder, isFullStateType } from './resource-types.js';
 import type { NackStatus, ProxySyncStatus, TypeSyncStatus } from './status.js';
-import { type Clock, pushReason, type ResponseMetrics, StreamMetrics } from './stream-metrics.js';
+import { StreamBase, type StreamOptions } from './stream-base.js';
+import { pushReason } from './stream-metrics.js';
 
 export interface SotwRequest {
   readonly typeUrl: string;
@@ -56,17 +28,7 @@ export interface SotwResponse {
   readonly resources: readonly CachedResource[];
 }
 
-export interface SotwStreamOptions {
-  readonly proxy: MeshProxy;
-  readonly logger: Logger;
-  /** Returns false when the transport is full: nothing more is sent until onWritable(). */
-  readonly send: (response: SotwResponse) => boolean;
-  readonly now?: () => Date;
-  /** Where pushes, NACKs and convergence are reported (default: nowhere). */
-  readonly metrics?: ResponseMetrics;
-  /** Monotonic milliseconds for push times (default performance.now()). */
-  readonly clock?: Clock;
-}
+export type SotwStreamOptions = StreamOptions<SotwResponse>;
 
 interface Subscription {
   /** Every resource of the type, whether or not it is also named. */
@@ -99,44 +61,7 @@ interface TypeState {
   lastNack?: NackStatus;
 }
 
-export class SotwStream {
-  readonly proxy: MeshProxy;
-  private readonly logger: Logger;
-  private readonly send: (response: SotwResponse) => boolean;
-  private readonly now: () => Date;
-  private readonly connectedAt: Date;
-  private readonly types = new Map<string, TypeState>();
-  private readonly metrics: StreamMetrics;
-  private snapshot: Snapshot | undefined;
-  /** When `snapshot` arrived (clock milliseconds). */
-  private snapshotAt = 0;
-  private writable = true;
-
-  constructor(options: SotwStreamOptions) {
-    this.proxy = options.proxy;
-    this.logger = options.logger.child({ node: options.proxy.id });
-    this.send = options.send;
-    this.now = options.now ?? (() => new Date());
-    this.connectedAt = this.now();
-    this.metrics = new StreamMetrics(options.metrics ?? noopMetrics, options.clock);
-  }
-
-  /**
-   * The proxy's current snapshot: answers every requested type whose response changed, CDS → EDS →
-   * LDS → RDS; a type whose last response is unanswered gets it once the client answers.
-   */
-  onSnapshot(snapshot: Snapshot): void {
-    this.snapshot = snapshot;
-    this.snapshotAt = this.metrics.clock();
-    this.push();
-  }
-
-  /** The transport drained: sends what was held back while it was full. */
-  onWritable(): void {
-    this.writable = true;
-    this.push();
-  }
-
+export class SotwStream extends StreamBase<SotwResponse, TypeState> {
   onRequest(request: SotwRequest): void {
     const { typeUrl, responseNonce } = request;
     const known = this.types.get(typeUrl);
@@ -228,8 +153,7 @@ export class SotwStream {
     state.selected = undefined;
   }
 
-  /** Sends every type that has something to send and may send it now, in push order. */
-  private push(): void {
+  protected push(): void {
     const snapshot = this.snapshot;
     if (!snapshot) return;
     // Types with a response in flight: while one of them has newer state to send, later types hold

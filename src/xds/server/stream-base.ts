@@ -1,0 +1,64 @@
+// What a state-of-the-world and a delta stream share, free of gRPC: who the proxy is, where
+// responses go, the newest snapshot and when it came, whether the transport takes more, and the
+// per-type state. Each variant decides in push() what to send; this part only calls it when the
+// snapshot changes or the transport drains.
+import { noopMetrics } from '../../admin/metrics.js';
+import type { Logger } from '../../log.js';
+import type { MeshProxy } from '../../model/proxy.js';
+import type { Snapshot } from '../cache/snapshot.js';
+import { type Clock, type ResponseMetrics, StreamMetrics } from './stream-metrics.js';
+
+export interface StreamOptions<Res> {
+  readonly proxy: MeshProxy;
+  readonly logger: Logger;
+  /** Returns false when the transport is full: nothing more is sent until onWritable(). */
+  readonly send: (response: Res) => boolean;
+  readonly now?: () => Date;
+  /** Where pushes, NACKs and convergence are reported (default: nowhere). */
+  readonly metrics?: ResponseMetrics;
+  /** Monotonic milliseconds for push times (default performance.now()). */
+  readonly clock?: Clock;
+}
+
+export abstract class StreamBase<Res, TypeState> {
+  readonly proxy: MeshProxy;
+  protected readonly logger: Logger;
+  protected readonly send: (response: Res) => boolean;
+  protected readonly now: () => Date;
+  protected readonly connectedAt: Date;
+  protected readonly types = new Map<string, TypeState>();
+  protected readonly metrics: StreamMetrics;
+  protected snapshot: Snapshot | undefined;
+  /** When `snapshot` arrived (clock milliseconds). */
+  protected snapshotAt = 0;
+  protected writable = true;
+
+  /** `logContext`: what the stream's log lines carry besides the node id. */
+  constructor(options: StreamOptions<Res>, logContext: Readonly<Record<string, string>> = {}) {
+    this.proxy = options.proxy;
+    this.logger = options.logger.child({ node: options.proxy.id, ...logContext });
+    this.send = options.send;
+    this.now = options.now ?? (() => new Date());
+    this.connectedAt = this.now();
+    this.metrics = new StreamMetrics(options.metrics ?? noopMetrics, options.clock);
+  }
+
+  /**
+   * The proxy's current snapshot: sends each requested type what changed for it, CDS → EDS → LDS →
+   * RDS; a type whose last response is unanswered gets it once the client answers.
+   */
+  onSnapshot(snapshot: Snapshot): void {
+    this.snapshot = snapshot;
+    this.snapshotAt = this.metrics.clock();
+    this.push();
+  }
+
+  /** The transport drained: sends what was held back while it was full. */
+  onWritable(): void {
+    this.writable = true;
+    this.push();
+  }
+
+  /** Sends every type that has something to send and may send it now, in push order. */
+  protected abstract push(): void;
+}
