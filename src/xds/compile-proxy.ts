@@ -12,7 +12,7 @@ import {
   visibilityOf,
   visibleMesh,
 } from '../model/visibility.js';
-import type { CachedResource, Snapshot } from './cache/snapshot.js';
+import { type CachedResource, type Snapshot, sameResources } from './cache/snapshot.js';
 import { EncodeMemo } from './encode-memo.js';
 import { decodeResource, type FieldError } from './envoy/resource-codec.js';
 import { TYPE_URL } from './envoy/type-urls.js';
@@ -153,15 +153,6 @@ function typeLists(translated: ProxyResources): TypeList[] {
   ];
 }
 
-function sameContent(
-  a: ReadonlyMap<string, CachedResource> | undefined,
-  b: ReadonlyMap<string, CachedResource>,
-): boolean {
-  if (!a || a.size !== b.size) return false;
-  for (const [name, resource] of b) if (a.get(name)?.version !== resource.version) return false;
-  return true;
-}
-
 export class ProxyCompiler {
   private readonly defaultVisibility: Visibility;
   private readonly memo: EncodeMemo;
@@ -222,7 +213,7 @@ export class ProxyCompiler {
     for (const [typeUrl, ofType] of building) {
       // Unchanged content keeps the earlier map, so whatever is built from it sees no change.
       const before = previous?.byType.get(typeUrl);
-      byType.set(typeUrl, before && sameContent(before, ofType) ? before : ofType);
+      byType.set(typeUrl, before && sameResources(before, ofType) ? before : ofType);
     }
     const references =
       results.length === 1 ? results[0]!.references : mergeSummaries(results.map((r) => r.references));

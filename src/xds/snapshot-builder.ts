@@ -17,7 +17,7 @@ import type { Issue } from '../model/issue.js';
 import type { Mesh } from '../model/mesh.js';
 import type { MeshProxy } from '../model/proxy.js';
 import type { ResourceStatus } from '../model/routing.js';
-import type { CachedResource, Snapshot } from './cache/snapshot.js';
+import { type CachedResource, type Snapshot, sameResources } from './cache/snapshot.js';
 import type { SnapshotCache } from './cache/snapshot-cache.js';
 import {
   type CompiledPart,
@@ -379,7 +379,7 @@ export class SnapshotBuilder {
       else if (before && sameItems(maps, group.sources.get(typeUrl) ?? [])) ofType = before;
       else {
         ofType = merged(typeUrl, maps);
-        if (before && sameContent(before, ofType)) ofType = before;
+        if (before && sameResources(before, ofType)) ofType = before;
       }
       if (ofType !== before) changed = true;
       resources.set(typeUrl, ofType);
@@ -412,15 +412,6 @@ function groupKey(view: ProxyView): string {
 
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((item, i) => item === b[i]);
-}
-
-function sameContent(
-  a: ReadonlyMap<string, CachedResource>,
-  b: ReadonlyMap<string, CachedResource>,
-): boolean {
-  if (a.size !== b.size) return false;
-  for (const [name, resource] of b) if (a.get(name)?.version !== resource.version) return false;
-  return true;
 }
 
 /** Throws on a name two parts both produce: that is a bug in the parts. */

@@ -64,6 +64,17 @@ export function sotwVersion(resources: Iterable<CachedResource>): string {
   return createHash('sha256').update(pairs.join('\n')).digest('hex').slice(0, HASH_HEX_DIGITS);
 }
 
+/** True when both hold the same names at the same versions. */
+export function sameResources(
+  a: ReadonlyMap<string, CachedResource>,
+  b: ReadonlyMap<string, CachedResource>,
+): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const [name, resource] of b) if (a.get(name)?.version !== resource.version) return false;
+  return true;
+}
+
 // A snapshot's map of one type is immutable and shared by every stream of a group (and kept across
 // rebuilds while its content is unchanged), so the version of all of it is computed once per map.
 const wholeVersions = new WeakMap<ReadonlyMap<string, CachedResource>, string>();
