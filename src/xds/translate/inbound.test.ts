@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { inboundClusters, inboundListener, inboundPorts } from './inbound.js';
+import type { Mesh } from '../../model/mesh.js';
+import type { MeshProxy } from '../../model/proxy.js';
+import { inboundClusters, inboundListener, workloadInboundPorts } from './inbound.js';
 import { findWorkload } from './own-workload.js';
 import { mesh, port, service, sidecar, workload } from './test-fixtures.js';
+
+const inboundPorts = (m: Mesh, proxy: MeshProxy) => workloadInboundPorts(m, findWorkload(m, proxy));
 
 const pod = workload('default', 'client-0', {
   ip: '10.0.0.9',

@@ -5,7 +5,6 @@ import type { Cluster } from '../../generated/envoy/config/cluster/v3/Cluster.js
 import type { FilterChain } from '../../generated/envoy/config/listener/v3/FilterChain.js';
 import type { Listener } from '../../generated/envoy/config/listener/v3/Listener.js';
 import type { Mesh, Protocol, Service, ServicePort, Workload } from '../../model/mesh.js';
-import type { MeshProxy } from '../../model/proxy.js';
 import type { RateLimitPolicy } from '../../model/routing.js';
 import { originalDstCluster, withProtocolOptions } from './clusters.js';
 import { connectionFilters } from './filters/index.js';
@@ -20,7 +19,6 @@ import {
   meshedPorts,
   VIRTUAL_INBOUND,
 } from './names.js';
-import { findWorkload } from './own-workload.js';
 import { inboundHttpRoutes, orderRateLimits, rateLimitsFor } from './route-rate-limits.js';
 
 export const INBOUND_PASSTHROUGH_FILTER_CHAIN = 'InboundPassthroughFilterChain';
@@ -55,12 +53,8 @@ export function resolveTargetPort(port: ServicePort, workload: Workload): number
  * protocol, an HTTP flavour wins over TCP (HTTP still carries the bytes of a TCP client, with
  * per-request metrics and routing; the reverse would lose them); between HTTP flavours the first
  * service in namespace/name order wins. Port 15006 is the listener itself and never a target.
+ * `workload` undefined: the proxy's pod is unknown, so there are no ports.
  */
-export function inboundPorts(mesh: Mesh, proxy: MeshProxy): InboundPort[] {
-  return workloadInboundPorts(mesh, findWorkload(mesh, proxy));
-}
-
-/** The same, for a pod already found (undefined: the proxy's pod is unknown, so no ports). */
 export function workloadInboundPorts(mesh: Mesh, workload: Workload | undefined): InboundPort[] {
   if (!workload) return [];
   const ports = new Map<number, Protocol>();

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { Mesh } from '../../model/mesh.js';
+import type { MeshProxy } from '../../model/proxy.js';
 import type { HttpRoute, Routing } from '../../model/routing.js';
-import { routeReader, serviceRoutes, sidecarRouteConfigs } from './routes.js';
+import { routeReader, serviceRoutes, sidecarRoutes } from './routes.js';
 import { mesh, port, proxyless, service, sidecar, workload } from './test-fixtures.js';
+
+const sidecarRouteConfigs = (m: Mesh, proxy: MeshProxy) => sidecarRoutes(m, routeReader(m, proxy));
 
 describe('sidecar route configurations', () => {
   const web = service('default', 'web', [port({ name: 'http', port: 80, protocol: 'HTTP' })], {

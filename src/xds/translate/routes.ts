@@ -124,10 +124,6 @@ function withUniqueDomains(hosts: readonly VirtualHost[]): VirtualHost[] {
 }
 
 /** Sidecar RDS: route configuration '<port>' for every port number an HTTP, HTTP2 or gRPC service uses. */
-export function sidecarRouteConfigs(mesh: Mesh, proxy: MeshProxy): RouteConfiguration[] {
-  return sidecarRoutes(mesh, routeReader(mesh, proxy));
-}
-
 export function sidecarRoutes(mesh: Mesh, reader: RouteReader): RouteConfiguration[] {
   const hostsByPort = new Map<number, VirtualHost[]>();
   for (const service of mesh.services) {
