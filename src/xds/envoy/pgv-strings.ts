@@ -1,9 +1,9 @@
 // PGV's string and bytes rules. Lengths follow PGV: `len`/`min_len`/`max_len` count code points on
 // strings but bytes on bytes; `*_bytes` count UTF-8 bytes.
+import { compileRe2, Re2EngineError } from '../../re2.js';
 import { encodeBase64 } from './json-scalars.js';
 import { all, type Check, lengthCheck, quote, type RuleName, type Rules, rulesOf } from './pgv-check.js';
 import { type FieldRules, ruleList } from './pgv-rules.js';
-import { translateRe2 } from './re2-regex.js';
 import {
   emailProblem,
   HTTP_HEADER_LOOSE,
@@ -27,7 +27,7 @@ const utf8 = new TextEncoder();
 
 function patternCheck<T>(r: Rules<'string' | 'bytes'>, asText: (v: T) => string): Check<T> {
   const pattern = String(r.get('pattern'));
-  const compiled = translateRe2(pattern);
+  const compiled = compileRe2(pattern);
   if ('error' in compiled) {
     // Fail closed: a rule we cannot evaluate must not wave values through.
     return (_v, ctx) =>
@@ -35,7 +35,15 @@ function patternCheck<T>(r: Rules<'string' | 'bytes'>, asText: (v: T) => string)
   }
   return (v, ctx) => {
     const text = asText(v);
-    if (!compiled.regex.test(text))
+    let matched: boolean;
+    try {
+      matched = compiled.test(text);
+    } catch (error) {
+      if (!(error instanceof Re2EngineError)) throw error;
+      ctx.report(r.rule('pattern'), `cannot evaluate RE2 pattern ${quote(pattern)}: ${error.message}`);
+      return;
+    }
+    if (!matched)
       ctx.report(r.rule('pattern'), `must match RE2 pattern ${quote(pattern)}, got ${quote(text)}`);
   };
 }

@@ -432,6 +432,17 @@ describe('PGV bool, string and bytes rules', () => {
       'must be at least 3 bytes, got 2',
     ],
   ]);
+
+  it('fails closed on a text too large for RE2 to match', () => {
+    expect(violations('StringRules', { pattern: 'a'.repeat(8 << 20) })).toEqual([
+      {
+        path: 'pattern',
+        rule: 'string.pattern',
+        message:
+          'string.pattern: cannot evaluate RE2 pattern "(?i)^[a-z]+\\\\z": RE2 ran out of memory matching the text',
+      },
+    ]);
+  });
 });
 
 describe('PGV enum and message rules', () => {

@@ -2,6 +2,7 @@
 // values, regular expressions), so a manifest applied without the CRDs' validation gets the same
 // answer here that `kubectl apply` would have given.
 import type { z } from 'zod';
+import { re2Message } from '../../../re2.js';
 import {
   integer,
   isDns1123Label,
@@ -9,7 +10,6 @@ import {
   MUST_BE_DNS1123_LABEL,
   string,
 } from '../core/fields.js';
-import { re2Message } from '../shared/re2-syntax.js';
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 

@@ -1,8 +1,8 @@
 // Zod schemas for the value formats Istio's networking API shares between VirtualService and
 // DestinationRule. Messages are requirements; zod-issues.ts appends the value that broke them.
 import { z } from 'zod';
+import { re2Message } from '../../../re2.js';
 import { integer, object, portNumber, string } from '../core/fields.js';
-import { re2Message } from '../shared/re2-syntax.js';
 import { MUST_BE_DURATION, parseDuration } from './duration.js';
 
 /** An issue zod reports as a missing field rather than a malformed one. */

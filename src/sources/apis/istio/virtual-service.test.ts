@@ -206,7 +206,7 @@ spec: { hosts: reviews, http: {} }`);
     );
     expect(routes[0]?.http.map((r) => r.name)).toEqual(['VirtualService/shop/reviews/3']);
     expect(messages).toEqual([
-      'mesh.yaml[doc 0]: VirtualService shop/reviews: spec.http[0].match[0].uri.regex: must be an RE2 regular expression: unterminated group, got "/api/(v1"',
+      'mesh.yaml[doc 0]: VirtualService shop/reviews: spec.http[0].match[0].uri.regex: must be an RE2 regular expression: missing ): /api/(v1, got "/api/(v1"',
       'mesh.yaml[doc 0]: VirtualService shop/reviews: spec.http[1].match[0].headers["x-a"]: must set only one of exact, prefix, regex, got exact and prefix',
       'mesh.yaml[doc 0]: VirtualService shop/reviews: spec.http[2].match[0].headers["bad header"]: key "bad header" must be an HTTP header name (letters, digits and !#$%&\'*+-.^_`|~)',
     ]);

@@ -59,11 +59,11 @@ describe('HTTPRouteGroup', () => {
     expect(raw.map((i) => [i.reason, formatIssue(i)])).toEqual([
       [
         'InvalidValue',
-        'routes.yaml[doc 2]: HTTPRouteGroup shop/routes: spec.matches[0].pathRegex: must be an RE2 regular expression: lookahead and lookbehind are not supported by RE2, got "/a(?=b)"; this match is skipped',
+        'routes.yaml[doc 2]: HTTPRouteGroup shop/routes: spec.matches[0].pathRegex: must be an RE2 regular expression: invalid perl operator: (?=, got "/a(?=b)"; this match is skipped',
       ],
       [
         'InvalidValue',
-        'routes.yaml[doc 2]: HTTPRouteGroup shop/routes: spec.matches[1].pathRegex: must be an RE2 regular expression: unterminated group, got "/a(b"; this match is skipped',
+        'routes.yaml[doc 2]: HTTPRouteGroup shop/routes: spec.matches[1].pathRegex: must be an RE2 regular expression: missing ): /a(b, got "/a(b"; this match is skipped',
       ],
       [
         'InvalidValue',
@@ -79,7 +79,7 @@ describe('HTTPRouteGroup', () => {
       ],
       [
         'InvalidValue',
-        'routes.yaml[doc 2]: HTTPRouteGroup shop/routes: spec.matches[3].headers.re: must be an RE2 regular expression: backreference \\1 is not supported by RE2, got "a\\\\1"; this match is skipped',
+        'routes.yaml[doc 2]: HTTPRouteGroup shop/routes: spec.matches[3].headers.re: must be an RE2 regular expression: invalid escape sequence: \\1, got "a\\\\1"; this match is skipped',
       ],
       [
         'MissingField',

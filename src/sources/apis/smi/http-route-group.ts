@@ -3,12 +3,12 @@
 import { z } from 'zod';
 import type { Issue } from '../../../model/issue.js';
 import type { HeaderMatch, RouteMatch } from '../../../model/routing.js';
+import { re2Message } from '../../../re2.js';
 import { list, object, objectMeta, string } from '../core/fields.js';
 import { isRecord, namespaceOf, resourceRefOf, validate } from '../core/resource.js';
 import { type Report, reporter } from '../issues.js';
 import type { ManifestDocument } from '../manifest.js';
 import { dropNote } from '../shared/list-item-issues.js';
-import { re2Message, re2Regex } from '../shared/re2-syntax.js';
 import { fieldTree, unsupportedFields } from '../shared/unsupported-fields.js';
 import { validateAt } from '../shared/validate-at.js';
 import { rowsFor, smiFieldWalk } from './support.js';
@@ -46,6 +46,13 @@ export type RouteGroup =
 
 // RFC 9110 token: what a header name may be.
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
+
+/** A string field holding an RE2 regex. */
+const re2Regex = () =>
+  string().superRefine((value, ctx) => {
+    const message = re2Message(value);
+    if (message) ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+  });
 
 const requiredString = () =>
   string().superRefine((value, ctx) => {

@@ -181,7 +181,7 @@ describe('LocalRateLimitPolicy', () => {
       ),
     );
     expect(issues).toEqual([
-      'limits.yaml[doc 0]: LocalRateLimitPolicy shop/limit: spec.match.path.value: must be an RE2 regular expression: lookahead and lookbehind are not supported by RE2, got "/a(?!b)"',
+      'limits.yaml[doc 0]: LocalRateLimitPolicy shop/limit: spec.match.path.value: must be an RE2 regular expression: invalid perl operator: (?!, got "/a(?!b)"',
     ]);
   });
 

@@ -14,6 +14,7 @@ import type {
   ResourceStatus,
   RouteMatch,
 } from '../../../model/routing.js';
+import { re2Message } from '../../../re2.js';
 import {
   integer,
   isDns1035Label,
@@ -29,7 +30,6 @@ import { type Report, reporter } from '../issues.js';
 import type { ManifestDocument } from '../manifest.js';
 import { parseDuration } from '../shared/gateway-duration.js';
 import { HTTP_METHODS } from '../shared/http-methods.js';
-import { re2Message } from '../shared/re2-syntax.js';
 import { type FieldWalk, fieldTree, unsupportedFields } from '../shared/unsupported-fields.js';
 import { TRELLIS_SUPPORT } from './support.js';
 
