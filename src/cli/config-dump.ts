@@ -10,6 +10,9 @@ export interface ConfigDumpOptions {
   readonly manifests: string;
   readonly node: string;
   readonly proxyless: boolean;
+  /** The node's user_agent_name and user_agent_version: what decides the client's profile. */
+  readonly userAgentName?: string;
+  readonly userAgentVersion?: string;
   readonly clusterDomain?: string;
 }
 
@@ -29,7 +32,11 @@ export async function configDumpCommand(
     opts.manifests,
     opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {},
   );
-  const parsed = proxyFromNode({ id: opts.node });
+  const parsed = proxyFromNode({
+    id: opts.node,
+    ...(opts.userAgentName ? { userAgentName: opts.userAgentName } : {}),
+    ...(opts.userAgentVersion ? { userAgentVersion: opts.userAgentVersion } : {}),
+  });
   const proxy = opts.proxyless ? { ...parsed, kind: 'proxyless' as const } : parsed;
   const compiled = new ProxyCompiler().compile(state.mesh, proxy);
   const dump: Record<string, unknown[]> = {};

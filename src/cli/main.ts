@@ -15,12 +15,14 @@ const USAGE = `usage:
                 [--debounce-quiet 100ms] [--debounce-max 1s] [--encode-cache-bytes 64Mi]
                 [--default-visible-namespaces NS,NS|*]
   trellis validate DIR
-  trellis config-dump --manifests DIR --node NODE_ID [--proxyless]
+  trellis config-dump --manifests DIR --node NODE_ID [--proxyless] [--user-agent NAME] [--user-agent-version V]
   trellis proxy-status [--admin-address HOST:PORT]
 
 serve         serve the manifests in DIR over xDS (default xDS 127.0.0.1:15010, admin 127.0.0.1:15014)
 validate      print every error in DIR with file, document, resource and field; exit 1 if any
-config-dump   print, as YAML, the resources the proxy NODE_ID would receive
+config-dump   print, as YAML, the resources the proxy NODE_ID would receive; --user-agent and
+              --user-agent-version stand for the node's fields of those names, which decide the
+              client's profile (e.g. --user-agent 'gRPC C-core linux Python' --user-agent-version 1.51.1)
 proxy-status  print every proxy connected to a running server (default admin 127.0.0.1:15014) and,
               per type, SYNCED, NOT SENT, STALE (sent, not ACKed) or NACKED (with the error)
 `;
@@ -95,6 +97,8 @@ async function main(argv: string[]): Promise<number> {
           manifests: { type: 'string' },
           node: { type: 'string' },
           proxyless: { type: 'boolean', default: false },
+          'user-agent': { type: 'string' },
+          'user-agent-version': { type: 'string' },
           'cluster-domain': { type: 'string' },
         },
       });
@@ -105,6 +109,8 @@ async function main(argv: string[]): Promise<number> {
           manifests: values.manifests,
           node: values.node,
           proxyless: values.proxyless,
+          ...(values['user-agent'] ? { userAgentName: values['user-agent'] } : {}),
+          ...(values['user-agent-version'] ? { userAgentVersion: values['user-agent-version'] } : {}),
           ...(values['cluster-domain'] ? { clusterDomain: values['cluster-domain'] } : {}),
         },
         process.stdout,

@@ -2,7 +2,9 @@
 //   sidecar~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local
 //   proxyless~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local
 // Any other id is accepted: its namespace comes from node metadata NAMESPACE (default "default"),
-// and it is proxyless when its user agent is a gRPC library.
+// and it is proxyless when its user agent is a gRPC library. What client it is (Envoy, or which
+// gRPC release) is its profile (client-profile.ts).
+import { type ClientProfile, clientProfile, type Version } from './client-profile.js';
 
 export type ProxyKind = 'sidecar' | 'proxyless';
 
@@ -14,6 +16,11 @@ export interface MeshProxy {
   readonly podName?: string;
   /** Where the proxy runs (node.locality), for locality-aware load balancing. */
   readonly locality?: Locality;
+  /**
+   * Which client it is: what it accepts decides the form of some fields (client-dialect.ts).
+   * Absent (a proxy made up by a caller, not read from a node): its kind's most compatible forms.
+   */
+  readonly profile?: ClientProfile;
 }
 
 export interface Locality {
@@ -26,12 +33,29 @@ export interface NodeInfo {
   readonly id: string;
   /** node.metadata as plain JSON; only string values are read. */
   readonly metadata?: Readonly<Record<string, unknown>>;
-  /** node.user_agent_name: Envoy sends "envoy", gRPC libraries "grpc-<lang>". */
+  /** node.user_agent_name: Envoy sends "envoy", gRPC libraries "gRPC <language>…". */
   readonly userAgentName?: string;
+  /** node.user_agent_version, free text ("1.56.0", "C-core 29.0.0 Python 1.51.1"). */
+  readonly userAgentVersion?: string;
+  /** node.user_agent_build_version.version, which Envoy sends instead of user_agent_version. */
+  readonly userAgentBuildVersion?: Version;
   readonly locality?: Locality;
 }
 
+function idKind(node: NodeInfo): ProxyKind | undefined {
+  const kind = node.id.split('~', 1)[0];
+  return kind === 'sidecar' || kind === 'proxyless' ? kind : undefined;
+}
+
 export function proxyFromNode(node: NodeInfo): MeshProxy {
+  const generator = node.metadata?.GENERATOR;
+  const profile = clientProfile({
+    ...(node.userAgentName !== undefined ? { userAgentName: node.userAgentName } : {}),
+    ...(node.userAgentVersion !== undefined ? { userAgentVersion: node.userAgentVersion } : {}),
+    ...(node.userAgentBuildVersion ? { userAgentBuildVersion: node.userAgentBuildVersion } : {}),
+    ...(typeof generator === 'string' ? { generator } : {}),
+    ...(idKind(node) ? { idKind: idKind(node) } : {}),
+  });
   const parts = node.id.split('~');
   const [kind, ip, podDotNs, domain] = parts;
   if (parts.length === 4 && (kind === 'sidecar' || kind === 'proxyless') && podDotNs && domain) {
@@ -45,14 +69,15 @@ export function proxyFromNode(node: NodeInfo): MeshProxy {
       ...(ip ? { ip } : {}),
       podName,
       ...(node.locality ? { locality: node.locality } : {}),
+      profile,
     };
   }
   const metaNs = node.metadata?.NAMESPACE;
-  const proxyless = node.userAgentName?.startsWith('grpc') || node.metadata?.GENERATOR === 'grpc';
   return {
     id: node.id,
-    kind: proxyless ? 'proxyless' : 'sidecar',
+    kind: profile.kind === 'grpc' ? 'proxyless' : 'sidecar',
     namespace: typeof metaNs === 'string' && metaNs !== '' ? metaNs : 'default',
     ...(node.locality ? { locality: node.locality } : {}),
+    profile,
   };
 }

@@ -23,6 +23,15 @@ export interface ValueObject {
 export interface NodeObject {
   readonly id?: string;
   readonly user_agent_name?: string;
+  /** One of the user_agent_version_type oneof: free text, or Envoy's build version. */
+  readonly user_agent_version?: string;
+  readonly user_agent_build_version?: {
+    readonly version?: {
+      readonly major_number?: number;
+      readonly minor_number?: number;
+      readonly patch?: number;
+    };
+  };
   readonly metadata?: StructObject;
   readonly locality?: { readonly region?: string; readonly zone?: string; readonly sub_zone?: string };
 }

@@ -1,15 +1,22 @@
-// Who is calling, from the Node of a stream's first request: the id, the user agent and the
-// metadata Struct turned into plain JSON, which is all proxyFromNode reads.
+// Who is calling, from the Node of a stream's first request: the id, the user agent (name and
+// version: the client's profile) and the metadata Struct turned into plain JSON, which is all
+// proxyFromNode reads.
 import type { Locality, NodeInfo } from '../../model/proxy.js';
 import type { NodeObject, StructObject, ValueObject } from './ads-service.js';
 
 /** The node's NodeInfo, or undefined when it has no id (such a stream cannot be served). */
 export function nodeInfoFromNode(node: NodeObject | undefined): NodeInfo | undefined {
   if (!node?.id) return undefined;
+  const version = node.user_agent_build_version?.version;
+  const buildVersion = version
+    ? { major: version.major_number ?? 0, minor: version.minor_number ?? 0, patch: version.patch ?? 0 }
+    : undefined;
   return {
     id: node.id,
     ...(node.metadata ? { metadata: structToJson(node.metadata) } : {}),
     ...(node.user_agent_name ? { userAgentName: node.user_agent_name } : {}),
+    ...(node.user_agent_version ? { userAgentVersion: node.user_agent_version } : {}),
+    ...(buildVersion ? { userAgentBuildVersion: buildVersion } : {}),
     ...(node.locality ? { locality: localityOf(node.locality) } : {}),
   };
 }

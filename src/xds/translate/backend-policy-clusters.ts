@@ -36,10 +36,21 @@ function distinctSubsets(subsets: readonly Subset[]): Subset[] {
   return subsets.filter((s) => !seen.has(s.name) && seen.add(s.name));
 }
 
-/** What the clusters read about the proxy: its kind, and where it runs (for locality failover). */
+/**
+ * What the clusters read about the proxy: its kind, where it runs (for locality failover), and
+ * whether its client takes a RING_HASH cluster (client-dialect.ts; absent: it does).
+ */
 export interface ClusterView {
   readonly kind: ProxyKind;
   readonly locality?: Locality;
+  readonly ringHash?: false;
+}
+
+/** A consistent hash the client cannot take becomes its default balancer, round robin. */
+function forClient(policy: TrafficPolicy | undefined, view: ClusterView): TrafficPolicy | undefined {
+  if (view.ringHash !== false || policy?.loadBalancer?.kind !== 'consistentHash') return policy;
+  const { loadBalancer: _ring, ...rest } = policy;
+  return rest;
 }
 
 export function servicePortClusters(
@@ -55,7 +66,7 @@ export function servicePortClusters(
   const add = (name: string, endpoints: readonly EndpointAddress[], policy: TrafficPolicy | undefined) => {
     const cluster = withTrafficPolicy(
       baseCluster(name, service, port, view.kind),
-      policy,
+      forClient(policy, view),
       port.protocol,
       view.kind,
     );

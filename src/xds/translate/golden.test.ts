@@ -81,6 +81,8 @@ function splitTestDocuments(documents: readonly ManifestDocument[]): {
       node = {
         id: typeof v.nodeId === 'string' ? v.nodeId : DEFAULT_NODE_ID,
         ...(typeof v.userAgent === 'string' ? { userAgentName: v.userAgent } : {}),
+        // The client's profile: which form of some fields it reads (client-dialect.ts).
+        ...(typeof v.userAgentVersion === 'string' ? { userAgentVersion: v.userAgentVersion } : {}),
         ...(isRecord(v.metadata) ? { metadata: v.metadata } : {}),
         // node.locality (region, zone, subZone), for locality failover goldens.
         ...(isRecord(v.locality) ? { locality: v.locality as NodeInfo['locality'] } : {}),

@@ -19,8 +19,8 @@ export function clusterRoute(cluster: string, protocol: Protocol): Route {
 
 /** The default route of a service port, with the hash policy its DestinationRule asks for. */
 export function defaultServiceRoute(cluster: string, target: RouteTarget): Route {
-  const { mesh, service, port, client } = target;
+  const { mesh, service, port, dialect } = target;
   const route = clusterRoute(cluster, port.protocol);
-  const hash = hashPolicies(mesh.routing.backendPolicies, [{ service }], port.port, client);
+  const hash = hashPolicies(mesh.routing.backendPolicies, [{ service }], port.port, dialect);
   return hash ? { ...route, route: { ...route.route, hash_policy: hash } } : route;
 }

@@ -7,22 +7,25 @@
 // through a sidecar.
 import type { Route } from '../../generated/envoy/config/route/v3/Route.js';
 import type { RouteAction } from '../../generated/envoy/config/route/v3/RouteAction.js';
+import type { WeightedCluster } from '../../generated/envoy/config/route/v3/WeightedCluster.js';
 import type { Mesh, Service, ServicePort } from '../../model/mesh.js';
 import type { Backend, HttpRoute } from '../../model/routing.js';
+import type { ClientDialect } from './client-dialect.js';
 import { routeFilterConfigs } from './filters/index.js';
 import {
   invalidBackendCluster,
   isInvalidShare,
   liveTargets,
   targetCluster,
+  type WeightedShare,
   weightedShares,
 } from './route-backends.js';
 import { hashPolicies } from './route-hash-policy.js';
 import { headerEditFields, requestHost } from './route-headers.js';
-import { routeMatch, type XdsClient } from './route-match.js';
+import { routeMatch } from './route-match.js';
 import { retryPolicy } from './route-retry.js';
 import { pathRewriteFields, redirectAction } from './route-rewrite.js';
-import { fractionalPercent } from './route-scalars.js';
+import { fractionalPercent, uint32 } from './route-scalars.js';
 import { timeoutFields } from './route-timeouts.js';
 
 /** The service port a virtual host is for, and who reads it. */
@@ -30,7 +33,7 @@ export interface RouteTarget {
   readonly mesh: Mesh;
   readonly service: Service;
   readonly port: ServicePort;
-  readonly client: XdsClient;
+  readonly dialect: ClientDialect;
 }
 
 type ClusterNotFound = NonNullable<RouteAction['cluster_not_found_response_code']>;
@@ -53,12 +56,13 @@ function mirrorPolicies(route: HttpRoute, target: RouteTarget): RouteAction['req
 
 /** Everything a forwarding route does besides choosing the cluster. */
 function forwardingFields(route: HttpRoute, backends: readonly Backend[], target: RouteTarget): RouteAction {
-  const { mesh, port, client } = target;
+  const { mesh, port } = target;
+  const { client } = target.dialect;
   const envoy = client === 'envoy';
   const host = route.rewrite?.host ?? requestHost(route.requestHeaders);
   const retry = route.retry && retryPolicy(route.retry, client);
   const mirrors = envoy ? mirrorPolicies(route, target) : undefined;
-  const hash = hashPolicies(mesh.routing.backendPolicies, liveTargets(backends), port.port, client);
+  const hash = hashPolicies(mesh.routing.backendPolicies, liveTargets(backends), port.port, target.dialect);
   return {
     ...(envoy && route.rewrite?.path ? pathRewriteFields(route.rewrite.path, route.match.path) : {}),
     ...(envoy && host !== undefined ? { host_rewrite_literal: host } : {}),
@@ -67,6 +71,13 @@ function forwardingFields(route: HttpRoute, backends: readonly Backend[], target
     ...(mirrors ? { request_mirror_policies: mirrors } : {}),
     ...(hash ? { hash_policy: hash } : {}),
   };
+}
+
+/** A split; clients that need it are told the total (client-dialect.ts, implicitTotalWeight). */
+function weightedClusters(shares: readonly WeightedShare[], dialect: ClientDialect): WeightedCluster {
+  const clusters = shares.map((s) => ({ name: s.name, weight: s.weight }));
+  if (dialect.implicitTotalWeight) return { clusters };
+  return { clusters, total_weight: uint32(shares.reduce((sum, s) => sum + s.weight, 0)) };
 }
 
 /** The route action, or undefined when no backend gets any traffic. */
@@ -81,8 +92,8 @@ function forwardAction(
   const cluster =
     shares.length === 1
       ? { cluster: first.name }
-      : { weighted_clusters: { clusters: shares.map((s) => ({ name: s.name, weight: s.weight })) } };
-  const invalid = target.client === 'envoy' && shares.some(isInvalidShare);
+      : { weighted_clusters: weightedClusters(shares, target.dialect) };
+  const invalid = target.dialect.client === 'envoy' && shares.some(isInvalidShare);
   return {
     ...cluster,
     ...(invalid ? { cluster_not_found_response_code: clusterNotFoundCode(backends) } : {}),
@@ -135,8 +146,8 @@ function envoyRoute(route: HttpRoute, target: RouteTarget, base: Route): Route {
 
 /** The Envoy route, or undefined when the client can never see a request it matches. */
 export function lowerHttpRoute(route: HttpRoute, target: RouteTarget): Route | undefined {
-  const match = routeMatch(route.match, target.client);
+  const match = routeMatch(route.match, target.dialect);
   if (!match) return undefined;
   const base: Route = { name: route.name, match };
-  return target.client === 'grpc' ? grpcRoute(route, target, base) : envoyRoute(route, target, base);
+  return target.dialect.client === 'grpc' ? grpcRoute(route, target, base) : envoyRoute(route, target, base);
 }

@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendPolicy, LoadBalancer } from '../../model/routing.js';
+import { type ClientDialect, clientDialect, dialectOf } from './client-dialect.js';
 import { hashPolicies } from './route-hash-policy.js';
+
+const grpcWithRing = clientDialect({
+  kind: 'grpc',
+  language: 'go',
+  version: { major: 1, minor: 41, patch: 0 },
+});
+const grpcWithoutRing = clientDialect({
+  kind: 'grpc',
+  language: 'go',
+  version: { major: 1, minor: 40, patch: 9 },
+});
+const dialects: Record<'envoy' | 'grpc', ClientDialect> = { envoy: dialectOf('envoy'), grpc: grpcWithRing };
 
 const ref = (name: string) => ({ namespace: 'default', name });
 const hashing = (
@@ -25,7 +38,7 @@ describe('hash policies', () => {
     },
   ] satisfies BackendPolicy[];
   const of = (name: string, client: 'envoy' | 'grpc') =>
-    hashPolicies(policies, [{ service: ref(name) }], 80, client);
+    hashPolicies(policies, [{ service: ref(name) }], 80, dialects[client]);
 
   it('hash what the destination policy says', () => {
     expect(of('header', 'envoy')).toEqual([{ header: { header_name: 'x-user' } }]);
@@ -44,7 +57,12 @@ describe('hash policies', () => {
 
   it('follow the first destination of a split that hashes', () => {
     expect(
-      hashPolicies(policies, [{ service: ref('simple') }, { service: ref('query') }], 80, 'envoy'),
+      hashPolicies(policies, [{ service: ref('simple') }, { service: ref('query') }], 80, dialects.envoy),
     ).toEqual([{ query_parameter: { name: 'u' } }]);
+  });
+
+  it('give a gRPC release before ring hash (gRFC A42) no hash policy at all', () => {
+    expect(hashPolicies(policies, [{ service: ref('header') }], 80, grpcWithoutRing)).toBeUndefined();
+    expect(hashPolicies(policies, [{ service: ref('header') }], 80, dialectOf('grpc'))).toBeUndefined();
   });
 });

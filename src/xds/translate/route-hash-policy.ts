@@ -5,8 +5,8 @@
 import type { RouteAction } from '../../generated/envoy/config/route/v3/RouteAction.js';
 import type { BackendPolicy } from '../../model/routing.js';
 import { effectivePolicy } from '../../model/traffic-policy.js';
+import type { ClientDialect } from './client-dialect.js';
 import type { BackendTarget } from './route-backends.js';
-import type { XdsClient } from './route-match.js';
 import { durationFromMs } from './route-scalars.js';
 
 type HashPolicy = NonNullable<RouteAction['hash_policy']>[number];
@@ -19,8 +19,11 @@ export function hashPolicies(
   policies: readonly BackendPolicy[],
   targets: readonly BackendTarget[],
   tablePort: number,
-  client: XdsClient,
+  dialect: ClientDialect,
 ): HashPolicy[] | undefined {
+  // A client without ring hash balances round robin (client-dialect.ts): nothing to hash for.
+  if (!dialect.ringHash) return undefined;
+  const { client } = dialect;
   for (const target of targets) {
     const lb = effectivePolicy(
       policies,

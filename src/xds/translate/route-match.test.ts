@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { clientDialect, dialectOf } from './client-dialect.js';
 import { escapeRegex, headerMatcher, pathMatch, routeMatch, stringMatcher } from './route-match.js';
 
 describe('path matches', () => {
@@ -41,6 +42,67 @@ describe('path matches', () => {
   });
 });
 
+const envoy = dialectOf('envoy');
+const grpcOld = clientDialect({
+  kind: 'grpc',
+  language: 'c-core',
+  version: { major: 1, minor: 51, patch: 1 },
+});
+const grpcNew = clientDialect({
+  kind: 'grpc',
+  language: 'c-core',
+  version: { major: 1, minor: 56, patch: 0 },
+});
+
+describe('header matches for gRPC clients before gRFC A63', () => {
+  const header = (match: Parameters<typeof headerMatcher>[0]['match']) =>
+    headerMatcher({ name: 'h', match }, grpcOld);
+
+  it('use the older oneof members, which every gRPC release reads', () => {
+    expect(header({ kind: 'exact', value: 'a' })).toEqual({ name: 'h', exact_match: 'a' });
+    expect(header({ kind: 'prefix', value: 'a' })).toEqual({ name: 'h', prefix_match: 'a' });
+    expect(header({ kind: 'suffix', value: 'a' })).toEqual({ name: 'h', suffix_match: 'a' });
+    expect(header({ kind: 'regex', value: 'a+' })).toEqual({ name: 'h', safe_regex_match: { regex: 'a+' } });
+    expect(header({ kind: 'present' })).toEqual({ name: 'h', present_match: true });
+  });
+
+  it('spell a case-insensitive literal as an equivalent (?i) regex, escaped', () => {
+    expect(header({ kind: 'exact', value: 'a.b', ignoreCase: true })).toEqual({
+      name: 'h',
+      safe_regex_match: { regex: '(?i)a\\.b' },
+    });
+    expect(header({ kind: 'prefix', value: 'Ab', ignoreCase: true })).toEqual({
+      name: 'h',
+      safe_regex_match: { regex: '(?i)Ab.*' },
+    });
+    expect(header({ kind: 'suffix', value: 'Ab', ignoreCase: true })).toEqual({
+      name: 'h',
+      safe_regex_match: { regex: '(?i).*Ab' },
+    });
+  });
+
+  it('match any value for an empty prefix or suffix, and nothing but empty for an empty regex', () => {
+    expect(header({ kind: 'prefix', value: '' })).toEqual({ name: 'h', safe_regex_match: { regex: '.*' } });
+    expect(header({ kind: 'regex', value: '' })).toEqual({ name: 'h', safe_regex_match: { regex: '^$' } });
+  });
+
+  it('keep the inversion', () => {
+    expect(headerMatcher({ name: 'h', match: { kind: 'exact', value: 'a' }, invert: true }, grpcOld)).toEqual(
+      {
+        name: 'h',
+        exact_match: 'a',
+        invert_match: true,
+      },
+    );
+  });
+
+  it('are string_match for Envoy and for gRPC releases that read it', () => {
+    const m = { name: 'h', match: { kind: 'exact', value: 'a', ignoreCase: true } } as const;
+    expect(headerMatcher(m, envoy)).toEqual({ name: 'h', string_match: { exact: 'a', ignore_case: true } });
+    expect(headerMatcher(m, grpcNew)).toEqual({ name: 'h', string_match: { exact: 'a', ignore_case: true } });
+  });
+});
+
 describe('string and header matches', () => {
   it('never emit an empty prefix or suffix, which Envoy rejects', () => {
     expect(stringMatcher({ kind: 'prefix', value: '' })).toEqual({ safe_regex: { regex: '.*' } });
@@ -51,7 +113,7 @@ describe('string and header matches', () => {
   });
 
   it('match presence with present_match and invert Istio withoutHeaders', () => {
-    expect(headerMatcher({ name: 'x', match: { kind: 'present' }, invert: true })).toEqual({
+    expect(headerMatcher({ name: 'x', match: { kind: 'present' }, invert: true }, envoy)).toEqual({
       name: 'x',
       present_match: true,
       invert_match: true,
@@ -73,7 +135,7 @@ describe('route matches', () => {
   };
 
   it('put the method first among the header conditions, and keep query parameters, for Envoy', () => {
-    expect(routeMatch(match, 'envoy')).toEqual({
+    expect(routeMatch(match, envoy)).toEqual({
       prefix: '/',
       headers: [
         { name: ':method', string_match: { exact: 'GET' } },
@@ -84,9 +146,9 @@ describe('route matches', () => {
   });
 
   it('are nothing a gRPC call can meet when they need a query string or a method other than POST', () => {
-    expect(routeMatch({ queryParams: match.queryParams }, 'grpc')).toBeUndefined();
-    expect(routeMatch({ method: 'GET' }, 'grpc')).toBeUndefined();
-    expect(routeMatch({ method: 'post', headers: match.headers }, 'grpc')).toEqual({
+    expect(routeMatch({ queryParams: match.queryParams }, grpcNew)).toBeUndefined();
+    expect(routeMatch({ method: 'GET' }, grpcNew)).toBeUndefined();
+    expect(routeMatch({ method: 'post', headers: match.headers }, grpcNew)).toEqual({
       prefix: '/',
       headers: [{ name: 'x-a', string_match: { exact: '1' } }],
     });

@@ -6,9 +6,7 @@ import type { QueryParameterMatcher } from '../../generated/envoy/config/route/v
 import type { RouteMatch as EnvoyRouteMatch } from '../../generated/envoy/config/route/v3/RouteMatch.js';
 import type { StringMatcher } from '../../generated/envoy/type/matcher/v3/StringMatcher.js';
 import type { HeaderMatch, PathMatch, RouteMatch, StringMatch } from '../../model/routing.js';
-
-/** Who reads the configuration: Envoy, or a gRPC library's xDS client. */
-export type XdsClient = 'envoy' | 'grpc';
+import type { ClientDialect, XdsClient } from './client-dialect.js';
 
 /** path_separated_prefix's validate rule: no query or fragment, no trailing slash. */
 const SEPARATED_PREFIX = /^[^?#]+[^?#/]$/;
@@ -41,14 +39,42 @@ export function stringMatcher(match: StringMatch): StringMatcher {
   }
 }
 
-export function headerMatcher(header: HeaderMatch): HeaderMatcher {
-  return {
-    name: header.name,
-    ...(header.match.kind === 'present'
+/**
+ * The same condition in HeaderMatcher's older oneof members, which every gRPC release reads (gRFC
+ * A28). They have no ignore_case: a case-insensitive literal becomes an RE2 regex with (?i), which
+ * matches the ASCII values the StringMatcher would (RE2 also folds a few non-ASCII letters).
+ */
+function legacyHeaderCondition(match: StringMatch): HeaderMatcher {
+  if (match.kind === 'present') return { present_match: true };
+  if (match.kind === 'regex') return { safe_regex_match: { regex: match.value === '' ? '^$' : match.value } };
+  if ((match.kind === 'prefix' || match.kind === 'suffix') && match.value === '') {
+    return { safe_regex_match: { regex: '.*' } };
+  }
+  if (match.ignoreCase) {
+    const literal = escapeRegex(match.value);
+    const regex =
+      match.kind === 'exact' ? literal : match.kind === 'prefix' ? `${literal}.*` : `.*${literal}`;
+    return { safe_regex_match: { regex: `(?i)${regex}` } };
+  }
+  switch (match.kind) {
+    case 'exact':
+      return { exact_match: match.value };
+    case 'prefix':
+      return { prefix_match: match.value };
+    case 'suffix':
+      return { suffix_match: match.value };
+  }
+}
+
+/** A header condition in the form the client reads (gRFC A63 decides: client-dialect.ts). */
+export function headerMatcher(header: HeaderMatch, dialect: ClientDialect): HeaderMatcher {
+  const condition: HeaderMatcher =
+    header.match.kind === 'present'
       ? { present_match: true }
-      : { string_match: stringMatcher(header.match) }),
-    ...(header.invert ? { invert_match: true } : {}),
-  };
+      : dialect.headerStringMatch
+        ? { string_match: stringMatcher(header.match) }
+        : legacyHeaderCondition(header.match);
+  return { name: header.name, ...condition, ...(header.invert ? { invert_match: true } : {}) };
 }
 
 /**
@@ -90,8 +116,9 @@ function queryMatcher(name: string, match: StringMatch): QueryParameterMatcher {
  * has no query string and is always a POST). sourceLabels, sourceNamespace and port are not
  * request conditions: they decide which proxies get the route at all (route-visibility.ts).
  */
-export function routeMatch(match: RouteMatch, client: XdsClient): EnvoyRouteMatch | undefined {
-  const headers = (match.headers ?? []).map(headerMatcher);
+export function routeMatch(match: RouteMatch, dialect: ClientDialect): EnvoyRouteMatch | undefined {
+  const { client } = dialect;
+  const headers = (match.headers ?? []).map((h) => headerMatcher(h, dialect));
   const query = match.queryParams ?? [];
   if (client === 'grpc') {
     if (query.length > 0) return undefined;

@@ -4,6 +4,7 @@
 import type { Route } from '../../generated/envoy/config/route/v3/Route.js';
 import type { Protocol, Service, ServicePort } from '../../model/mesh.js';
 import type { RateLimitPolicy } from '../../model/routing.js';
+import { dialectOf } from './client-dialect.js';
 import type { ConnectionScope } from './filters/http-filter.js';
 import { routeFilterConfigs } from './filters/index.js';
 import { compareStrings } from './order.js';
@@ -51,7 +52,7 @@ export function inboundHttpRoutes(
   policies: readonly RateLimitPolicy[],
 ): InboundHttpRoutes {
   const limited = policies.flatMap((policy): Route[] => {
-    const match = policy.match && routeMatch(policy.match, 'envoy');
+    const match = policy.match && routeMatch(policy.match, dialectOf('envoy'));
     if (!match) return [];
     const filters = routeFilterConfigs({ rateLimit: policy }, 'envoy');
     return [

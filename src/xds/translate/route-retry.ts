@@ -4,7 +4,7 @@
 // its base: for gRPC such parts are left out, and a policy with nothing left is no policy.
 import type { RetryPolicy as EnvoyRetryPolicy } from '../../generated/envoy/config/route/v3/RetryPolicy.js';
 import type { RetryPolicy } from '../../model/routing.js';
-import type { XdsClient } from './route-match.js';
+import type { XdsClient } from './client-dialect.js';
 import { durationFromMs, uint32 } from './route-scalars.js';
 
 export const GRPC_RETRY_ON: ReadonlySet<string> = new Set([

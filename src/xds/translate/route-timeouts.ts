@@ -5,8 +5,8 @@
 // the caller's deadline capped at the timeout. Without one, gRPC ports keep the caller's deadline.
 import type { RouteAction } from '../../generated/envoy/config/route/v3/RouteAction.js';
 import type { Protocol } from '../../model/mesh.js';
+import type { XdsClient } from './client-dialect.js';
 import { isHttp2 } from './names.js';
-import type { XdsClient } from './route-match.js';
 import { durationFromMs } from './route-scalars.js';
 
 export function timeoutFields(

@@ -9,6 +9,7 @@ import type { VirtualHost } from '../../generated/envoy/config/route/v3/VirtualH
 import type { Mesh, Service, ServicePort } from '../../model/mesh.js';
 import type { MeshProxy } from '../../model/proxy.js';
 import type { Routing } from '../../model/routing.js';
+import { type ClientDialect, proxyDialect } from './client-dialect.js';
 import {
   hostPortName,
   isHttpish,
@@ -22,7 +23,6 @@ import { compareStrings } from './order.js';
 import { findWorkload } from './own-workload.js';
 import { defaultServiceRoute } from './route-default.js';
 import { lowerHttpRoute, type RouteTarget } from './route-entry.js';
-import type { XdsClient } from './route-match.js';
 import { routeTableFor } from './route-tables.js';
 import { type RouteViewer, visibleTo } from './route-visibility.js';
 
@@ -30,7 +30,8 @@ export const ALLOW_ANY = 'allow_any';
 
 /** Who a configuration is for. */
 export interface RouteReader {
-  readonly client: XdsClient;
+  /** The forms of fields the client accepts (its profile's dialect). */
+  readonly dialect: ClientDialect;
   readonly viewer: RouteViewer;
 }
 
@@ -43,7 +44,7 @@ export function routeReader(mesh: Mesh, proxy: MeshProxy): RouteReader {
   const labels = findWorkload(mesh, proxy)?.labels;
   const keys = sourceLabelKeys(mesh.routing);
   return {
-    client: proxy.kind === 'proxyless' ? 'grpc' : 'envoy',
+    dialect: proxyDialect(proxy),
     viewer: {
       namespace: proxy.namespace,
       ...(labels
@@ -72,7 +73,7 @@ function sourceLabelKeys(routing: Routing): readonly string[] {
 
 /** The routes of one service port for one reader: its route table's, or the default route. */
 export function serviceRoutes(mesh: Mesh, service: Service, port: ServicePort, reader: RouteReader): Route[] {
-  const target: RouteTarget = { mesh, service, port, client: reader.client };
+  const target: RouteTarget = { mesh, service, port, dialect: reader.dialect };
   const table = routeTableFor(mesh, service, port.port);
   if (!table || table.http.length === 0) {
     return [defaultServiceRoute(outboundClusterName(port.port, service.hostname), target)];

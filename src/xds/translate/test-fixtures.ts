@@ -62,8 +62,10 @@ export const sidecar: MeshProxy = {
   podName: 'client-0',
 };
 
+/** A proxyless client as the tests' own @grpc/grpc-js-xds 1.14.1 presents itself. */
 export const proxyless: MeshProxy = {
   ...sidecar,
   id: 'proxyless~10.0.0.9~client-0.default~default.svc.cluster.local',
   kind: 'proxyless',
+  profile: { kind: 'grpc', language: 'node', version: { major: 1, minor: 14, patch: 1 } },
 };

@@ -9,9 +9,10 @@
 // across mesh changes that leave everything it reads as it was.
 import type { Mesh } from '../../model/mesh.js';
 import type { MeshProxy } from '../../model/proxy.js';
-import { EMPTY_ROUTING, type Routing } from '../../model/routing.js';
+import { EMPTY_ROUTING, type Routing, type TrafficPolicy } from '../../model/routing.js';
 import { backendPolicyFor } from '../../model/traffic-policy.js';
 import { type ClusterView, servicePortClusters } from './backend-policy-clusters.js';
+import { proxyDialect } from './client-dialect.js';
 import { slicesOf } from './endpoints.js';
 import { inboundClusters, inboundListener, workloadInboundPorts } from './inbound.js';
 import { meshedPorts } from './names.js';
@@ -118,26 +119,37 @@ function clusterUnits(mesh: Mesh, view: ClusterView): TranslationUnit[] {
   return units;
 }
 
-const failovers = new WeakMap<Routing, boolean>();
-
-function hasLocalityFailover(routing: Routing): boolean {
-  let known = failovers.get(routing);
-  if (known === undefined) {
-    known = routing.backendPolicies.some((p) =>
-      [p.policy, ...(p.portPolicies ?? []).map((pp) => pp.policy), ...p.subsets.map((s) => s.policy)].some(
-        (policy) => (policy?.localityFailover?.length ?? 0) > 0,
-      ),
-    );
-    failovers.set(routing, known);
-  }
-  return known;
+// Whether some traffic policy of the mesh has a property, memoised per (immutable) routing.
+function anyPolicy(test: (policy: TrafficPolicy) => boolean): (routing: Routing) => boolean {
+  const known = new WeakMap<Routing, boolean>();
+  return (routing) => {
+    let answer = known.get(routing);
+    if (answer === undefined) {
+      answer = routing.backendPolicies.some((p) =>
+        [p.policy, ...(p.portPolicies ?? []).map((pp) => pp.policy), ...p.subsets.map((s) => s.policy)].some(
+          (policy) => policy !== undefined && test(policy),
+        ),
+      );
+      known.set(routing, answer);
+    }
+    return answer;
+  };
 }
 
-// The zone decides EDS priorities only under a locality failover policy; without one in the mesh,
-// proxies of every zone share the clusters.
+const hasLocalityFailover = anyPolicy((policy) => (policy.localityFailover?.length ?? 0) > 0);
+const hasConsistentHash = anyPolicy((policy) => policy.loadBalancer?.kind === 'consistentHash');
+
+// The zone decides EDS priorities only under a locality failover policy, and whether the client
+// takes a ring hash only under a consistent hash policy; without one in the mesh, proxies of every
+// zone and every client release share the clusters.
 function clusterView(mesh: Mesh, proxy: MeshProxy): ClusterView {
   const zone = proxy.locality?.zone;
-  return { kind: proxy.kind, ...(zone && hasLocalityFailover(mesh.routing) ? { locality: { zone } } : {}) };
+  const noRing = !proxyDialect(proxy).ringHash && hasConsistentHash(mesh.routing);
+  return {
+    kind: proxy.kind,
+    ...(zone && hasLocalityFailover(mesh.routing) ? { locality: { zone } } : {}),
+    ...(noRing ? { ringHash: false as const } : {}),
+  };
 }
 
 /**

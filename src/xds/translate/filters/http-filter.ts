@@ -4,7 +4,7 @@
 import type { HttpFilter } from '../../../generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpFilter.js';
 import type { Any } from '../../../generated/google/protobuf/Any.js';
 import type { CorsPolicy, FaultPolicy, RateLimitPolicy } from '../../../model/routing.js';
-import type { XdsClient } from '../route-match.js';
+import type { XdsClient } from '../client-dialect.js';
 
 /** What a filter may read about one route. */
 export interface RouteFeatures {

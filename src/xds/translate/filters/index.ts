@@ -3,7 +3,7 @@
 // or a rate limit can touch it; the router ends the list.
 import type { HttpFilter } from '../../../generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpFilter.js';
 import type { Any } from '../../../generated/google/protobuf/Any.js';
-import type { XdsClient } from '../route-match.js';
+import type { XdsClient } from '../client-dialect.js';
 import { corsPlugin } from './cors.js';
 import { faultPlugin } from './fault.js';
 import type { ConnectionScope, HttpFilterPlugin, RouteFeatures } from './http-filter.js';
