@@ -15,6 +15,7 @@ import {
   responseBytes,
 } from './ads-service.js';
 import { TYPED_DISCOVERY_SERVICES, typedServiceDefinition } from './discovery-services.js';
+import { type NackingStream, type NackReport, nackedProxyCounts, nackReport } from './nack-report.js';
 import { nodeInfoFromNode } from './node-info.js';
 import type { ProxySyncStatus, XdsVariant } from './status.js';
 import { checkNameCount, checkTypeCount, StreamLimitError } from './stream-limits.js';
@@ -83,7 +84,7 @@ type CallControl = Pick<grpc.ServerDuplexStream<unknown, unknown>, 'emit' | 'get
 
 interface OpenStream {
   readonly call: CallControl;
-  stream?: Pick<WireStream<unknown>, 'proxy' | 'variant' | 'status'>;
+  stream?: Pick<WireStream<unknown>, 'proxy' | 'variant' | 'status' | 'heldNacks' | 'sentVersion'>;
   unwatch?: () => void;
   ended: boolean;
   /** Type URLs the stream has asked for (stream-limits.ts). */
@@ -173,6 +174,20 @@ export class XdsServer {
     const all: ProxySyncStatus[] = [];
     for (const open of this.streams) if (open.stream) all.push(open.stream.status());
     return all.sort((a, b) => compare(a.proxyId, b.proxyId) || compare(a.connectedAt, b.connectedAt));
+  }
+
+  /** The NACKs connected proxies hold, grouped for /debug/config-errors (nack-report.ts). */
+  nacks(): NackReport {
+    return nackReport(this.identified());
+  }
+
+  /** Connected proxies holding a NACK, by type URL: the level of the proxies-nacked gauge. */
+  nackedProxies(): ReadonlyMap<string, number> {
+    return nackedProxyCounts(this.identified());
+  }
+
+  private *identified(): Generator<NackingStream> {
+    for (const open of this.streams) if (open.stream) yield open.stream;
   }
 
   /**

@@ -6,9 +6,10 @@ import {
   versionOfAll,
 } from '../cache/snapshot.js';
 import { type ClientChange, DeltaSubscription, type PendingChanges } from './delta-subscription.js';
+import { boundedMessage, rejectedResources } from './nack-record.js';
 import { inPushOrder } from './resource-types.js';
 import type { NackStatus, ProxySyncStatus, TypeSyncStatus } from './status.js';
-import { StreamBase, type StreamOptions } from './stream-base.js';
+import { type BaseTypeState, StreamBase, type StreamOptions } from './stream-base.js';
 import { checkNameCount } from './stream-limits.js';
 import { pushReason } from './stream-metrics.js';
 
@@ -61,7 +62,7 @@ interface Rejection {
   readonly after: ReadonlyMap<string, string | undefined>;
 }
 
-interface TypeState {
+interface TypeState extends BaseTypeState {
   readonly subscription: DeltaSubscription;
   /** The response not yet ACKed or NACKed: nothing more of this type goes out until it is. */
   inFlight?: SentResponse;
@@ -70,7 +71,6 @@ interface TypeState {
   /** When the type's latest request arrived (clock milliseconds). */
   requestAt: number;
   rejected?: Rejection;
-  lastSentVersion?: string;
   lastSentNonce?: string;
   lastAckedVersion?: string;
   lastNack?: NackStatus;
@@ -137,12 +137,20 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
     this.metrics.answered(typeUrl, nonce, !request.errorDetail);
     if (!request.errorDetail) {
       state.lastAckedVersion = response.systemVersion;
+      state.heldNack = undefined;
       this.logger.debug({ typeUrl, version: response.systemVersion, nonce }, 'ACK');
       return true;
     }
     this.rollBack(state, typeUrl, response);
     const { code, message } = request.errorDetail;
-    state.lastNack = { version: response.systemVersion, nonce, message, at: this.now().toISOString() };
+    state.lastNack = {
+      version: response.systemVersion,
+      nonce,
+      message: boundedMessage(message),
+      at: this.now().toISOString(),
+      resources: rejectedResources([...response.changes.keys()], false),
+    };
+    state.heldNack = state.lastNack;
     this.logger.warn(
       { typeUrl, version: response.systemVersion, nonce, code, error: message },
       'proxy rejected configuration (NACK)',

@@ -5,9 +5,10 @@ import {
   sotwVersion,
   versionOfAll,
 } from '../cache/snapshot.js';
+import { boundedMessage, rejectedResources } from './nack-record.js';
 import { inPushOrder, isFullStateType } from './resource-types.js';
 import type { NackStatus, ProxySyncStatus, TypeSyncStatus } from './status.js';
-import { StreamBase, type StreamOptions } from './stream-base.js';
+import { type BaseTypeState, StreamBase, type StreamOptions } from './stream-base.js';
 import { pushReason } from './stream-metrics.js';
 
 export interface SotwRequest {
@@ -38,7 +39,7 @@ interface Subscription {
   readonly key: string;
 }
 
-interface TypeState {
+interface TypeState extends BaseTypeState {
   subscription: Subscription;
   /** Once a name (or '*') was asked for, an empty list unsubscribes instead of meaning wildcard. */
   named: boolean;
@@ -55,8 +56,12 @@ interface TypeState {
    * forgotten when the subscription changes, and stale when the snapshot's map is another.
    */
   selected?: { readonly of: ReadonlyMap<string, CachedResource>; readonly selection: Selection | undefined };
-  lastSentVersion?: string;
   lastSentNonce?: string;
+  /**
+   * The response sent with lastSentNonce, shared with the streams that selected the same: a NACK
+   * names no resource, so what it rejects is read from here.
+   */
+  lastSent?: SotwResponse;
   lastAckedVersion?: string;
   lastNack?: NackStatus;
 }
@@ -114,6 +119,7 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
 
   private recordAck(state: TypeState, request: SotwRequest): void {
     state.lastAckedVersion = state.lastSentVersion;
+    state.heldNack = undefined;
     this.metrics.answered(request.typeUrl, request.responseNonce, true);
     this.logger.debug(
       { typeUrl: request.typeUrl, version: state.lastSentVersion, nonce: request.responseNonce },
@@ -125,7 +131,16 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
     // The rejected version is the one sent with this nonce; version_info is what the client kept.
     const version = request.responseNonce !== '' ? (state.lastSentVersion ?? '') : request.versionInfo;
     const { message } = error;
-    state.lastNack = { version, nonce: request.responseNonce, message, at: this.now().toISOString() };
+    // A NACK without a nonce answers no response: what it rejects is unknown.
+    const names = request.responseNonce !== '' ? state.lastSent?.resources.map((r) => r.name) : undefined;
+    state.lastNack = {
+      version,
+      nonce: request.responseNonce,
+      message: boundedMessage(message),
+      at: this.now().toISOString(),
+      ...(names ? { resources: rejectedResources(names, true) } : {}),
+    };
+    state.heldNack = state.lastNack;
     this.metrics.answered(request.typeUrl, request.responseNonce, false);
     this.logger.warn(
       {
@@ -197,6 +212,7 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
     const reason = pushReason(state.lastSentNonce === undefined, state.owesResponse);
     state.lastSentVersion = version;
     state.lastSentNonce = nonce;
+    state.lastSent = response;
     state.owesResponse = false;
     state.awaiting = true;
     this.logger.debug({ typeUrl, version, nonce, resources: resources.length }, 'sending');

@@ -1,13 +1,28 @@
 // What /debug/syncz shows for each connected stream: JSON-ready, times as ISO strings.
 import type { ProxyKind } from '../../model/proxy.js';
 
+/** What the rejected response carried: a NACK itself names no resource. */
+export interface RejectedResources {
+  /**
+   * SotW: true, the response held every resource of the type the proxy subscribes to, and the
+   * NACK rejects it whole. Delta: false, only the names the response added, changed or removed.
+   */
+  readonly wholeResponse: boolean;
+  /** How many resources the response carried (delta: removals included). */
+  readonly count: number;
+  /** The first of them by name, at most 20 (nack-record.ts). */
+  readonly names: readonly string[];
+}
+
 export interface NackStatus {
   /** The version the proxy rejected (the one sent with `nonce`). */
   readonly version: string;
   readonly nonce: string;
-  /** error_detail.message from the NACK. */
+  /** error_detail.message from the NACK, cut to 1 KiB with a marker (nack-record.ts). */
   readonly message: string;
   readonly at: string;
+  /** Absent when the NACK answered no response we know of (a SotW NACK without a nonce). */
+  readonly resources?: RejectedResources;
 }
 
 export interface TypeSyncStatus {

@@ -6,6 +6,8 @@ import { noopMetrics } from '../../admin/metrics.js';
 import type { Logger } from '../../log.js';
 import type { MeshProxy } from '../../model/proxy.js';
 import type { Snapshot } from '../cache/snapshot.js';
+import type { HeldNack } from './nack-report.js';
+import type { NackStatus } from './status.js';
 import { type Clock, type ResponseMetrics, StreamMetrics } from './stream-metrics.js';
 
 export interface StreamOptions<Res> {
@@ -20,7 +22,15 @@ export interface StreamOptions<Res> {
   readonly clock?: Clock;
 }
 
-export abstract class StreamBase<Res, TypeState> {
+/** The part of a variant's per-type state this shell reads. */
+export interface BaseTypeState {
+  /** SotW: the version_info sent. Delta: the system_version_info, the same hash of the selected resources. */
+  lastSentVersion?: string;
+  /** The latest NACK until the proxy ACKs a later response of the type, and so still runs without it. */
+  heldNack?: NackStatus;
+}
+
+export abstract class StreamBase<Res, TypeState extends BaseTypeState> {
   readonly proxy: MeshProxy;
   protected readonly logger: Logger;
   protected readonly send: (response: Res) => boolean;
@@ -57,6 +67,19 @@ export abstract class StreamBase<Res, TypeState> {
   onWritable(): void {
     this.writable = true;
     this.push();
+  }
+
+  /** Per type, the NACK the proxy holds: it has ACKed nothing of that type since. */
+  heldNacks(): HeldNack[] {
+    const held: HeldNack[] = [];
+    for (const [typeUrl, state] of this.types)
+      if (state.heldNack) held.push({ typeUrl, nack: state.heldNack });
+    return held;
+  }
+
+  /** The version of the type last sent, whether answered or not. */
+  sentVersion(typeUrl: string): string | undefined {
+    return this.types.get(typeUrl)?.lastSentVersion;
   }
 
   /** Sends every type that has something to send and may send it now, in push order. */

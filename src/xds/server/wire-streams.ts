@@ -12,11 +12,12 @@ import type {
   DiscoveryResponseObject,
 } from './ads-service.js';
 import { type DeltaRequest, type DeltaResponse, DeltaStream } from './delta-stream.js';
+import type { NackingStream } from './nack-report.js';
 import { type SotwRequest, type SotwResponse, SotwStream } from './sotw-stream.js';
 import type { ProxySyncStatus, XdsVariant } from './status.js';
 
 /** One identified stream of either variant, as the server drives it. */
-export interface WireStream<Req> {
+export interface WireStream<Req> extends NackingStream {
   readonly proxy: MeshProxy;
   readonly variant: XdsVariant;
   onSnapshot(snapshot: Snapshot): void;
@@ -54,6 +55,8 @@ export const sotwWireStream: WireStreamFactory<DiscoveryRequestObject, Discovery
     onRequest: (request, typeUrl) => stream.onRequest(toSotwRequest(request, typeUrl)),
     onWritable: () => stream.onWritable(),
     status: () => stream.status(),
+    heldNacks: () => stream.heldNacks(),
+    sentVersion: (typeUrl) => stream.sentVersion(typeUrl),
   };
 };
 
@@ -75,6 +78,8 @@ export const deltaWireStream: WireStreamFactory<DeltaDiscoveryRequestObject, Del
     onRequest: (request, typeUrl) => stream.onRequest(toDeltaRequest(request, typeUrl)),
     onWritable: () => stream.onWritable(),
     status: () => stream.status(),
+    heldNacks: () => stream.heldNacks(),
+    sentVersion: (typeUrl) => stream.sentVersion(typeUrl),
   };
 };
 
