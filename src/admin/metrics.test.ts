@@ -95,6 +95,24 @@ describe('Prometheus metrics', () => {
     expect(sample(text, 'trellis_xds_resources{type="other"}')).toBeUndefined();
   });
 
+  it('reads the proxies holding a NACK per type from a counter at each scrape, so the level goes down too', async () => {
+    const m = metrics();
+    expect(await m.render()).not.toContain('trellis_xds_proxies_nacked{');
+    let counts = new Map([
+      [TYPE_URL.cluster, 2],
+      ['type.googleapis.com/made.up.One', 1],
+    ]);
+    m.countNackedProxies(() => counts);
+    let text = await m.render();
+    expect(sample(text, 'trellis_xds_proxies_nacked{type="cds"}')).toBe(2);
+    expect(sample(text, 'trellis_xds_proxies_nacked{type="lds"}')).toBe(0);
+    expect(sample(text, 'trellis_xds_proxies_nacked{type="other"}')).toBe(1);
+    counts = new Map();
+    text = await m.render();
+    expect(sample(text, 'trellis_xds_proxies_nacked{type="cds"}')).toBe(0);
+    expect(sample(text, 'trellis_xds_proxies_nacked{type="other"}')).toBeUndefined();
+  });
+
   it('observes convergence as the seconds from the change being seen to the proxy converging', async () => {
     let now = 10_000;
     const m = metrics(() => now);

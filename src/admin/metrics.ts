@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ProxyKind } from '../model/proxy.js';
 import { TYPE_URL } from '../xds/envoy/type-urls.js';
+import type { NackedProxyCounter } from '../xds/server/nack-report.js';
 import type { XdsVariant } from '../xds/server/status.js';
 
 /**
@@ -116,6 +117,7 @@ export class PrometheusMetrics implements XdsMetrics, MetricsExposition {
   private readonly encodes: Counter<'result'>;
   private readonly resourceCount: Gauge<'type'>;
   private resourceCounter: ResourceCounter | undefined;
+  private nackedProxyCounter: NackedProxyCounter | undefined;
 
   constructor(options: PrometheusMetricsOptions = {}) {
     this.now = options.now ?? (() => performance.now());
@@ -171,15 +173,21 @@ export class PrometheusMetrics implements XdsMetrics, MetricsExposition {
       registers,
       collect() {
         const counter = counted();
-        if (!counter) return;
-        // Every known type from zero, and every type URL we do not serve summed into "other".
-        const levels = new Map(KNOWN_TYPES.map((type) => [type, 0]));
-        for (const [typeUrl, count] of counter()) {
-          const type = typeLabel(typeUrl);
-          levels.set(type, (levels.get(type) ?? 0) + count);
-        }
-        this.reset();
-        for (const [type, count] of levels) this.set({ type }, count);
+        if (counter) setByType(this, counter());
+      },
+    });
+    const nacked = () => this.nackedProxyCounter;
+    // Only read when scraped (countNackedProxies): the registry holds it, nothing sets it.
+    new Gauge({
+      name: 'trellis_xds_proxies_nacked',
+      help:
+        'Connected proxies holding a NACK, by type: they rejected the latest response of the type and have ' +
+        'ACKed none since. A proxy that NACKs several types counts once in each.',
+      labelNames: ['type'],
+      registers,
+      collect() {
+        const counter = nacked();
+        if (counter) setByType(this, counter());
       },
     });
     // Series that exist from the start, at zero: rate() and absent() then work before the first event.
@@ -237,6 +245,14 @@ export class PrometheusMetrics implements XdsMetrics, MetricsExposition {
     this.resourceCounter = counter;
   }
 
+  /**
+   * Reads the proxies holding a NACK from `counter` at each scrape (the xDS server's
+   * nackedProxies()): a level read from the streams cannot drift from them, and costs a push nothing.
+   */
+  countNackedProxies(counter: NackedProxyCounter): void {
+    this.nackedProxyCounter = counter;
+  }
+
   changeSeen(): ChangeStamp {
     return this.now();
   }
@@ -245,4 +261,15 @@ export class PrometheusMetrics implements XdsMetrics, MetricsExposition {
     // A clock cannot run backwards, but a stamp from another process or a bug could: never observe < 0.
     this.convergence.observe(Math.max(0, (this.now() - stamp) / 1000));
   }
+}
+
+/** Sets a gauge by type label to levels by type URL: every known type from zero, the rest summed into "other". */
+function setByType(gauge: Gauge<'type'>, byTypeUrl: ReadonlyMap<string, number>): void {
+  const levels = new Map(KNOWN_TYPES.map((type) => [type, 0]));
+  for (const [typeUrl, count] of byTypeUrl) {
+    const type = typeLabel(typeUrl);
+    levels.set(type, (levels.get(type) ?? 0) + count);
+  }
+  gauge.reset();
+  for (const [type, count] of levels) gauge.set({ type }, count);
 }

@@ -75,11 +75,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       onStreamClosed: (proxy) => builder.disconnect(proxy),
     },
   });
+  // Read from the streams when scraped, as the resources are from the cache.
+  metrics.countNackedProxies(() => xds.nackedProxies());
   const admin = new AdminServer({
     metrics,
     logger,
     ready: () => builder.ready,
-    configErrors: () => builder.configErrors(),
+    // What we generated and could not, then what proxies rejected of what we sent.
+    configErrors: () => ({ ...builder.configErrors(), ...xds.nacks() }),
     syncz: () => xds.status(),
   });
   try {
