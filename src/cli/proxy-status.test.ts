@@ -25,7 +25,13 @@ const nacked: TypeSyncStatus = {
   lastSentVersion: 'v3',
   lastSentNonce: '6',
   lastAckedVersion: 'v2',
-  lastNack: { version: 'v3', nonce: '6', message: 'duplicate route name', at: '2025-05-01T10:00:00.000Z' },
+  lastNack: {
+    version: 'v3',
+    nonce: '6',
+    message: 'duplicate route name',
+    at: '2025-05-01T10:00:00.000Z',
+    resources: { wholeResponse: true, count: 1, names: ['8080'] },
+  },
 };
 
 function proxy(proxyId: string, types: Record<string, TypeSyncStatus>, more: Partial<ProxySyncStatus> = {}) {
@@ -93,8 +99,53 @@ describe('the proxy-status table', () => {
         '',
         'sidecar~10.0.0.7~web-0.shop~shop.svc.cluster.local RDS NACKED version v3 at 2025-05-01T10:00:00.000Z:',
         '    duplicate route name',
+        '    rejected: the whole response, 1 resource: 8080',
+        '    shared with no other proxy',
         '',
       ].join('\n'),
+    );
+  });
+
+  it('says how many other proxies were last sent the rejected version, and how many of them NACKed it too', () => {
+    const peer = (i: number) => `sidecar~10.0.0.${20 + i}~web-${i}.shop~shop.svc.cluster.local`;
+    const out = formatProxyStatus([
+      proxy(WEB, { [TYPE_URL.route]: nacked }),
+      // The same version: one NACKed it too (over delta), one ACKed it, one has not answered yet.
+      proxy(peer(1), { [TYPE_URL.route]: { ...nacked, lastNack: { ...nacked.lastNack!, nonce: '6' } } }),
+      proxy(peer(2), { [TYPE_URL.route]: { ...nacked, lastAckedVersion: 'v3', lastNack: undefined } }),
+      proxy(peer(3), { [TYPE_URL.route]: { ...stale, lastSentVersion: 'v3' } }),
+      // Another version of the type, or the same version of another type, is not the same content.
+      proxy(peer(4), { [TYPE_URL.route]: synced }),
+      proxy(peer(5), { [TYPE_URL.listener]: { ...synced, lastSentVersion: 'v3', lastAckedVersion: 'v3' } }),
+    ]);
+    const lines = out.split('\n');
+    const web = lines.indexOf(`${WEB} RDS NACKED version v3 at 2025-05-01T10:00:00.000Z:`);
+    expect(lines[web + 3]).toBe('    shared with 3 other proxies, 1 of which NACKed it too');
+    expect(out).toContain(`${peer(1)} RDS NACKED version v3`);
+    const alone = formatProxyStatus([
+      proxy(WEB, { [TYPE_URL.route]: nacked }),
+      proxy(peer(2), { [TYPE_URL.route]: { ...nacked, lastAckedVersion: 'v3', lastNack: undefined } }),
+    ]);
+    expect(alone).toContain('\n    shared with 1 other proxy, which did not NACK it\n');
+  });
+
+  it('lists the names a delta response carried, a few of them, and no names when the server sent none', () => {
+    const names = Array.from({ length: 20 }, (_, i) => `c${String(i).padStart(2, '0')}`);
+    const out = formatProxyStatus([
+      proxy(WEB, {
+        [TYPE_URL.cluster]: {
+          ...nacked,
+          lastNack: { ...nacked.lastNack!, resources: { wholeResponse: false, count: 250, names } },
+        },
+        // A server from before the rejected resources were reported.
+        [TYPE_URL.listener]: { ...nacked, lastNack: { ...nacked.lastNack!, resources: undefined } },
+      }),
+    ]);
+    expect(out).toContain(
+      '    duplicate route name\n    rejected: 250 resources: c00, c01, c02, c03, c04 and 245 more\n',
+    );
+    expect(out).toContain(
+      'LDS NACKED version v3 at 2025-05-01T10:00:00.000Z:\n    duplicate route name\n    shared with no other proxy\n',
     );
   });
 

@@ -1,8 +1,15 @@
 // `trellis proxy-status`: every connected proxy and, per xDS type, whether it has what we last sent,
-// read from a running server's /debug/syncz, the way `istioctl proxy-status` shows it.
+// read from a running server's /debug/syncz, the way `istioctl proxy-status` shows it. A NACK is
+// spelled out: what was rejected, the proxy's message, and how many other proxies got the same.
 import { z } from 'zod';
 import { TYPE_URL } from '../xds/envoy/type-urls.js';
-import type { NackStatus, ProxySyncStatus, TypeSyncStatus, XdsVariant } from '../xds/server/status.js';
+import type {
+  NackStatus,
+  ProxySyncStatus,
+  RejectedResources,
+  TypeSyncStatus,
+  XdsVariant,
+} from '../xds/server/status.js';
 
 export interface ProxyStatusOptions {
   /** host:port of the admin server, or a base URL (http://…). */
@@ -34,6 +41,8 @@ const COLUMNS = [
 const SDS_COLUMN = ['SDS', TYPE_URL.secret] as const;
 
 const DEFAULT_TIMEOUT_MS = 5_000;
+/** Rejected resource names printed per NACK; the server keeps up to 20, a line is enough here. */
+const NAMES_SHOWN = 5;
 
 /** Where one type of one proxy stands, from what the server sent and what the proxy answered. */
 export function syncState(type: TypeSyncStatus | undefined): SyncState {
@@ -73,6 +82,7 @@ function rowsOf(proxies: readonly ProxySyncStatus[]): Row[] {
 /** The table (columns aligned), then each NACK with its error: what the command prints. */
 export function formatProxyStatus(proxies: readonly ProxySyncStatus[]): string {
   const rows = rowsOf(proxies);
+  const shared = sharing(rows);
   const columns = rows.some((r) => r.types[TYPE_URL.secret] !== undefined)
     ? [...COLUMNS, SDS_COLUMN]
     : COLUMNS;
@@ -83,7 +93,10 @@ export function formatProxyStatus(proxies: readonly ProxySyncStatus[]): string {
     for (const [name, typeUrl] of columns) {
       const state = syncState(row.types[typeUrl]);
       cells.push(LABELS[state.kind]);
-      if (state.kind === 'nacked') nacks.push(describeNack(row.proxyId, name, state.nack));
+      if (state.kind === 'nacked')
+        nacks.push(
+          describeNack(row.proxyId, name, state.nack, shared(row.proxyId, typeUrl, state.nack.version)),
+        );
     }
     table.push(cells);
   }
@@ -92,9 +105,63 @@ export function formatProxyStatus(proxies: readonly ProxySyncStatus[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-function describeNack(proxyId: string, typeName: string, nack: NackStatus): string {
+interface Shared {
+  /** Other proxies last sent the type at the rejected version. */
+  readonly others: number;
+  /** Those of them that NACKed that version too. */
+  readonly nacked: number;
+}
+
+/**
+ * Who else has the content a proxy rejected: the other proxies whose last sent version of the type
+ * is the rejected one. Many means the content is at fault if they NACKed it too, the proxy if not.
+ */
+function sharing(rows: readonly Row[]): (proxyId: string, typeUrl: string, version: string) => Shared {
+  const sentTo = new Map<string, Set<string>>();
+  const nackedBy = new Map<string, Set<string>>();
+  const add = (index: Map<string, Set<string>>, key: string, proxyId: string) => {
+    const ids = index.get(key) ?? new Set<string>();
+    ids.add(proxyId);
+    index.set(key, ids);
+  };
+  for (const row of rows) {
+    for (const [typeUrl, type] of Object.entries(row.types)) {
+      if (type.lastSentVersion !== undefined) add(sentTo, `${typeUrl}\n${type.lastSentVersion}`, row.proxyId);
+      const state = syncState(type);
+      if (state.kind === 'nacked') add(nackedBy, `${typeUrl}\n${state.nack.version}`, row.proxyId);
+    }
+  }
+  // A NACKED type was sent nothing since, so whoever NACKed a version was last sent it: nackedBy's
+  // sets are within sentTo's, and counting the others is a subtraction.
+  const othersIn = (ids: Set<string> | undefined, proxyId: string) =>
+    (ids?.size ?? 0) - (ids?.has(proxyId) ? 1 : 0);
+  return (proxyId, typeUrl, version) => {
+    const key = `${typeUrl}\n${version}`;
+    return { others: othersIn(sentTo.get(key), proxyId), nacked: othersIn(nackedBy.get(key), proxyId) };
+  };
+}
+
+function describeNack(proxyId: string, typeName: string, nack: NackStatus, shared: Shared): string {
   const message = nack.message === '' ? '(no error message)' : nack.message.replace(/\n/g, '\n    ');
-  return `${proxyId} ${typeName} NACKED version ${nack.version} at ${nack.at}:\n    ${message}`;
+  const lines = [`${proxyId} ${typeName} NACKED version ${nack.version} at ${nack.at}:`, `    ${message}`];
+  if (nack.resources) lines.push(`    rejected: ${describeResources(nack.resources)}`);
+  lines.push(`    ${describeShared(shared)}`);
+  return lines.join('\n');
+}
+
+function describeResources({ wholeResponse, count, names }: RejectedResources): string {
+  const what = `${count} ${count === 1 ? 'resource' : 'resources'}`;
+  const scope = wholeResponse ? `the whole response, ${what}` : what;
+  const shown = names.slice(0, NAMES_SHOWN);
+  if (shown.length === 0) return scope;
+  const more = count - shown.length;
+  return `${scope}: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
+function describeShared({ others, nacked }: Shared): string {
+  if (others === 0) return 'shared with no other proxy';
+  if (others === 1) return `shared with 1 other proxy, which ${nacked ? 'NACKed it too' : 'did not NACK it'}`;
+  return `shared with ${others} other proxies, ${nacked || 'none'} of which NACKed it${nacked ? ' too' : ''}`;
 }
 
 function alignColumns(table: readonly (readonly string[])[]): string[] {
@@ -111,7 +178,16 @@ function alignColumns(table: readonly (readonly string[])[]): string[] {
   );
 }
 
-const nackSchema = z.object({ version: z.string(), nonce: z.string(), message: z.string(), at: z.string() });
+const nackSchema = z.object({
+  version: z.string(),
+  nonce: z.string(),
+  message: z.string(),
+  at: z.string(),
+  // Older servers do not send it.
+  resources: z
+    .object({ wholeResponse: z.boolean(), count: z.number(), names: z.array(z.string()) })
+    .optional(),
+});
 const typeSchema = z.object({
   subscribed: z.union([z.literal('*'), z.array(z.string())]),
   lastSentVersion: z.string().optional(),

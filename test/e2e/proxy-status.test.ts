@@ -127,8 +127,9 @@ describe('trellis proxy-status', () => {
     const result = await proxyStatus(admin);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^sidecar~10\.0\.0\.7~web-0\.default~\S+ +sotw +NACKED +NOT SENT +\S+/m);
+    // The error, the clusters of the rejected response (SotW: all of them) and who else has them.
     expect(result.stdout).toMatch(
-      /\n\nsidecar~10\.0\.0\.7~web-0\.default~\S+ CDS NACKED version \S+ at \S+:\n {4}test: cluster api rejected on purpose\n$/,
+      /\n\nsidecar~10\.0\.0\.7~web-0\.default~\S+ CDS NACKED version \S+ at \S+:\n {4}test: cluster api rejected on purpose\n {4}rejected: the whole response, \d+ resources: [^\n]*outbound\|80\|\|[^\n]+\n {4}shared with no other proxy\n$/,
     );
   });
 
