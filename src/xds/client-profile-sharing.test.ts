@@ -1,6 +1,8 @@
 // Proxies share by what they accept: the same gRPC release shares one translation and one encoding;
 // releases that read a field differently (gRFC A63 header matchers, total_weight) never share the
 // resources they would disagree on, and still share everything else.
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.js';
 import type { Mesh } from '../model/mesh.js';
@@ -102,5 +104,42 @@ describe('proxies and their client profiles', () => {
     const name = 'reviews.default.svc.cluster.local:9090';
     expect(route(core151a.id)?.get(name)?.version).not.toBe(route(core160.id)?.get(name)?.version);
     expect(clusters(core160.id)).toBe(clusters(core151a.id));
+  });
+});
+
+describe('a proxy whose gRPC release goes without some features', () => {
+  function logged(node: NodeInfo): Record<string, unknown>[] {
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    const builder = new SnapshotBuilder(
+      new SnapshotCache(),
+      pino({ level: 'info' }, stream),
+      new ProxyCompiler(),
+    );
+    builder.update(reviews(true), []);
+    builder.connect(proxyFromNode(node));
+    return lines;
+  }
+
+  it('is reported by name with each feature, its gRFC and the release that has it', () => {
+    const lines = logged(grpcClient('old', 'gRPC Go', '1.38.0'));
+    const warning = lines.find((l) => l.level === 40);
+    expect(warning).toMatchObject({
+      proxy: 'proxyless~10.0.1.1~old.default~default.svc.cluster.local',
+      client: 'gRPC go 1.38.0',
+    });
+    expect(warning?.without).toEqual([
+      expect.stringContaining('Retries'),
+      expect.stringMatching(/^Ring hash.*gRFC A42, from 1\.41\.0/),
+    ]);
+  });
+
+  it('is not reported when its release has everything', () => {
+    expect(logged(grpcClient('new', 'gRPC Go', '1.60.0')).filter((l) => l.level === 40)).toEqual([]);
   });
 });

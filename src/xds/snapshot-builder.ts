@@ -11,8 +11,10 @@
 // Proxies with the same parts form a group with one snapshot object, assembled from the parts'
 // per-type maps (shared, not copied, where a type comes from one part). Snapshots are handed to
 // the cache after the whole rebuild, so the rebuild's timing does not include the pushes.
+
 import type { ChangeStamp, XdsMetrics } from '../admin/metrics.js';
 import type { Logger } from '../log.js';
+import { describeProfile } from '../model/client-profile.js';
 import type { Issue } from '../model/issue.js';
 import type { Mesh } from '../model/mesh.js';
 import type { MeshProxy } from '../model/proxy.js';
@@ -27,6 +29,7 @@ import {
   type ResourceError,
 } from './compile-proxy.js';
 import { type DebounceOptions, Debouncer } from './push/debouncer.js';
+import { featureGaps } from './translate/proxyless-features.js';
 import { danglingAcross, type ReferenceSummary } from './translate/references.js';
 
 interface Member {
@@ -152,6 +155,7 @@ export class SnapshotBuilder {
     }
     const member: Member = { proxy, streams: 1 };
     this.members.set(proxy.id, member);
+    this.reportProfile(proxy);
     if (!this.mesh) return; // the first source state builds it
     // Grouped by the newest state even while a rebuild waits: the rebuild regroups everyone anyway.
     const view = this.compiler.view(this.mesh, proxy);
@@ -167,6 +171,28 @@ export class SnapshotBuilder {
     group.members.add(proxy.id);
     member.group = key;
     if (group.snapshot) this.cache.setSnapshot(proxy.id, group.snapshot);
+  }
+
+  /** A gRPC release that goes without some features, or that could not be read, is said once per proxy. */
+  private reportProfile(proxy: MeshProxy): void {
+    const { profile } = proxy;
+    if (profile?.kind !== 'grpc') return;
+    const gaps = featureGaps(profile);
+    if (gaps.length > 0) {
+      this.logger.warn(
+        {
+          proxy: proxy.id,
+          client: describeProfile(profile),
+          without: gaps.map((g) => `${g.what} (gRFC ${g.grfc}, from ${g.since}): ${g.instead}`),
+        },
+        'proxy connected with a gRPC release that goes without some features (docs/proxyless.md)',
+      );
+    } else if (!profile.version || profile.language === 'unknown') {
+      this.logger.info(
+        { proxy: proxy.id, client: describeProfile(profile) },
+        'gRPC client of unknown release: it is sent the forms every gRPC release reads',
+      );
+    }
   }
 
   disconnect(proxy: MeshProxy): void {

@@ -50,6 +50,8 @@ export interface VersionedForm {
   readonly since: Partial<Record<Exclude<GrpcLanguage, 'unknown'>, string>>;
   /** What a client older than `since` (or of unknown version) gets instead. */
   readonly older: string;
+  /** True when the older form does less (reported for the proxy), false when it is equivalent. */
+  readonly loses: boolean;
 }
 
 // The first releases come from each implementation's sources and release notes (the page
@@ -63,6 +65,7 @@ export const VERSIONED_FORMS: readonly VersionedForm[] = [
     since: { 'c-core': '1.56.0', java: '1.53.0', go: '1.56.0', node: '1.9.0' },
     older:
       '`exact_match`, `prefix_match`, `suffix_match`, `safe_regex_match`, `present_match`; a case-insensitive match becomes the equivalent `(?i)` regex',
+    loses: false,
   },
   {
     id: 'implicitTotalWeight',
@@ -73,6 +76,7 @@ export const VERSIONED_FORMS: readonly VersionedForm[] = [
     // cluster out of total_weight, absent: 100 (grpc/grpc-node#3069). Java always used the sum.
     since: { 'c-core': '1.53.0', java: '1.0.0', go: '1.54.0', node: '1.14.1' },
     older: '`total_weight` set to the sum of the weights: the same split',
+    loses: false,
   },
   {
     id: 'ringHash',
@@ -81,7 +85,8 @@ export const VERSIONED_FORMS: readonly VersionedForm[] = [
     // Older releases NACK the cluster; Java 1.37-1.40.0 took it but failed calls without an
     // environment variable (fixed in 1.40.1).
     since: { 'c-core': '1.40.0', java: '1.40.1', go: '1.41.0', node: '1.10.0' },
-    older: 'round robin and no hash policy: calls are balanced but not sticky (reported for the proxy)',
+    older: 'round robin and no hash policy: calls are balanced but not sticky',
+    loses: true,
   },
 ];
 
