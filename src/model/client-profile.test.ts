@@ -59,6 +59,20 @@ describe('client profiles read from the node', () => {
     expect(clientProfile({ idKind: 'sidecar' })).toEqual({ kind: 'envoy' });
   });
 
+  it('keep the client features it knows, and none from an absurd list', () => {
+    const features = ['xds.config.resource-in-sotw', 'envoy.lb.does_not_support_overprovisioning', 'made.up'];
+    expect(
+      clientProfile({ userAgentName: 'gRPC Go', userAgentVersion: '1.60.0', clientFeatures: features }),
+    ).toEqual({
+      kind: 'grpc',
+      language: 'go',
+      version: v(1, 60),
+      features: ['envoy.lb.does_not_support_overprovisioning', 'xds.config.resource-in-sotw'],
+    });
+    const flood = Array.from({ length: 1000 }, () => 'xds.config.resource-in-sotw');
+    expect(clientProfile({ userAgentName: 'envoy', clientFeatures: flood })).toEqual({ kind: 'envoy' });
+  });
+
   it('read only the start of an absurdly long user agent', () => {
     const huge = `gRPC Go ${'x'.repeat(1_000_000)} 1.99.0`;
     expect(clientProfile({ userAgentName: huge, userAgentVersion: `${'y'.repeat(1_000_000)}1.2.3` })).toEqual(

@@ -21,13 +21,26 @@ export interface Version {
   readonly patch: number;
 }
 
+/**
+ * The node.client_features Trellis knows; others are not kept. None changes what is sent today:
+ * gRPC clients say they ignore EDS overprovisioning and take resources wrapped in SotW responses.
+ */
+export const KNOWN_CLIENT_FEATURES = [
+  'envoy.lb.does_not_support_overprovisioning',
+  'envoy.lrs.supports_send_all_clusters',
+  'xds.config.resource-in-sotw',
+  'xds.config.resource-ttl',
+] as const;
+export type ClientFeature = (typeof KNOWN_CLIENT_FEATURES)[number];
+
 export type ClientProfile =
-  | { readonly kind: 'envoy'; readonly version?: Version }
+  | { readonly kind: 'envoy'; readonly version?: Version; readonly features?: readonly ClientFeature[] }
   | {
       readonly kind: 'grpc';
       readonly language: GrpcLanguage;
       /** The gRPC release (for grpc-js-xds, its package version); absent when it could not be read. */
       readonly version?: Version;
+      readonly features?: readonly ClientFeature[];
     };
 
 /** What node fields the profile reads; the ADS server fills it from the first request's Node. */
@@ -42,6 +55,17 @@ export interface ClientIdentification {
   readonly idKind?: 'sidecar' | 'proxyless';
   /** node.metadata GENERATOR (Istio's proxyless gRPC bootstraps say "grpc"). */
   readonly generator?: string;
+  /** node.client_features. */
+  readonly clientFeatures?: readonly string[];
+}
+
+// A client lists a handful of features; a list longer than this is not read at all.
+const MAX_CLIENT_FEATURES = 64;
+
+function knownFeatures(listed: readonly string[] | undefined): { features?: readonly ClientFeature[] } {
+  if (!listed || listed.length === 0 || listed.length > MAX_CLIENT_FEATURES) return {};
+  const known = KNOWN_CLIENT_FEATURES.filter((f) => listed.includes(f));
+  return known.length > 0 ? { features: known } : {};
 }
 
 // C-core numbers its own library apart from the gRPC release, and bumps it less often: core 16 came
@@ -99,14 +123,19 @@ export function clientProfile(client: ClientIdentification): ClientProfile {
       language === 'c-core'
         ? coreRelease(client.userAgentVersion ?? '')
         : parseVersion(client.userAgentVersion);
-    return { kind: 'grpc', language, ...(version ? { version } : {}) };
+    return {
+      kind: 'grpc',
+      language,
+      ...(version ? { version } : {}),
+      ...knownFeatures(client.clientFeatures),
+    };
   }
   if (name === '' && (client.idKind === 'proxyless' || client.generator === 'grpc')) {
     // A gRPC client that did not say which: the forms every gRPC release accepts.
-    return { kind: 'grpc', language: 'unknown' };
+    return { kind: 'grpc', language: 'unknown', ...knownFeatures(client.clientFeatures) };
   }
   const version = client.userAgentBuildVersion ?? parseVersion(client.userAgentVersion);
-  return { kind: 'envoy', ...(version ? { version } : {}) };
+  return { kind: 'envoy', ...(version ? { version } : {}), ...knownFeatures(client.clientFeatures) };
 }
 
 /** "gRPC c-core 1.51.1", "Envoy 1.30.2", "gRPC (version unknown)": for logs, status and issues. */

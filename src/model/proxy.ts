@@ -39,6 +39,8 @@ export interface NodeInfo {
   readonly userAgentVersion?: string;
   /** node.user_agent_build_version.version, which Envoy sends instead of user_agent_version. */
   readonly userAgentBuildVersion?: Version;
+  /** node.client_features. */
+  readonly clientFeatures?: readonly string[];
   readonly locality?: Locality;
 }
 
@@ -53,6 +55,7 @@ export function proxyFromNode(node: NodeInfo): MeshProxy {
     ...(node.userAgentName !== undefined ? { userAgentName: node.userAgentName } : {}),
     ...(node.userAgentVersion !== undefined ? { userAgentVersion: node.userAgentVersion } : {}),
     ...(node.userAgentBuildVersion ? { userAgentBuildVersion: node.userAgentBuildVersion } : {}),
+    ...(node.clientFeatures ? { clientFeatures: node.clientFeatures } : {}),
     ...(typeof generator === 'string' ? { generator } : {}),
     ...(idKind(node) ? { idKind: idKind(node) } : {}),
   });

@@ -290,8 +290,41 @@ describe('the ADS server (state of the world)', () => {
       [
         {
           name: 'a sidecar~ node id',
-          node: { id: SIDECAR, user_agent_name: 'envoy' },
-          proxy: { id: SIDECAR, kind: 'sidecar', namespace: 'shop', ip: '10.0.0.7', podName: 'web-0' },
+          node: {
+            id: SIDECAR,
+            user_agent_name: 'envoy',
+            user_agent_build_version: { version: { major_number: 1, minor_number: 30, patch: 2 } },
+          },
+          proxy: {
+            id: SIDECAR,
+            kind: 'sidecar',
+            namespace: 'shop',
+            ip: '10.0.0.7',
+            podName: 'web-0',
+            profile: { kind: 'envoy', version: { major: 1, minor: 30, patch: 2 } },
+          },
+        },
+        {
+          name: 'a gRPC C-core client, its release and its client features',
+          node: {
+            id: 'proxyless~10.0.0.8~py-0.billing~billing.svc.cluster.local',
+            user_agent_name: 'gRPC C-core linux Python',
+            user_agent_version: 'C-core 29.0.0 Python 1.51.1',
+            client_features: ['envoy.lb.does_not_support_overprovisioning', 'xds.config.resource-in-sotw'],
+          },
+          proxy: {
+            id: 'proxyless~10.0.0.8~py-0.billing~billing.svc.cluster.local',
+            kind: 'proxyless',
+            namespace: 'billing',
+            ip: '10.0.0.8',
+            podName: 'py-0',
+            profile: {
+              kind: 'grpc',
+              language: 'c-core',
+              version: { major: 1, minor: 51, patch: 1 },
+              features: ['envoy.lb.does_not_support_overprovisioning', 'xds.config.resource-in-sotw'],
+            },
+          },
         },
         {
           name: 'a proxyless~ node id',
@@ -302,6 +335,7 @@ describe('the ADS server (state of the world)', () => {
             namespace: 'billing',
             ip: '10.0.0.9',
             podName: 'client-0',
+            profile: { kind: 'grpc', language: 'unknown' },
           },
         },
         {
@@ -317,7 +351,7 @@ describe('the ADS server (state of the world)', () => {
               },
             },
           },
-          proxy: { id: 'my-envoy', kind: 'sidecar', namespace: 'payments' },
+          proxy: { id: 'my-envoy', kind: 'sidecar', namespace: 'payments', profile: { kind: 'envoy' } },
           metadata: { NAMESPACE: 'payments', LABELS: { app: 'pay' }, PORTS: [8080, true] },
         },
       ];

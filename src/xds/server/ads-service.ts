@@ -32,6 +32,7 @@ export interface NodeObject {
       readonly patch?: number;
     };
   };
+  readonly client_features?: readonly string[];
   readonly metadata?: StructObject;
   readonly locality?: { readonly region?: string; readonly zone?: string; readonly sub_zone?: string };
 }

@@ -17,6 +17,7 @@ export function nodeInfoFromNode(node: NodeObject | undefined): NodeInfo | undef
     ...(node.user_agent_name ? { userAgentName: node.user_agent_name } : {}),
     ...(node.user_agent_version ? { userAgentVersion: node.user_agent_version } : {}),
     ...(buildVersion ? { userAgentBuildVersion: buildVersion } : {}),
+    ...(node.client_features?.length ? { clientFeatures: node.client_features } : {}),
     ...(node.locality ? { locality: localityOf(node.locality) } : {}),
   };
 }
