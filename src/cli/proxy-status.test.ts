@@ -81,21 +81,29 @@ describe('the sync state of one type', () => {
 });
 
 describe('the proxy-status table', () => {
-  it('prints one aligned row per proxy, CDS EDS LDS RDS, then every NACK with its error', () => {
+  it('prints one aligned row per proxy, its client, CDS EDS LDS RDS, then every NACK with its error', () => {
     const out = formatProxyStatus([
-      proxy(WEB, {
-        [TYPE_URL.cluster]: synced,
-        [TYPE_URL.endpoint]: stale,
-        [TYPE_URL.listener]: synced,
-        [TYPE_URL.route]: nacked,
-      }),
-      proxy(CLIENT, { [TYPE_URL.listener]: synced }, { variant: 'delta', kind: 'proxyless' }),
+      proxy(
+        WEB,
+        {
+          [TYPE_URL.cluster]: synced,
+          [TYPE_URL.endpoint]: stale,
+          [TYPE_URL.listener]: synced,
+          [TYPE_URL.route]: nacked,
+        },
+        { client: 'Envoy 1.30.2' },
+      ),
+      proxy(
+        CLIENT,
+        { [TYPE_URL.listener]: synced },
+        { variant: 'delta', kind: 'proxyless', client: 'gRPC c-core 1.51.1' },
+      ),
     ]);
     expect(out).toBe(
       [
-        'NAME                                                      VARIANT   CDS        EDS        LDS      RDS',
-        'proxyless~10.0.0.9~client-0.shop~shop.svc.cluster.local   delta     NOT SENT   NOT SENT   SYNCED   NOT SENT',
-        'sidecar~10.0.0.7~web-0.shop~shop.svc.cluster.local        sotw      SYNCED     STALE      SYNCED   NACKED',
+        'NAME                                                      VARIANT   CLIENT               CDS        EDS        LDS      RDS',
+        'proxyless~10.0.0.9~client-0.shop~shop.svc.cluster.local   delta     gRPC c-core 1.51.1   NOT SENT   NOT SENT   SYNCED   NOT SENT',
+        'sidecar~10.0.0.7~web-0.shop~shop.svc.cluster.local        sotw      Envoy 1.30.2         SYNCED     STALE      SYNCED   NACKED',
         '',
         'sidecar~10.0.0.7~web-0.shop~shop.svc.cluster.local RDS NACKED version v3 at 2025-05-01T10:00:00.000Z:',
         '    duplicate route name',
@@ -167,7 +175,7 @@ describe('the proxy-status table', () => {
     ]);
     const lines = out.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(/sotw +SYNCED +SYNCED +SYNCED +NOT SENT$/);
+    expect(lines[1]).toMatch(/sotw +- +SYNCED +SYNCED +SYNCED +NOT SENT$/);
   });
 
   it('keeps a proxy on both protocol variants on two rows', () => {
@@ -176,8 +184,8 @@ describe('the proxy-status table', () => {
       proxy(WEB, { [TYPE_URL.cluster]: stale }),
     ]);
     expect(out.trimEnd().split('\n').slice(1)).toEqual([
-      expect.stringMatching(/ delta +SYNCED/),
-      expect.stringMatching(/ sotw +STALE/),
+      expect.stringMatching(/ delta +- +SYNCED/),
+      expect.stringMatching(/ sotw +- +STALE/),
     ]);
   });
 
@@ -193,7 +201,7 @@ describe('the proxy-status table', () => {
   });
 
   it('prints only the header when no proxy is connected', () => {
-    expect(formatProxyStatus([])).toBe('NAME   VARIANT   CDS   EDS   LDS   RDS\n');
+    expect(formatProxyStatus([])).toBe('NAME   VARIANT   CLIENT   CDS   EDS   LDS   RDS\n');
   });
 });
 
@@ -229,7 +237,9 @@ describe('trellis proxy-status against an admin server', () => {
     const address = await serve(200, JSON.stringify([proxy(WEB, { [TYPE_URL.cluster]: synced })]));
     const result = await run(address);
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(result.stdout).toMatch(new RegExp(`^${WEB.replace(/\./g, '\\.')} +sotw +SYNCED +NOT SENT`, 'm'));
+    expect(result.stdout).toMatch(
+      new RegExp(`^${WEB.replace(/\./g, '\\.')} +sotw +- +SYNCED +NOT SENT`, 'm'),
+    );
   });
 
   it('accepts the address as an http URL too', async () => {

@@ -57,6 +57,7 @@ export function syncState(type: TypeSyncStatus | undefined): SyncState {
 interface Row {
   readonly proxyId: string;
   readonly variant: XdsVariant;
+  readonly client?: string;
   readonly types: Readonly<Record<string, TypeSyncStatus>>;
 }
 
@@ -67,13 +68,14 @@ interface Row {
 function rowsOf(proxies: readonly ProxySyncStatus[]): Row[] {
   const byKey = new Map<
     string,
-    { proxyId: string; variant: XdsVariant; types: Record<string, TypeSyncStatus> }
+    { proxyId: string; variant: XdsVariant; client?: string; types: Record<string, TypeSyncStatus> }
   >();
   const oldestFirst = [...proxies].sort((a, b) => compare(a.connectedAt, b.connectedAt));
   for (const proxy of oldestFirst) {
     const key = `${proxy.proxyId}\n${proxy.variant}`;
     const row = byKey.get(key) ?? { proxyId: proxy.proxyId, variant: proxy.variant, types: {} };
     Object.assign(row.types, proxy.types);
+    if (proxy.client !== undefined) row.client = proxy.client;
     byKey.set(key, row);
   }
   return [...byKey.values()].sort((a, b) => compare(a.proxyId, b.proxyId) || compare(a.variant, b.variant));
@@ -86,10 +88,10 @@ export function formatProxyStatus(proxies: readonly ProxySyncStatus[]): string {
   const columns = rows.some((r) => r.types[TYPE_URL.secret] !== undefined)
     ? [...COLUMNS, SDS_COLUMN]
     : COLUMNS;
-  const table: string[][] = [['NAME', 'VARIANT', ...columns.map(([name]) => name)]];
+  const table: string[][] = [['NAME', 'VARIANT', 'CLIENT', ...columns.map(([name]) => name)]];
   const nacks: string[] = [];
   for (const row of rows) {
-    const cells = [row.proxyId, row.variant];
+    const cells = [row.proxyId, row.variant, row.client ?? '-'];
     for (const [name, typeUrl] of columns) {
       const state = syncState(row.types[typeUrl]);
       cells.push(LABELS[state.kind]);
@@ -200,6 +202,7 @@ const synczSchema = z.array(
     proxyId: z.string(),
     variant: z.enum(['sotw', 'delta']),
     kind: z.enum(['sidecar', 'proxyless']),
+    client: z.string().optional(),
     namespace: z.string(),
     connectedAt: z.string(),
     types: z.record(typeSchema),

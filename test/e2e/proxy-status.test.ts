@@ -91,10 +91,11 @@ describe('trellis proxy-status', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NAME +VARIANT +CDS +EDS +LDS +RDS$/);
+    expect(lines[0]).toMatch(/^NAME +VARIANT +CLIENT +CDS +EDS +LDS +RDS$/);
+    // The raw client names no user agent: a sidecar~ id is read as Envoy of unknown version.
     expect(lines).toContainEqual(
       expect.stringMatching(
-        /^sidecar~10\.0\.0\.7~web-0\.default~\S+ +sotw +SYNCED +NOT SENT +SYNCED +NOT SENT$/,
+        /^sidecar~10\.0\.0\.7~web-0\.default~\S+ +sotw +Envoy \(version unknown\) +SYNCED +NOT SENT +SYNCED +NOT SENT$/,
       ),
     );
     // The columns line up: every status starts where its header does.
@@ -126,7 +127,9 @@ describe('trellis proxy-status', () => {
 
     const result = await proxyStatus(admin);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^sidecar~10\.0\.0\.7~web-0\.default~\S+ +sotw +NACKED +NOT SENT +\S+/m);
+    expect(result.stdout).toMatch(
+      /^sidecar~10\.0\.0\.7~web-0\.default~\S+ +sotw +Envoy \(version unknown\) +NACKED +NOT SENT +\S+/m,
+    );
     // The error, the clusters of the rejected response (SotW: all of them) and who else has them.
     expect(result.stdout).toMatch(
       /\n\nsidecar~10\.0\.0\.7~web-0\.default~\S+ CDS NACKED version \S+ at \S+:\n {4}test: cluster api rejected on purpose\n {4}rejected: the whole response, \d+ resources: [^\n]*outbound\|80\|\|[^\n]+\n {4}shared with no other proxy\n$/,

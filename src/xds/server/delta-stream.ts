@@ -1,3 +1,4 @@
+import { describeProfile } from '../../model/client-profile.js';
 import {
   type CachedResource,
   resourcesOfType,
@@ -119,6 +120,7 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
       proxyId: this.proxy.id,
       variant: 'delta',
       kind: this.proxy.kind,
+      ...(this.proxy.profile ? { client: describeProfile(this.proxy.profile) } : {}),
       namespace: this.proxy.namespace,
       connectedAt: this.connectedAt.toISOString(),
       types,

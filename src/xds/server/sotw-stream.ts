@@ -1,3 +1,4 @@
+import { describeProfile } from '../../model/client-profile.js';
 import {
   type CachedResource,
   resourcesOfType,
@@ -111,6 +112,7 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
       proxyId: this.proxy.id,
       variant: 'sotw',
       kind: this.proxy.kind,
+      ...(this.proxy.profile ? { client: describeProfile(this.proxy.profile) } : {}),
       namespace: this.proxy.namespace,
       connectedAt: this.connectedAt.toISOString(),
       types,

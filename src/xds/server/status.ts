@@ -46,6 +46,8 @@ export interface ProxySyncStatus {
   readonly proxyId: string;
   readonly variant: XdsVariant;
   readonly kind: ProxyKind;
+  /** The client's profile as text ("gRPC c-core 1.51.1", "Envoy 1.30.2"): what decides its forms. */
+  readonly client?: string;
   readonly namespace: string;
   readonly connectedAt: string;
   /** Per type URL the proxy requested. */
