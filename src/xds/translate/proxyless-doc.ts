@@ -1,7 +1,12 @@
 // Renders docs/proxyless.md from the tables the translation itself runs on (client-dialect.ts,
 // proxyless-features.ts), so the page says what each client is sent.
 import { VERSIONED_FORMS } from './client-dialect.js';
-import { GRPC_FEATURES, type Implementation, NEVER_FOR_GRPC } from './proxyless-features.js';
+import {
+  GRPC_FEATURES,
+  type GrpcFeature,
+  type Implementation,
+  NEVER_FOR_GRPC,
+} from './proxyless-features.js';
 
 const IMPLEMENTATIONS: readonly [Implementation, string][] = [
   ['c-core', 'C-core (C++, Python, Ruby, PHP, C#)'],
@@ -19,6 +24,13 @@ const release = (since: string | undefined): string =>
 const header = (first: string[], last: string[]): string[] => {
   const columns = [...first, ...IMPLEMENTATIONS.map(([, name]) => name), ...last];
   return [`| ${columns.join(' | ')} |`, `|${' --- |'.repeat(columns.length)}`];
+};
+
+type ReleaseRow = Pick<GrpcFeature, 'what' | 'grfc' | 'since' | 'older'>;
+
+const releaseRow = (row: ReleaseRow): string => {
+  const releases = IMPLEMENTATIONS.map(([id]) => release(row.since[id]));
+  return `| ${cell(row.what)} | ${row.grfc} | ${releases.join(' | ')} | ${cell(row.older)} |`;
 };
 
 export function proxylessPage(): string {
@@ -52,12 +64,7 @@ export function proxylessPage(): string {
     'Trellis cannot read, gets the form in the last column.',
     '',
     ...header(['feature', 'gRFC'], ['older clients get']),
-  ];
-  for (const form of VERSIONED_FORMS) {
-    const releases = IMPLEMENTATIONS.map(([id]) => release(form.since[id]));
-    lines.push(`| ${cell(form.what)} | ${form.grfc} | ${releases.join(' | ')} | ${cell(form.older)} |`);
-  }
-  lines.push(
+    ...VERSIONED_FORMS.map(releaseRow),
     '',
     '## Features a release reads or ignores',
     '',
@@ -66,20 +73,17 @@ export function proxylessPage(): string {
     'every feature it goes without, the ring hash of the table above included.',
     '',
     ...header(['feature', 'gRFC'], ['what Trellis sends; older clients']),
-  );
-  for (const feature of GRPC_FEATURES) {
-    const releases = IMPLEMENTATIONS.map(([id]) => release(feature.since[id]));
-    lines.push(
-      `| ${cell(feature.what)} | ${feature.grfc} | ${releases.join(' | ')} | ${cell(feature.older)} |`,
-    );
-  }
-  lines.push('', '## What no gRPC client gets', '', '| feature | instead |', '| --- | --- |');
-  for (const row of NEVER_FOR_GRPC) lines.push(`| ${cell(row.what)} | ${cell(row.instead)} |`);
-  lines.push(
+    ...GRPC_FEATURES.map(releaseRow),
+    '',
+    '## What no gRPC client gets',
+    '',
+    '| feature | instead |',
+    '| --- | --- |',
+    ...NEVER_FOR_GRPC.map((row) => `| ${cell(row.what)} | ${cell(row.instead)} |`),
     '',
     'Envoy sidecars get every feature in its current form. When any client NACKs a resource anyway, the',
     'NACK is listed in `/debug/config-errors` and `trellis proxy-status` with the resource, the proxy,',
     "how many other proxies were sent the same version, and the client's message.",
-  );
+  ];
   return `${lines.join('\n')}\n`;
 }
