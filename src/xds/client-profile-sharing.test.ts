@@ -139,6 +139,29 @@ describe('a proxy whose gRPC release goes without some features', () => {
     ]);
   });
 
+  it('is listed in /debug/config-errors once per release, with how many proxies run it', () => {
+    const builder = new SnapshotBuilder(new SnapshotCache(), silentLogger(), new ProxyCompiler());
+    builder.update(reviews(true), []);
+    for (const pod of ['go-a', 'go-b', 'go-c'])
+      builder.connect(proxyFromNode(grpcClient(pod, 'gRPC Go', '1.38.0')));
+    builder.connect(proxyFromNode(grpcClient('go-new', 'gRPC Go', '1.60.0')));
+    builder.connect(proxyFromNode({ id: 'proxyless~10.0.1.9~what.default~default.svc.cluster.local' }));
+    const { clients } = builder.configErrors();
+    expect(clients).toEqual([
+      {
+        client: 'gRPC go 1.38.0',
+        without: [
+          expect.stringContaining('gRFC A44, from 1.41.0'),
+          expect.stringContaining('gRFC A42, from 1.41.0'),
+        ],
+        proxyCount: 3,
+        proxies: ['go-a', 'go-b', 'go-c'].map(
+          (pod) => `proxyless~10.0.1.1~${pod}.default~default.svc.cluster.local`,
+        ),
+      },
+    ]);
+  });
+
   it('is not reported when its release has everything', () => {
     expect(logged(grpcClient('new', 'gRPC Go', '1.60.0')).filter((l) => l.level === 40)).toEqual([]);
   });

@@ -21,6 +21,7 @@ import type { MeshProxy } from '../model/proxy.js';
 import type { ResourceStatus } from '../model/routing.js';
 import { type CachedResource, type Snapshot, sameResources } from './cache/snapshot.js';
 import type { SnapshotCache } from './cache/snapshot-cache.js';
+import { type ClientGaps, clientGaps, gapsOf } from './client-gaps.js';
 import {
   type CompiledPart,
   type PartError,
@@ -29,7 +30,6 @@ import {
   type ResourceError,
 } from './compile-proxy.js';
 import { type DebounceOptions, Debouncer } from './push/debouncer.js';
-import { featureGaps } from './translate/proxyless-features.js';
 import { danglingAcross, type ReferenceSummary } from './translate/references.js';
 
 interface Member {
@@ -71,6 +71,8 @@ export interface ConfigErrors {
   readonly resources: readonly ResourceError[];
   /** Per proxy, names its listeners or routes use that were not generated. */
   readonly references: readonly { readonly proxyId: string; readonly problems: readonly string[] }[];
+  /** Connected gRPC clients whose release goes without some feature, by client (client-gaps.ts). */
+  readonly clients: readonly ClientGaps[];
 }
 
 export interface SnapshotBuilderOptions {
@@ -177,14 +179,10 @@ export class SnapshotBuilder {
   private reportProfile(proxy: MeshProxy): void {
     const { profile } = proxy;
     if (profile?.kind !== 'grpc') return;
-    const gaps = featureGaps(profile);
-    if (gaps.length > 0) {
+    const without = gapsOf(proxy);
+    if (without.length > 0) {
       this.logger.warn(
-        {
-          proxy: proxy.id,
-          client: describeProfile(profile),
-          without: gaps.map((g) => `${g.what} (gRFC ${g.grfc}, from ${g.since}): ${g.instead}`),
-        },
+        { proxy: proxy.id, client: describeProfile(profile), without },
         'proxy connected with a gRPC release that goes without some features (docs/proxyless.md)',
       );
     } else if (!profile.version || profile.language === 'unknown') {
@@ -217,7 +215,8 @@ export class SnapshotBuilder {
       if (group.danglingReferences.length > 0)
         references.push({ proxyId, problems: group.danglingReferences });
     }
-    return { sources: this.issues, statuses: this.statuses, resources, references };
+    const clients = clientGaps([...this.members.values()].map((m) => m.proxy));
+    return { sources: this.issues, statuses: this.statuses, resources, references, clients };
   }
 
   stats(): BuilderStats {

@@ -1,0 +1,47 @@
+// The connected proxies whose gRPC release goes without some feature they are sent (an older
+// release ignores it, or gets a form that does less: docs/proxyless.md), for the warning logged
+// when one connects and for /debug/config-errors. Grouped by client, so 2,000 proxies of one
+// release are one bounded entry.
+import { describeProfile } from '../model/client-profile.js';
+import type { MeshProxy } from '../model/proxy.js';
+import { featureGaps } from './translate/proxyless-features.js';
+
+export interface ClientGaps {
+  /** The client as its profile reads, e.g. "gRPC go 1.38.0". */
+  readonly client: string;
+  /** Each feature it goes without: what, its gRFC, the first release with it, what it gets instead. */
+  readonly without: readonly string[];
+  readonly proxyCount: number;
+  /** The first proxies by id, at most MAX_PROXIES_LISTED. */
+  readonly proxies: readonly string[];
+}
+
+const MAX_PROXIES_LISTED = 10;
+
+/** What `proxy`'s client goes without, one sentence a feature; empty when nothing. */
+export function gapsOf(proxy: MeshProxy): string[] {
+  return featureGaps(proxy.profile).map((g) => `${g.what} (gRFC ${g.grfc}, from ${g.since}): ${g.instead}`);
+}
+
+export function clientGaps(proxies: Iterable<MeshProxy>): ClientGaps[] {
+  const byClient = new Map<string, { without: string[]; ids: string[] }>();
+  for (const proxy of proxies) {
+    if (proxy.profile?.kind !== 'grpc' || !proxy.profile.version) continue;
+    const client = describeProfile(proxy.profile);
+    let entry = byClient.get(client);
+    if (!entry) {
+      entry = { without: gapsOf(proxy), ids: [] };
+      byClient.set(client, entry);
+    }
+    if (entry.without.length > 0) entry.ids.push(proxy.id);
+  }
+  return [...byClient]
+    .filter(([, e]) => e.ids.length > 0)
+    .map(([client, e]) => ({
+      client,
+      without: e.without,
+      proxyCount: e.ids.length,
+      proxies: e.ids.sort().slice(0, MAX_PROXIES_LISTED),
+    }))
+    .sort((a, b) => b.proxyCount - a.proxyCount || (a.client < b.client ? -1 : 1));
+}
