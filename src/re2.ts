@@ -154,7 +154,7 @@ function withEngine<T>(use: (engine: Engine) => T): T | Re2EngineError {
 
 function compileProblem(pattern: string): string | undefined {
   const result = withEngine(({ WrappedRE2 }) => {
-    const source = modernNamedGroups(pattern);
+    const source = portableRegex(pattern);
     const re = new WrappedRE2(source, false, false, false);
     try {
       if (re.ok()) return duplicateName(re);
@@ -196,7 +196,7 @@ function search(pattern: string, text: string): boolean {
         for (const old of engine.matchers.values()) old.delete();
         engine.matchers.clear();
       }
-      re = new engine.WrappedRE2(modernNamedGroups(pattern), false, false, false);
+      re = new engine.WrappedRE2(portableRegex(pattern), false, false, false);
       engine.matchers.set(pattern, re);
     }
     return re.match(text, 0, false).index >= 0;
@@ -208,9 +208,11 @@ function search(pattern: string, text: string): boolean {
 /**
  * `(?<name>` as `(?P<name>`, outside classes, escapes and \Q…\E; `(?<=` and `(?<!` (lookbehind)
  * are left for RE2 to refuse. Of what newer RE2 accepts, only this spelling is translated: group
- * names beyond ASCII (RE2 2021-08) stay refused, as gRPC clients on older RE2 refuse them.
+ * names beyond ASCII (RE2 2021-08) stay refused, as gRPC clients on older RE2 refuse them. It is
+ * also the spelling sent to proxies (route-match.ts): RE2 before 2023-08, which gRPC C-core 1.51
+ * links, NACKs `(?<name>`, and every RE2 reads `(?P<name>`.
  */
-function modernNamedGroups(pattern: string): string {
+export function portableRegex(pattern: string): string {
   if (!pattern.includes('(?<')) return pattern;
   let out = '';
   let i = 0;

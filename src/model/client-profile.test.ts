@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { clientProfile, compareVersions, describeProfile, parseVersion } from './client-profile.js';
+import {
+  clientProfile,
+  commonProfile,
+  compareVersions,
+  describeProfile,
+  parseVersion,
+  sameProfile,
+} from './client-profile.js';
 import { proxyFromNode } from './proxy.js';
 
 const v = (major: number, minor: number, patch = 0) => ({ major, minor, patch });
@@ -88,6 +95,19 @@ describe('client profiles read from the node', () => {
     expect(proxy.kind).toBe('proxyless');
     expect(proxy.profile).toEqual({ kind: 'grpc', language: 'java', version: v(1, 60) });
     expect(describeProfile(proxy.profile!)).toBe('gRPC java 1.60.0');
+  });
+});
+
+describe('the profile two clients behind one node id share', () => {
+  const core151 = { kind: 'grpc', language: 'c-core', version: v(1, 51, 1) } as const;
+  it('is theirs when they agree, else the forms every release reads', () => {
+    expect(commonProfile(core151, { ...core151 })).toEqual(core151);
+    expect(commonProfile(core151, { kind: 'grpc', language: 'c-core', version: v(1, 60) })).toEqual({
+      kind: 'grpc',
+      language: 'unknown',
+    });
+    expect(commonProfile({ kind: 'envoy', version: v(1, 30) }, { kind: 'envoy' })).toEqual({ kind: 'envoy' });
+    expect(sameProfile(undefined, undefined)).toBe(true);
   });
 });
 

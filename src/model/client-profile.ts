@@ -138,8 +138,27 @@ export function clientProfile(client: ClientIdentification): ClientProfile {
   return { kind: 'envoy', ...(version ? { version } : {}), ...knownFeatures(client.clientFeatures) };
 }
 
+export function sameProfile(a: ClientProfile | undefined, b: ClientProfile | undefined): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * What two clients behind one node id can both be sent: the profile itself when they agree,
+ * else one of unknown release (every release reads its forms; Envoy's kind is kept when both are).
+ */
+export function commonProfile(
+  a: ClientProfile | undefined,
+  b: ClientProfile | undefined,
+): ClientProfile | undefined {
+  if (sameProfile(a, b)) return a;
+  if (a?.kind === 'envoy' && b?.kind === 'envoy') return { kind: 'envoy' };
+  return { kind: 'grpc', language: 'unknown' };
+}
+
 /** "gRPC c-core 1.51.1", "Envoy 1.30.2", "gRPC (version unknown)": for logs, status and issues. */
 export function describeProfile(profile: ClientProfile): string {
-  const version = profile.version ? ` ${formatVersion(profile.version)}` : ' (version unknown)';
-  return profile.kind === 'envoy' ? `Envoy${version}` : `gRPC ${profile.language}${version}`;
+  if (profile.kind === 'envoy')
+    return `Envoy${profile.version ? ` ${formatVersion(profile.version)}` : ' (version unknown)'}`;
+  const language = profile.language === 'unknown' ? '' : ` ${profile.language}`;
+  return `gRPC${language}${profile.version ? ` ${formatVersion(profile.version)}` : ' (release unknown)'}`;
 }

@@ -98,12 +98,44 @@ describe('proxies and their client profiles', () => {
     expect(cache.getSnapshot(core160.id)).not.toBe(cache.getSnapshot(core151a.id));
   });
 
-  it('still share the clusters, and every resource the releases agree on', () => {
-    const { route, clusters } = started(reviews(false));
+  it('still share the clusters, listeners and endpoints, which the releases agree on', () => {
+    const { cache, route } = started(reviews(false));
     // Without a header match the only difference left is total_weight on the 3:1 split.
     const name = 'reviews.default.svc.cluster.local:9090';
     expect(route(core151a.id)?.get(name)?.version).not.toBe(route(core160.id)?.get(name)?.version);
-    expect(clusters(core160.id)).toBe(clusters(core151a.id));
+    for (const typeUrl of [TYPE_URL.cluster, TYPE_URL.listener, TYPE_URL.endpoint]) {
+      const old = cache.getSnapshot(core151a.id)?.resources.get(typeUrl);
+      expect(old?.size, typeUrl).toBeGreaterThan(0);
+      expect(cache.getSnapshot(core160.id)?.resources.get(typeUrl), typeUrl).toBe(old);
+    }
+  });
+
+  it('give streams of one node id from different releases the forms both read', () => {
+    const m = reviews(true);
+    const cache = new SnapshotCache();
+    const shared = new SnapshotBuilder(cache, silentLogger(), new ProxyCompiler());
+    shared.update(m, []);
+    const id = 'proxyless~10.0.1.1~shared.default~default.svc.cluster.local';
+    const recent = proxyFromNode({
+      id,
+      userAgentName: 'gRPC C-core linux',
+      userAgentVersion: 'C-core 40.0.0',
+    });
+    const old = proxyFromNode({
+      id,
+      userAgentName: 'gRPC C-core linux Python',
+      userAgentVersion: 'C-core 29.0.0 Python 1.51.1',
+    });
+    const routeOf = () =>
+      cache.getSnapshot(id)?.resources.get(TYPE_URL.route)?.get('reviews.default.svc.cluster.local:9090');
+    shared.connect(recent);
+    const forRecent = routeOf()?.version;
+    shared.connect(old);
+    const forBoth = routeOf()?.version;
+    expect(forBoth).not.toBe(forRecent);
+    // The same version a lone 1.51 client gets: the older header matcher and total_weight.
+    const alone = started(m);
+    expect(forBoth).toBe(alone.route(core151a.id)?.get('reviews.default.svc.cluster.local:9090')?.version);
   });
 });
 
@@ -158,6 +190,12 @@ describe('a proxy whose gRPC release goes without some features', () => {
         proxies: ['go-a', 'go-b', 'go-c'].map(
           (pod) => `proxyless~10.0.1.1~${pod}.default~default.svc.cluster.local`,
         ),
+      },
+      {
+        client: 'gRPC (release unknown)',
+        without: [expect.stringMatching(/^Ring hash.*gRFC A42, from a release it did not name/)],
+        proxyCount: 1,
+        proxies: ['proxyless~10.0.1.9~what.default~default.svc.cluster.local'],
       },
     ]);
   });

@@ -14,7 +14,7 @@
 
 import type { ChangeStamp, XdsMetrics } from '../admin/metrics.js';
 import type { Logger } from '../log.js';
-import { describeProfile } from '../model/client-profile.js';
+import { commonProfile, describeProfile, sameProfile } from '../model/client-profile.js';
 import type { Issue } from '../model/issue.js';
 import type { Mesh } from '../model/mesh.js';
 import type { MeshProxy } from '../model/proxy.js';
@@ -33,7 +33,7 @@ import { type DebounceOptions, Debouncer } from './push/debouncer.js';
 import { danglingAcross, type ReferenceSummary } from './translate/references.js';
 
 interface Member {
-  readonly proxy: MeshProxy;
+  proxy: MeshProxy;
   streams: number;
   group?: string;
 }
@@ -153,12 +153,39 @@ export class SnapshotBuilder {
     const existing = this.members.get(proxy.id);
     if (existing) {
       existing.streams++;
+      this.reconcileProfile(existing, proxy);
       return;
     }
     const member: Member = { proxy, streams: 1 };
     this.members.set(proxy.id, member);
     this.reportProfile(proxy);
+    this.place(member);
+  }
+
+  /**
+   * Streams of one node id share one snapshot (the cache is keyed by id), yet a shared bootstrap
+   * may give the id to clients of different releases. They get the forms both read: those of a
+   * client of unknown release (commonProfile), never the newer ones the first stream read.
+   */
+  private reconcileProfile(member: Member, proxy: MeshProxy): void {
+    const profile = commonProfile(member.proxy.profile, proxy.profile);
+    if (sameProfile(profile, member.proxy.profile)) return;
+    this.logger.warn(
+      {
+        proxy: proxy.id,
+        clients: [member.proxy.profile, proxy.profile].map((p) => (p ? describeProfile(p) : 'none')),
+      },
+      'streams of one node id from different clients: sending them the forms every client reads',
+    );
+    this.unplace(member);
+    member.proxy = { ...member.proxy, profile };
+    this.place(member);
+  }
+
+  /** Puts a member in the group of its current view, building the group if it is new. */
+  private place(member: Member): void {
     if (!this.mesh) return; // the first source state builds it
+    const { proxy } = member;
     // Grouped by the newest state even while a rebuild waits: the rebuild regroups everyone anyway.
     const view = this.compiler.view(this.mesh, proxy);
     const key = groupKey(view);
@@ -175,22 +202,14 @@ export class SnapshotBuilder {
     if (group.snapshot) this.cache.setSnapshot(proxy.id, group.snapshot);
   }
 
-  /** A gRPC release that goes without some features, or that could not be read, is said once per proxy. */
+  /** A client that goes without some features it would be sent is said once per proxy. */
   private reportProfile(proxy: MeshProxy): void {
-    const { profile } = proxy;
-    if (profile?.kind !== 'grpc') return;
     const without = gapsOf(proxy);
-    if (without.length > 0) {
-      this.logger.warn(
-        { proxy: proxy.id, client: describeProfile(profile), without },
-        'proxy connected with a gRPC release that goes without some features (docs/proxyless.md)',
-      );
-    } else if (!profile.version || profile.language === 'unknown') {
-      this.logger.info(
-        { proxy: proxy.id, client: describeProfile(profile) },
-        'gRPC client of unknown release: it is sent the forms every gRPC release reads',
-      );
-    }
+    if (without.length === 0) return;
+    this.logger.warn(
+      { proxy: proxy.id, client: proxy.profile ? describeProfile(proxy.profile) : proxy.kind, without },
+      'proxy connected with a client that goes without some features (docs/proxyless.md)',
+    );
   }
 
   disconnect(proxy: MeshProxy): void {
@@ -199,10 +218,15 @@ export class SnapshotBuilder {
     member.streams--;
     if (member.streams > 0) return;
     this.members.delete(proxy.id);
-    const group = member.group === undefined ? undefined : this.groups.get(member.group);
-    group?.members.delete(proxy.id);
-    if (group && group.members.size === 0) this.dropGroup(group);
+    this.unplace(member);
     this.cache.clear(proxy.id);
+  }
+
+  private unplace(member: Member): void {
+    const group = member.group === undefined ? undefined : this.groups.get(member.group);
+    group?.members.delete(member.proxy.id);
+    if (group && group.members.size === 0) this.dropGroup(group);
+    member.group = undefined;
   }
 
   configErrors(): ConfigErrors {

@@ -38,17 +38,18 @@ function distinctSubsets(subsets: readonly Subset[]): Subset[] {
 
 /**
  * What the clusters read about the proxy: its kind, where it runs (for locality failover), and
- * whether its client takes a RING_HASH cluster (client-dialect.ts; absent: it does).
+ * whether its client lacks ring hash (client-dialect.ts).
  */
 export interface ClusterView {
   readonly kind: ProxyKind;
   readonly locality?: Locality;
-  readonly ringHash?: false;
+  /** True when the client's release has no ring hash (gRFC A42); set only when some policy hashes. */
+  readonly withoutRingHash?: true;
 }
 
 /** A consistent hash the client cannot take becomes its default balancer, round robin. */
 function forClient(policy: TrafficPolicy | undefined, view: ClusterView): TrafficPolicy | undefined {
-  if (view.ringHash !== false || policy?.loadBalancer?.kind !== 'consistentHash') return policy;
+  if (!view.withoutRingHash || policy?.loadBalancer?.kind !== 'consistentHash') return policy;
   const { loadBalancer: _ring, ...rest } = policy;
   return rest;
 }

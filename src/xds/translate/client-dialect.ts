@@ -1,11 +1,12 @@
-// Which form of a field each client accepts. Envoy takes every current form; a gRPC library's xDS
-// client takes what its release implemented, and rejects (NACKs) the whole resource on a field it
-// does not know in a oneof it reads. Every field whose accepted form changed across gRPC releases
-// is decided here, once, from the proxy's profile: translation asks the dialect, never the version.
-// A version we cannot read gets the form every release accepts (still valid for Envoy), so the
-// worst an unknown client gets is an older spelling of the same configuration, never a NACK.
+// Which form of a field each client accepts. Envoy takes every current form (Trellis targets Envoy
+// 1.24 and later: MIN_ENVOY); a gRPC library's xDS client takes what its release implemented, and
+// rejects (NACKs) the whole resource on a field it does not know in a oneof it reads. Every field
+// whose accepted form changed across gRPC releases is decided here, once, from the proxy's profile:
+// translation asks the dialect, never the version. A version we cannot read gets the form every
+// release accepts (still valid for Envoy), so the worst an unknown client gets is an older
+// spelling of the same configuration, never a NACK.
 //
-// The same table is docs/proxyless.md (proxyless-table.ts), so what the page says is what runs.
+// The same table is docs/proxyless.md (proxyless-doc.ts), so what the page says is what runs.
 import {
   type ClientProfile,
   compareVersions,
@@ -17,6 +18,29 @@ import type { MeshProxy } from '../../model/proxy.js';
 
 /** Who reads the configuration: Envoy, or a gRPC library's xDS client. */
 export type XdsClient = 'envoy' | 'grpc';
+
+/** A gRPC implementation whose releases are known. */
+export type Implementation = Exclude<GrpcLanguage, 'unknown'>;
+
+/** First releases per implementation, as written in the tables ("1.56.0"). */
+export type FirstReleases = Partial<Record<Implementation, string>>;
+
+/**
+ * The oldest Envoy whose forms Trellis sends: 1.24 made WeightedCluster.total_weight optional
+ * (envoyproxy/envoy#23170); an older Envoy NACKs a split whose weights do not add up to 100.
+ */
+export const MIN_ENVOY = '1.24.0';
+
+/** Whether a client of `language` at `version` is at least the first release `since` names. */
+export function releaseAtLeast(
+  since: FirstReleases,
+  language: GrpcLanguage,
+  version: Version | undefined,
+): boolean {
+  const first = language === 'unknown' ? undefined : since[language];
+  const parsed = first === undefined ? undefined : parseVersion(first);
+  return parsed !== undefined && version !== undefined && compareVersions(version, parsed) >= 0;
+}
 
 export interface ClientDialect {
   readonly client: XdsClient;
@@ -47,7 +71,7 @@ export interface VersionedForm {
   readonly what: string;
   readonly grfc: string;
   /** The first release known to accept the form, per implementation; absent: not known, never sent. */
-  readonly since: Partial<Record<Exclude<GrpcLanguage, 'unknown'>, string>>;
+  readonly since: FirstReleases;
   /** What a client older than `since` (or of unknown version) gets instead. */
   readonly older: string;
   /** True when the older form does less (reported for the proxy), false when it is equivalent. */
@@ -90,21 +114,12 @@ export const VERSIONED_FORMS: readonly VersionedForm[] = [
   },
 ];
 
-const parsedSince = new Map(
-  VERSIONED_FORMS.map((form) => [
-    form.id,
-    Object.fromEntries(
-      Object.entries(form.since).map(([language, version]) => [language, parseVersion(version)]),
-    ) as Partial<Record<GrpcLanguage, Version>>,
-  ]),
-);
-
 function grpcAccepts(id: VersionedForm['id'], language: GrpcLanguage, version: Version | undefined): boolean {
-  const since = parsedSince.get(id)?.[language];
-  return since !== undefined && version !== undefined && compareVersions(version, since) >= 0;
+  const form = VERSIONED_FORMS.find((f) => f.id === id);
+  return form !== undefined && releaseAtLeast(form.since, language, version);
 }
 
-// Envoy has read every newer form since long before the oldest release Trellis supports.
+// Envoy has read every newer form since MIN_ENVOY.
 const ENVOY: ClientDialect = {
   client: 'envoy',
   headerStringMatch: true,

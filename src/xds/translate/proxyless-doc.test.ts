@@ -52,7 +52,13 @@ describe('feature gaps', () => {
       [],
     );
     expect(featureGaps({ kind: 'envoy' })).toEqual([]);
-    expect(featureGaps({ kind: 'grpc', language: 'unknown' })).toEqual([]);
+  });
+
+  it('name, for a release it cannot read, only what its older forms do less (ring hash)', () => {
+    expect(featureGaps({ kind: 'grpc', language: 'unknown' })).toEqual([
+      expect.objectContaining({ grfc: 'A42', since: 'a release it did not name' }),
+    ]);
+    expect(featureGaps({ kind: 'grpc', language: 'java' }).map((g) => g.grfc)).toEqual(['A42']);
   });
 
   it('count a release with no support at all as going without', () => {

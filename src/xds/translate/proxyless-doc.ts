@@ -1,12 +1,7 @@
 // Renders docs/proxyless.md from the tables the translation itself runs on (client-dialect.ts,
 // proxyless-features.ts), so the page says what each client is sent.
-import { VERSIONED_FORMS } from './client-dialect.js';
-import {
-  GRPC_FEATURES,
-  type GrpcFeature,
-  type Implementation,
-  NEVER_FOR_GRPC,
-} from './proxyless-features.js';
+import { type Implementation, MIN_ENVOY, VERSIONED_FORMS } from './client-dialect.js';
+import { GRPC_FEATURES, type GrpcFeature, NEVER_FOR_GRPC } from './proxyless-features.js';
 
 const IMPLEMENTATIONS: readonly [Implementation, string][] = [
   ['c-core', 'C-core (C++, Python, Ruby, PHP, C#)'],
@@ -29,7 +24,9 @@ const header = (first: string[], last: string[]): string[] => {
 type ReleaseRow = Pick<GrpcFeature, 'what' | 'grfc' | 'since' | 'older'>;
 
 const releaseRow = (row: ReleaseRow): string => {
-  const releases = IMPLEMENTATIONS.map(([id]) => release(row.since[id]));
+  // A row with no release at all is one whose first releases were not verified.
+  const verified = Object.keys(row.since).length > 0;
+  const releases = IMPLEMENTATIONS.map(([id]) => (verified ? release(row.since[id]) : 'not verified'));
   return `| ${cell(row.what)} | ${row.grfc} | ${releases.join(' | ')} | ${cell(row.older)} |`;
 };
 
@@ -82,7 +79,7 @@ export function proxylessPage(): string {
     '| --- | --- |',
     ...NEVER_FOR_GRPC.map((row) => `| ${cell(row.what)} | ${cell(row.instead)} |`),
     '',
-    'Envoy sidecars get every feature in its current form. When any client NACKs a resource anyway, the',
+    `Envoy sidecars get every feature in its current form, which Envoy ${MIN_ENVOY.replace(/\.0$/, '')} and later read. When any client NACKs a resource anyway, the`,
     'NACK is listed in `/debug/config-errors` and `trellis proxy-status` with the resource, the proxy,',
     "how many other proxies were sent the same version, and the client's message.",
   ];

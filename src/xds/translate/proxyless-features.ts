@@ -4,22 +4,14 @@
 // translation is the same for every release and an older client simply goes without: such a
 // proxy is reported (featureGaps) when it connects, never sent something it would NACK.
 // docs/proxyless.md is rendered from both lists (proxyless-doc.ts).
-import {
-  type ClientProfile,
-  compareVersions,
-  formatVersion,
-  type GrpcLanguage,
-  parseVersion,
-} from '../../model/client-profile.js';
-import { VERSIONED_FORMS } from './client-dialect.js';
-
-export type Implementation = Exclude<GrpcLanguage, 'unknown'>;
+import type { ClientProfile } from '../../model/client-profile.js';
+import { type FirstReleases, releaseAtLeast, VERSIONED_FORMS } from './client-dialect.js';
 
 export interface GrpcFeature {
   readonly what: string;
   readonly grfc: string;
   /** The first release that reads it by default, per implementation; absent: none does yet. */
-  readonly since: Partial<Record<Implementation, string>>;
+  readonly since: FirstReleases;
   /** What Trellis sends, and what a client older than `since` makes of it. */
   readonly older: string;
   /** False for what Trellis does not send yet (the row says when it will). */
@@ -48,6 +40,14 @@ export const GRPC_FEATURES: readonly GrpcFeature[] = [
     grfc: 'A33',
     since: { 'c-core': '1.37.0', java: '1.37.0', go: '1.37.0', node: '1.4.0' },
     older: 'the client ignores HTTP filters: no faults are injected',
+    sent: true,
+  },
+  {
+    what: 'Circuit breaking: `max_requests` (the only threshold gRPC reads)',
+    grfc: 'A32',
+    // First releases not verified here: no proxy is reported for lacking it.
+    since: {},
+    older: 'a release before gRFC A32 ignores it: no limit on concurrent calls',
     sent: true,
   },
   {
@@ -92,9 +92,12 @@ export const NEVER_FOR_GRPC: readonly { readonly what: string; readonly instead:
     what: 'Consistent hash on a cookie or query parameter',
     instead: 'no hash policy (gRPC hashes on a header or its channel)',
   },
-  { what: 'LEAST_REQUEST, RANDOM and PASSTHROUGH balancing', instead: 'round robin' },
-  { what: 'Outlier detection by consecutive errors', instead: 'left out' },
-  { what: 'Circuit breakers other than max requests', instead: 'left out' },
+  {
+    what: 'LEAST_REQUEST (gRFC A48 clients have it; Trellis does not send it yet), RANDOM and PASSTHROUGH balancing',
+    instead: 'round robin',
+  },
+  { what: 'Outlier detection', instead: 'left out (gRFC A50 is not sent yet)' },
+  { what: 'Circuit breaker thresholds other than max requests', instead: 'left out' },
 ];
 
 /** A feature `profile`'s release goes without, for the report when it connects. */
@@ -106,24 +109,34 @@ export interface FeatureGap {
 }
 
 /**
- * The features a gRPC client of known release reads only in a later release. Empty for Envoy and
- * for a client whose release is unknown (it is sent the forms every release reads).
+ * The features a gRPC client goes without. A known release: each feature it would be sent that
+ * only a later release reads (rows whose first release for its implementation is not known are
+ * not claimed either way). A release Trellis cannot read: the forms that do less which it is sent
+ * instead (ring hash); whether it ignores the rest cannot be told. Envoy: none.
  */
 export function featureGaps(profile: ClientProfile | undefined): FeatureGap[] {
-  if (profile?.kind !== 'grpc' || !profile.version || profile.language === 'unknown') return [];
+  if (profile?.kind !== 'grpc') return [];
+  const lossy = VERSIONED_FORMS.filter((f) => f.loses);
   const { language, version } = profile;
-  const rows = [...GRPC_FEATURES.filter((f) => f.sent), ...VERSIONED_FORMS.filter((f) => f.loses)];
-  return rows.flatMap((row) => {
-    const since = row.since[language];
-    const first = since !== undefined ? parseVersion(since) : undefined;
-    if (first && compareVersions(version, first) >= 0) return [];
-    return [
-      {
-        what: row.what,
-        grfc: row.grfc,
-        since: first ? formatVersion(first) : 'no release yet',
-        instead: row.older,
-      },
-    ];
-  });
+  if (language === 'unknown' || version === undefined) {
+    return lossy.map((row) => ({
+      what: row.what,
+      grfc: row.grfc,
+      since: 'a release it did not name',
+      instead: row.older,
+    }));
+  }
+  const sent = GRPC_FEATURES.filter((f) => f.sent && f.since[language] !== undefined);
+  return [...sent, ...lossy].flatMap((row) =>
+    releaseAtLeast(row.since, language, version)
+      ? []
+      : [
+          {
+            what: row.what,
+            grfc: row.grfc,
+            since: row.since[language] ?? 'no release yet',
+            instead: row.older,
+          },
+        ],
+  );
 }

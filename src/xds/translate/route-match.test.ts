@@ -86,6 +86,18 @@ describe('header matches for gRPC clients before gRFC A63', () => {
     expect(header({ kind: 'regex', value: '' })).toEqual({ name: 'h', safe_regex_match: { regex: '^$' } });
   });
 
+  it('send a named group as (?P<name>), which RE2 before 2023-08 (C-core 1.51) reads, unlike (?<name>)', () => {
+    const named = { kind: 'regex', value: '(?<v>[0-9]+)-[(?<]x' } as const;
+    expect(header(named)).toEqual({ name: 'h', safe_regex_match: { regex: '(?P<v>[0-9]+)-[(?<]x' } });
+    expect(headerMatcher({ name: 'h', match: named }, envoy)).toEqual({
+      name: 'h',
+      string_match: { safe_regex: { regex: '(?P<v>[0-9]+)-[(?<]x' } },
+    });
+    expect(pathMatch({ kind: 'regex', value: '/(?<id>[a-z]+)' }, 'grpc')).toEqual({
+      safe_regex: { regex: '/(?P<id>[a-z]+)' },
+    });
+  });
+
   it('keep the inversion', () => {
     expect(headerMatcher({ name: 'h', match: { kind: 'exact', value: 'a' }, invert: true }, grpcOld)).toEqual(
       {

@@ -6,6 +6,7 @@ import type { QueryParameterMatcher } from '../../generated/envoy/config/route/v
 import type { RouteMatch as EnvoyRouteMatch } from '../../generated/envoy/config/route/v3/RouteMatch.js';
 import type { StringMatcher } from '../../generated/envoy/type/matcher/v3/StringMatcher.js';
 import type { HeaderMatch, PathMatch, RouteMatch, StringMatch } from '../../model/routing.js';
+import { portableRegex } from '../../re2.js';
 import type { ClientDialect, XdsClient } from './client-dialect.js';
 
 /** path_separated_prefix's validate rule: no query or fragment, no trailing slash. */
@@ -15,6 +16,9 @@ const SEPARATED_PREFIX = /^[^?#]+[^?#/]$/;
 export function escapeRegex(literal: string): string {
   return literal.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
 }
+
+/** A user's regex as sent: the empty one matches only the empty value, named groups as every RE2 reads them. */
+const userRegex = (value: string): string => (value === '' ? '^$' : portableRegex(value));
 
 /** Matches any value (a StringMatcher's regex must match the whole value). */
 const anyValue = (): StringMatcher => ({ safe_regex: { regex: '.*' } });
@@ -33,7 +37,7 @@ export function stringMatcher(match: StringMatch): StringMatcher {
     case 'suffix':
       return match.value === '' ? anyValue() : { suffix: match.value, ...ignoreCase };
     case 'regex':
-      return { safe_regex: { regex: match.value === '' ? '^$' : match.value } };
+      return { safe_regex: { regex: userRegex(match.value) } };
     case 'present':
       return anyValue();
   }
@@ -46,7 +50,7 @@ export function stringMatcher(match: StringMatch): StringMatcher {
  */
 function legacyHeaderCondition(match: StringMatch): HeaderMatcher {
   if (match.kind === 'present') return { present_match: true };
-  if (match.kind === 'regex') return { safe_regex_match: { regex: match.value === '' ? '^$' : match.value } };
+  if (match.kind === 'regex') return { safe_regex_match: { regex: userRegex(match.value) } };
   if ((match.kind === 'prefix' || match.kind === 'suffix') && match.value === '') {
     return { safe_regex_match: { regex: '.*' } };
   }
@@ -101,7 +105,7 @@ export function pathMatch(path: PathMatch | undefined, client: XdsClient): Envoy
     case 'segmentPrefix':
       return segmentPrefix(path.value, client);
     case 'regex':
-      return { safe_regex: { regex: path.value === '' ? '^$' : path.value } };
+      return { safe_regex: { regex: userRegex(path.value) } };
   }
 }
 

@@ -148,7 +148,7 @@ function clusterView(mesh: Mesh, proxy: MeshProxy): ClusterView {
   return {
     kind: proxy.kind,
     ...(zone && hasLocalityFailover(mesh.routing) ? { locality: { zone } } : {}),
-    ...(noRing ? { ringHash: false as const } : {}),
+    ...(noRing ? { withoutRingHash: true as const } : {}),
   };
 }
 

@@ -16,6 +16,7 @@ interface TypeSync {
 
 interface Syncz {
   readonly proxyId: string;
+  readonly client?: string;
   readonly types: Readonly<Record<string, TypeSync>>;
 }
 
@@ -155,6 +156,8 @@ export async function startCgrpcMesh(family: string, baseline: string): Promise<
     try {
       await untilFrom(client, '*', {}, 20);
       await untilSync(adminPort, client.nodeId, ackedVersions, 'the client to ACK its first routes', true);
+      // Read from its node: what decides the older header matchers and total_weight it is sent.
+      expect((await syncOf(adminPort, client.nodeId))?.client).toMatch(/^gRPC c-core 1\.51\.\d+$/);
       await body(client);
       expect(await nacksOf(adminPort, client.nodeId), 'NACKs sent by the C-core client').toEqual([]);
     } catch (error) {
