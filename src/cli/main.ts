@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The `trellis` command line.
 import { parseArgs } from 'node:util';
+import { formatHostPort, parseHostPort } from '../address.js';
 import { createLogger, type LogLevel } from '../log.js';
 import type { Result } from '../model/result.js';
 import { parseVisibleNamespaces } from '../model/visibility.js';
 import { parseByteSize, parseDurationMs } from '../xds/tuning-flags.js';
 import { configDumpCommand } from './config-dump.js';
-import { proxyStatusCommand } from './proxy-status.js';
+import { adminBaseUrl, proxyStatusCommand } from './proxy-status.js';
 import { startServer } from './serve.js';
 import { validateCommand } from './validate.js';
 
@@ -25,6 +26,8 @@ config-dump   print, as YAML, the resources the proxy NODE_ID would receive; --u
               client's profile (e.g. --user-agent 'gRPC C-core linux Python' --user-agent-version 1.51.1)
 proxy-status  print every proxy connected to a running server (default admin 127.0.0.1:15014) and,
               per type, SYNCED, NOT SENT, STALE (sent, not ACKed) or NACKED (with the error)
+
+HOST:PORT     also :PORT (127.0.0.1, this machine only) or [IPv6]:PORT; proxy-status takes an http:// URL too
 `;
 
 const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'silent'];
@@ -34,6 +37,11 @@ class UsageError extends Error {}
 function flagValue<T>(flag: string, result: Result<T, string>): T {
   if (!result.ok) throw new UsageError(`--${flag}: ${result.errors.join('; ')}`);
   return result.value;
+}
+
+/** An address flag, checked (address.ts) and written back the one way both servers read. */
+function addressFlag(flag: string, text: string): string {
+  return formatHostPort(flagValue(flag, parseHostPort(text)));
 }
 
 async function serveCommand(argv: string[]): Promise<number> {
@@ -52,6 +60,8 @@ async function serveCommand(argv: string[]): Promise<number> {
     },
   });
   if (!values.manifests) throw new UsageError('serve: --manifests DIR is required');
+  const xdsAddress = addressFlag('xds-address', values['xds-address']);
+  const adminAddress = addressFlag('admin-address', values['admin-address']);
   const debounceQuietMs = flagValue('debounce-quiet', parseDurationMs(values['debounce-quiet']));
   const debounceMaxMs = flagValue('debounce-max', parseDurationMs(values['debounce-max']));
   const encodeCacheBytes = flagValue('encode-cache-bytes', parseByteSize(values['encode-cache-bytes']));
@@ -60,8 +70,8 @@ async function serveCommand(argv: string[]): Promise<number> {
   const logger = createLogger(level);
   const server = await startServer({
     manifests: values.manifests,
-    xdsAddress: values['xds-address'],
-    adminAddress: values['admin-address'],
+    xdsAddress,
+    adminAddress,
     ...(values['cluster-domain'] ? { clusterDomain: values['cluster-domain'] } : {}),
     logger,
     debounceQuietMs,
@@ -122,7 +132,9 @@ async function main(argv: string[]): Promise<number> {
         args: rest,
         options: { 'admin-address': { type: 'string', default: '127.0.0.1:15014' } },
       });
-      return proxyStatusCommand({ adminAddress: values['admin-address'] }, process.stdout, process.stderr);
+      const adminAddress = values['admin-address'];
+      flagValue('admin-address', adminBaseUrl(adminAddress));
+      return proxyStatusCommand({ adminAddress }, process.stdout, process.stderr);
     }
     case undefined:
     case 'help':

@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TYPE_URL } from '../xds/envoy/type-urls.js';
 import type { ProxySyncStatus, TypeSyncStatus } from '../xds/server/status.js';
-import { fetchSyncz, formatProxyStatus, proxyStatusCommand, syncState } from './proxy-status.js';
+import {
+  adminBaseUrl,
+  fetchSyncz,
+  formatProxyStatus,
+  proxyStatusCommand,
+  syncState,
+} from './proxy-status.js';
 
 const WEB = 'sidecar~10.0.0.7~web-0.shop~shop.svc.cluster.local';
 const CLIENT = 'proxyless~10.0.0.9~client-0.shop~shop.svc.cluster.local';
@@ -277,6 +283,33 @@ describe('trellis proxy-status against an admin server', () => {
   it('refuses an admin address that is not host:port', async () => {
     const result = await run('localhost');
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('--admin-address "localhost" is not host:port');
+    expect(result.stderr).toContain('--admin-address: "localhost" has no port');
+  });
+
+  it('reads :PORT as loopback', async () => {
+    const address = await serve(200, '[]');
+    expect((await run(address.slice(address.lastIndexOf(':')))).code).toBe(0);
+  });
+
+  it.each([
+    ['127.0.0.1:15014', 'http://127.0.0.1:15014/'],
+    [':15014', 'http://127.0.0.1:15014/'],
+    ['[::1]:15014', 'http://[::1]:15014/'],
+    ['localhost:15014', 'http://localhost:15014/'],
+    ['https://admin.example:8443/', 'https://admin.example:8443/'],
+    ['HTTP://127.0.0.1:15014', 'http://127.0.0.1:15014/'],
+  ])('takes %j as the admin server at %s', (address, url) => {
+    expect(adminBaseUrl(address)).toEqual({ ok: true, value: new URL(url) });
+  });
+
+  it.each([
+    ['localhost', /"localhost" has no port/],
+    ['ftp://host:21', /"ftp:\/\/host:21" is not an http or https URL/],
+    ['http://[', /"http:\/\/\[" is not a valid URL/],
+    ['::1:15014', /an IPv6 host goes in brackets/],
+  ])('refuses %j', (address, reason) => {
+    const result = adminBaseUrl(address);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors.join()).toMatch(reason);
   });
 });

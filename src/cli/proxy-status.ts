@@ -2,6 +2,8 @@
 // read from a running server's /debug/syncz, the way `istioctl proxy-status` shows it. A NACK is
 // spelled out: what was rejected, the proxy's message, and how many other proxies got the same.
 import { z } from 'zod';
+import { formatHostPort, parseHostPort } from '../address.js';
+import { fail, ok, type Result } from '../model/result.js';
 import { TYPE_URL } from '../xds/envoy/type-urls.js';
 import type {
   NackStatus,
@@ -12,7 +14,7 @@ import type {
 } from '../xds/server/status.js';
 
 export interface ProxyStatusOptions {
-  /** host:port of the admin server, or a base URL (http://…). */
+  /** host:port of the admin server (address.ts: `:port` is loopback), or a base URL (http://…). */
   readonly adminAddress: string;
   /** How long to wait for an answer. */
   readonly timeoutMs?: number;
@@ -215,9 +217,9 @@ type Fetched =
 
 /** GET /debug/syncz and check its shape; every failure is a sentence for the user. */
 export async function fetchSyncz(options: ProxyStatusOptions): Promise<Fetched> {
-  const url = synczUrl(options.adminAddress);
-  if (!url)
-    return { ok: false, error: `--admin-address "${options.adminAddress}" is not host:port or an http URL` };
+  const base = adminBaseUrl(options.adminAddress);
+  if (!base.ok) return { ok: false, error: `--admin-address: ${base.errors.join('; ')}` };
+  const url = new URL('/debug/syncz', base.value);
   const where = `the admin server at ${options.adminAddress}`;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let res: Response;
@@ -262,14 +264,19 @@ export async function proxyStatusCommand(
   return 0;
 }
 
-function synczUrl(address: string): URL | undefined {
-  const isUrl = /^https?:\/\//i.test(address);
-  if (!isUrl && !/^(\[[0-9a-fA-F:.]+\]|[^:/[\]\s]+):\d{1,5}$/.test(address)) return undefined;
-  try {
-    return new URL('/debug/syncz', isUrl ? address : `http://${address}`);
-  } catch {
-    return undefined;
+/** The admin server's base URL from --admin-address: HOST:PORT, :PORT, [IPv6]:PORT or an http(s) URL. */
+export function adminBaseUrl(address: string): Result<URL, string> {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(address)) {
+    if (!/^https?:\/\//i.test(address))
+      return fail([`${JSON.stringify(address)} is not an http or https URL`]);
+    try {
+      return ok(new URL(address));
+    } catch {
+      return fail([`${JSON.stringify(address)} is not a valid URL`]);
+    }
   }
+  const hostPort = parseHostPort(address);
+  return hostPort.ok ? ok(new URL(`http://${formatHostPort(hostPort.value)}`)) : hostPort;
 }
 
 function describeFetchError(err: unknown, timeoutMs: number): string {
