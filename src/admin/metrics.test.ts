@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TYPE_URL } from '../xds/envoy/type-urls.js';
-import { noopMetrics, PrometheusMetrics, typeLabel } from './metrics.js';
+import { DEFAULT_PROCESS_METRICS_INTERVAL_MS, noopMetrics, PrometheusMetrics, typeLabel } from './metrics.js';
 
 /** The value of one series in Prometheus text, e.g. sample(text, 'trellis_xds_nacks_total{type="cds"}'). */
 function sample(text: string, series: string): number | undefined {
@@ -140,6 +141,65 @@ describe('Prometheus metrics', () => {
     expect(text).toContain('process_cpu_seconds_total');
     expect(text).toContain('nodejs_heap_size_used_bytes');
     expect(m.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+  });
+
+  it('collects the process figures once per interval, however many scrapes arrive at once or after', async () => {
+    let now = 0;
+    let collections = 0;
+    const m = new PrometheusMetrics({
+      now: () => now,
+      collectProcessMetrics: async () => {
+        collections++;
+        return `process_collection ${collections}\n`;
+      },
+    });
+    m.nacked(TYPE_URL.cluster);
+    const texts = await Promise.all(Array.from({ length: 1_000 }, () => m.render()));
+    expect(collections).toBe(1);
+    expect(texts.every((t) => t.includes('process_collection 1\n'))).toBe(true);
+    for (let i = 0; i < 100; i++) await m.render();
+    now += DEFAULT_PROCESS_METRICS_INTERVAL_MS - 1;
+    m.nacked(TYPE_URL.cluster);
+    const later = await m.render();
+    expect(collections).toBe(1);
+    // The trellis series are read at every render; only the process figures wait for the interval.
+    expect(sample(later, 'trellis_xds_nacks_total{type="cds"}')).toBe(2);
+    expect(later).toContain('process_collection 1\n');
+    now += 1;
+    await Promise.all(Array.from({ length: 100 }, () => m.render()));
+    expect(collections).toBe(2);
+  });
+
+  it('collects again after a failed collection, and fails the render that waited on it', async () => {
+    let collections = 0;
+    const m = new PrometheusMetrics({
+      collectProcessMetrics: async () => {
+        collections++;
+        if (collections === 1) throw new Error('procfs gone');
+        return 'process_ok 1\n';
+      },
+    });
+    await expect(m.render()).rejects.toThrow('procfs gone');
+    expect(await m.render()).toContain('process_ok 1\n');
+  });
+
+  describe.runIf(process.platform === 'linux')("prom-client's own process metrics", () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    it('read /proc/self/fd once per interval, not once per scrape', async () => {
+      const readdir = vi.spyOn(fs, 'readdirSync');
+      const fdReads = () => readdir.mock.calls.filter(([dir]) => dir === '/proc/self/fd').length;
+      let now = 0;
+      const m = new PrometheusMetrics({ now: () => now });
+      const texts = await Promise.all(Array.from({ length: 500 }, () => m.render()));
+      expect(texts.every((t) => t.includes('process_open_fds '))).toBe(true);
+      expect(fdReads()).toBe(1);
+      now += DEFAULT_PROCESS_METRICS_INTERVAL_MS;
+      await Promise.all(Array.from({ length: 500 }, () => m.render()));
+      expect(fdReads()).toBe(2);
+    });
   });
 
   it('offers a no-op implementation that still stamps changes', () => {

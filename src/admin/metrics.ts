@@ -2,12 +2,19 @@
 // The server and the builder see only `XdsMetrics`; `PrometheusMetrics` is its one real
 // implementation, with its own Registry so that several servers in one process (tests) never share
 // or collide on series. `noopMetrics` is for code paths and tests that do not care.
+//
+// The process figures (prom-client's default metrics) read /proc/self/fd, /proc/self/status and
+// every libuv handle when collected: work that grows with the open sockets. They live on a
+// registry of their own that is collected at most once per `processMetricsIntervalMs` (one
+// collection shared by concurrent scrapes), not once per scrape, so a flood of scrapes (each one a
+// socket more) cannot make each scrape dearer than the last.
 import { performance } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ProxyKind } from '../model/proxy.js';
 import { TYPE_URL } from '../xds/envoy/type-urls.js';
 import type { NackedProxyCounter } from '../xds/server/nack-report.js';
 import type { XdsVariant } from '../xds/server/status.js';
+import { sharedResult } from './shared-result.js';
 
 /**
  * Why a response was sent. A small fixed set, so the label's cardinality stays bounded:
@@ -79,7 +86,19 @@ export interface PrometheusMetricsOptions {
   readonly processMetrics?: boolean;
   /** Monotonic milliseconds, as performance.now(); tests pass their own clock. */
   readonly now?: () => number;
+  /**
+   * How long collected process figures are shown again before the next scrape collects them anew
+   * (default 5 s); concurrent scrapes share one collection either way.
+   */
+  readonly processMetricsIntervalMs?: number;
+  /**
+   * Test seam: collects the process figures as Prometheus text. Default: prom-client's default
+   * metrics on their own registry. Only called when processMetrics is on.
+   */
+  readonly collectProcessMetrics?: () => Promise<string>;
 }
+
+export const DEFAULT_PROCESS_METRICS_INTERVAL_MS = 5_000;
 
 /** Distinct resources held now, by type URL: what the `trellis_xds_resources` gauge shows. */
 export type ResourceCounter = () => ReadonlyMap<string, number>;
@@ -106,8 +125,10 @@ const TRANSLATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
 const CONVERGENCE_BUCKETS = [0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 1.5, 2, 5, 10, 30, 60];
 
 export class PrometheusMetrics implements XdsMetrics, MetricsExposition {
+  /** The trellis_* series, read at each render; the process figures are not on it. */
   readonly registry = new Registry();
   private readonly now: () => number;
+  private readonly processText: (() => Promise<string>) | undefined;
   private readonly connected: Gauge<'kind' | 'variant'>;
   private readonly pushes: Counter<'type' | 'reason'>;
   private readonly pushDuration: Histogram<'type'>;
@@ -196,15 +217,28 @@ export class PrometheusMetrics implements XdsMetrics, MetricsExposition {
       for (const reason of PUSH_REASONS) this.pushes.inc({ type, reason }, 0);
     }
     for (const result of ['hit', 'miss']) this.encodes.inc({ result }, 0);
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics ?? true) {
+      let collect = options.collectProcessMetrics;
+      if (!collect) {
+        const processRegistry = new Registry();
+        collectDefaultMetrics({ register: processRegistry });
+        collect = () => processRegistry.metrics();
+      }
+      this.processText = sharedResult(collect, {
+        reuseMs: options.processMetricsIntervalMs ?? DEFAULT_PROCESS_METRICS_INTERVAL_MS,
+        now: this.now,
+      });
+    }
   }
 
   get contentType(): string {
     return this.registry.contentType;
   }
 
-  render(): Promise<string> {
-    return this.registry.metrics();
+  /** The trellis_* series as they are now, then the process figures as last collected. */
+  async render(): Promise<string> {
+    const [own, processFigures] = await Promise.all([this.registry.metrics(), this.processText?.() ?? '']);
+    return own + processFigures;
   }
 
   streamOpened(kind: ProxyKind, variant: XdsVariant): void {

@@ -1,6 +1,7 @@
 // The CLI as a user runs it: the built `trellis` binary, real files, exit codes and output.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -119,6 +120,65 @@ describe('trellis serve on the example mesh', () => {
       expect(ready.status).toBe(200);
     } finally {
       ads.close();
+      await server.stop();
+    }
+  });
+});
+
+describe('trellis address flags', () => {
+  it.each([
+    ['serve', '--xds-address', ':abc'],
+    ['serve', '--xds-address', '127.0.0.1'],
+    ['serve', '--admin-address', 'localhost:99999'],
+    ['serve', '--admin-address', '::1:15014'],
+    ['serve', '--admin-address', 'not an address:1'],
+    ['proxy-status', '--admin-address', 'localhost'],
+    ['proxy-status', '--admin-address', 'ftp://localhost:15014'],
+  ])('%s %s %j is a usage error (exit 2) naming the flag and the value', async (command, flag, value) => {
+    const args =
+      command === 'serve' ? ['serve', '--manifests', examples, flag, value] : [command, flag, value];
+    const result = await trellis(...args);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`trellis: ${flag}: ${JSON.stringify(value)}`);
+    expect(result.stderr).toContain('usage:');
+  });
+
+  it('binds :0 on loopback for both ports, and answers a malformed request with 400', async () => {
+    const server = await startTrellis(examples, ['--xds-address', ':0', '--admin-address', ':0']);
+    try {
+      const listening = (msg: string) => server.logs().find((l) => l.msg === msg);
+      expect(listening('admin server listening')).toMatchObject({
+        port: server.adminPort,
+        address: `127.0.0.1:${server.adminPort}`,
+      });
+      expect(listening('xDS server listening')).toMatchObject({
+        port: server.xdsPort,
+        address: `127.0.0.1:${server.xdsPort}`,
+      });
+      const reply = await new Promise<{ text: string; closed: boolean }>((resolve, reject) => {
+        let text = '';
+        const socket = net.connect(server.adminPort, '127.0.0.1', () =>
+          socket.write('GET //[ HTTP/1.1\r\nHost: x\r\n\r\n'),
+        );
+        const timer = setTimeout(() => {
+          socket.destroy();
+          resolve({ text, closed: false });
+        }, 10_000);
+        socket.setEncoding('latin1');
+        socket.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        socket.on('error', reject);
+        socket.on('close', () => {
+          clearTimeout(timer);
+          resolve({ text, closed: true });
+        });
+      });
+      expect(reply.text).toMatch(/^HTTP\/1\.1 400 /);
+      expect(reply.closed).toBe(true);
+      expect((await fetch(`http://127.0.0.1:${server.adminPort}/healthz`)).status).toBe(200);
+    } finally {
       await server.stop();
     }
   });

@@ -148,6 +148,10 @@ describe('a proxy that NACKs', () => {
       async () => (await configErrors()).nacks.length === 0,
       'the NACK to leave /debug/config-errors',
     );
-    expect(await proxiesNacked(trellis.adminPort)).toBe(0);
+    // /metrics may serve a body rendered up to 1 s ago (admin-server.ts metricsReuseMs).
+    await eventually(
+      async () => (await proxiesNacked(trellis.adminPort)) === 0,
+      'the NACK to leave /metrics',
+    );
   });
 });
