@@ -15,10 +15,24 @@ import {
   responseBytes,
 } from './ads-service.js';
 import { TYPED_DISCOVERY_SERVICES, typedServiceDefinition } from './discovery-services.js';
+import { boundedText, DEFAULT_LOG_THROTTLE, LogThrottle, type LogThrottleOptions } from './log-throttle.js';
 import { type NackingStream, type NackReport, nackedProxyCounts, nackReport } from './nack-report.js';
 import { nodeInfoFromNode } from './node-info.js';
-import type { ProxySyncStatus, XdsVariant } from './status.js';
-import { checkNameCount, checkTypeCount, StreamLimitError } from './stream-limits.js';
+import { type ProxySyncStatus, type StatusPage, takePage, type XdsVariant } from './status.js';
+import {
+  type ConnectionTimeouts,
+  checkNameCount,
+  checkNodeId,
+  checkNodeMetadata,
+  checkStreamCount,
+  checkTypeCount,
+  checkTypeUrl,
+  DEFAULT_BUDGETS,
+  DEFAULT_CONNECTION_TIMEOUTS,
+  grpcServerOptions,
+  StreamLimitError,
+  type XdsBudgets,
+} from './stream-limits.js';
 import {
   deltaWireStream,
   sotwWireStream,
@@ -57,6 +71,12 @@ export interface XdsServerOptions {
   readonly writeBudgetBytes?: number;
   /** The longest one write holds its share of the budget; default 1 s. */
   readonly writeLeaseMs?: number;
+  /** Per stream, per connection and per server (stream-limits.ts); each left out is its default. */
+  readonly budgets?: Partial<XdsBudgets>;
+  /** Connections, see ConnectionTimeouts; default DEFAULT_CONNECTION_TIMEOUTS. */
+  readonly connections?: Partial<ConnectionTimeouts>;
+  /** How many lines of a kind (a NACK, a stale nonce) one stream logs per window. */
+  readonly logThrottle?: LogThrottleOptions;
 }
 
 export interface BoundAddress {
@@ -84,7 +104,12 @@ type CallControl = Pick<grpc.ServerDuplexStream<unknown, unknown>, 'emit' | 'get
 
 interface OpenStream {
   readonly call: CallControl;
-  stream?: Pick<WireStream<unknown>, 'proxy' | 'variant' | 'status' | 'heldNacks' | 'sentVersion'>;
+  stream?: Pick<
+    WireStream<unknown>,
+    'proxy' | 'variant' | 'status' | 'heldNacks' | 'sentVersion' | 'onClosed'
+  >;
+  /** Identification order: after the proxy id, what sorts /debug/syncz. */
+  seq?: number;
   unwatch?: () => void;
   ended: boolean;
   /** Type URLs the stream has asked for (stream-limits.ts). */
@@ -105,6 +130,11 @@ export class XdsServer {
   private readonly gate: WriteGate;
   private readonly context: WireStreamContext;
   private readonly streams = new Set<OpenStream>();
+  private readonly budgets: XdsBudgets;
+  private readonly timeouts: ConnectionTimeouts;
+  /** Streams refused for the server's stream budget: a flood of them must not flood the log. */
+  private readonly refusals: LogThrottle;
+  private identifiedCount = 0;
   private server: grpc.Server | undefined;
   private closing = false;
 
@@ -117,13 +147,17 @@ export class XdsServer {
       budgetBytes: options.writeBudgetBytes ?? DEFAULT_WRITE_BUDGET_BYTES,
       leaseMs: options.writeLeaseMs ?? DEFAULT_WRITE_LEASE_MS,
     });
-    this.context = { logger: this.logger, metrics: this.metrics };
+    this.budgets = { ...DEFAULT_BUDGETS, ...options.budgets };
+    this.timeouts = { ...DEFAULT_CONNECTION_TIMEOUTS, ...options.connections };
+    const logThrottle = options.logThrottle ?? DEFAULT_LOG_THROTTLE;
+    this.refusals = new LogThrottle(this.logger, logThrottle);
+    this.context = { logger: this.logger, metrics: this.metrics, budgets: this.budgets, logThrottle };
   }
 
   /** Binds `host:port` (port 0 picks a free one) and resolves with what was bound. */
   async listen(address: string): Promise<BoundAddress> {
     if (this.server) throw new Error('XdsServer is already listening');
-    const server = new grpc.Server();
+    const server = new grpc.Server(grpcServerOptions(this.budgets, this.timeouts));
     server.addService(adsServiceDefinition(), {
       StreamAggregatedResources: this.handler(sotwWireStream),
       DeltaAggregatedResources: this.handler(deltaWireStream),
@@ -169,11 +203,20 @@ export class XdsServer {
     this.logger.info('xDS server closed');
   }
 
-  /** One entry per identified stream, by proxy id. */
+  /** One entry per identified stream, by proxy id, then by when it was identified. */
   status(): ProxySyncStatus[] {
-    const all: ProxySyncStatus[] = [];
-    for (const open of this.streams) if (open.stream) all.push(open.stream.status());
-    return all.sort((a, b) => compare(a.proxyId, b.proxyId) || compare(a.connectedAt, b.connectedAt));
+    return this.sortedIdentified().map((stream) => stream.status());
+  }
+
+  /** A page of status() for /debug/syncz, bounded in entries and size (status.ts, takePage). */
+  statusPage(page: StatusPage = {}): ProxySyncStatus[] {
+    return takePage(this.sortedIdentified(), page, (stream) => stream.status());
+  }
+
+  private sortedIdentified(): NonNullable<OpenStream['stream']>[] {
+    const opens = [...this.streams].filter((open) => open.stream);
+    opens.sort((a, b) => compare(a.stream!.proxy.id, b.stream!.proxy.id) || a.seq! - b.seq!);
+    return opens.map((open) => open.stream!);
   }
 
   /** The NACKs connected proxies hold, grouped for /debug/config-errors (nack-report.ts). */
@@ -211,6 +254,14 @@ export class XdsServer {
       this.fail(open, grpc.status.UNAVAILABLE, 'xDS server shutting down');
       return;
     }
+    try {
+      checkStreamCount(this.budgets, this.streams.size);
+    } catch (err) {
+      const details = (err as Error).message;
+      this.refusals.log('warn', 'stream budget', { peer: call.getPeer(), details }, 'xDS stream refused');
+      this.fail(open, grpc.status.RESOURCE_EXHAUSTED, details, false);
+      return;
+    }
     this.streams.add(open);
     let stream: WireStream<Req> | undefined;
     // One response at a time in the call's buffers: the next is made, from the newest snapshot,
@@ -239,11 +290,15 @@ export class XdsServer {
         checkLimits(open, typeUrl, request);
         // Later requests may omit the node: the stream keeps the first one's.
         if (!stream) {
+          // The id is checked before anything keeps or logs it, the rest once it is plain JSON.
+          if (request.node?.id) checkNodeId(this.budgets, request.node.id);
           const node = nodeInfoFromNode(request.node);
           if (!node) {
             this.fail(open, grpc.status.INVALID_ARGUMENT, 'the first request on a stream must carry node.id');
             return;
           }
+          const { id: _, ...kept } = node;
+          checkNodeMetadata(this.budgets, kept);
           stream = this.identify(open, node, (proxy) => factory(proxy, this.context, write));
         }
         stream.onRequest(request, typeUrl);
@@ -258,7 +313,7 @@ export class XdsServer {
     call.on('cancelled', () => this.finish(open));
     call.on('close', () => this.finish(open));
     call.on('error', (err: Error) => {
-      if (!open.ended) this.logger.debug({ err, node: open.stream?.proxy.id }, 'xDS stream error');
+      if (!open.ended) this.logger.debug({ err, node: nodeOf(open) }, 'xDS stream error');
       this.finish(open);
     });
   }
@@ -274,6 +329,7 @@ export class XdsServer {
       this.fail(open, grpc.status.INVALID_ARGUMENT, 'type_url is required on an aggregated stream');
       return undefined;
     }
+    checkTypeUrl(typeUrl);
     if (onlyType && typeUrl !== onlyType) {
       this.fail(open, grpc.status.INVALID_ARGUMENT, `this service serves only ${onlyType}, not ${typeUrl}`);
       return undefined;
@@ -289,6 +345,7 @@ export class XdsServer {
     const proxy = proxyFromNode(node);
     const stream = create(proxy);
     open.stream = stream;
+    open.seq = ++this.identifiedCount;
     // Counted as soon as finish() would uncount it: once per identified stream, whatever the hooks do.
     this.metrics.streamOpened(proxy.kind, stream.variant);
     // Watch before the hook runs: a snapshot built inside it must not slip past the stream.
@@ -299,9 +356,9 @@ export class XdsServer {
     if (snapshot) stream.onSnapshot(snapshot);
     this.logger.info(
       {
-        node: node.id,
+        node: boundedText(node.id),
         kind: proxy.kind,
-        namespace: proxy.namespace,
+        namespace: boundedText(proxy.namespace),
         variant: stream.variant,
         peer: open.call.getPeer(),
       },
@@ -311,12 +368,14 @@ export class XdsServer {
     return stream;
   }
 
-  /** Ends the stream with a status; the client sees `code` and `details`. */
-  private fail(open: OpenStream, code: grpc.status, details: string): void {
+  /** Ends the stream with a status; the client sees `code` and `details` (never raw client text). */
+  private fail(open: OpenStream, code: grpc.status, details: string, log = true): void {
     if (open.ended) return;
-    const node = open.stream?.proxy.id;
-    if (code !== grpc.status.UNAVAILABLE)
-      this.logger.warn({ node, code: grpc.status[code], details }, 'xDS stream ended with an error');
+    if (log && code !== grpc.status.UNAVAILABLE)
+      this.logger.warn(
+        { node: nodeOf(open), code: grpc.status[code], details },
+        'xDS stream ended with an error',
+      );
     this.finish(open);
     // grpc-js turns an 'error' event on a server stream into the call's final status.
     open.call.emit('error', { code, details });
@@ -331,7 +390,8 @@ export class XdsServer {
     open.unwatch?.();
     const stream = open.stream;
     if (!stream) return;
-    this.logger.info({ node: stream.proxy.id }, 'xDS stream closed');
+    stream.onClosed();
+    this.logger.info({ node: nodeOf(open) }, 'xDS stream closed');
     this.metrics.streamClosed(stream.proxy.kind, stream.variant);
     this.runHook('onStreamClosed', () => this.hooks.onStreamClosed?.(stream.proxy, stream.variant));
   }
@@ -342,14 +402,11 @@ export class XdsServer {
       work();
     } catch (err) {
       if (err instanceof StreamLimitError) {
-        this.logger.warn(
-          { node: open.stream?.proxy.id, reason: err.message },
-          'xDS stream ended: over a limit',
-        );
-        this.fail(open, grpc.status.RESOURCE_EXHAUSTED, err.message);
+        this.logger.warn({ node: nodeOf(open), reason: err.message }, 'xDS stream ended: over a limit');
+        this.fail(open, grpc.status.RESOURCE_EXHAUSTED, err.message, false);
         return;
       }
-      this.logger.error({ err, node: open.stream?.proxy.id }, 'xDS stream failed');
+      this.logger.error({ err, node: nodeOf(open) }, 'xDS stream failed');
       this.fail(open, grpc.status.INTERNAL, 'internal error');
     }
   }
@@ -361,6 +418,11 @@ export class XdsServer {
       this.logger.error({ err, hook: name }, 'xDS server hook failed');
     }
   }
+}
+
+/** The stream's node id for a log line, cut to 1 KiB: client text. */
+function nodeOf(open: OpenStream): string | undefined {
+  return open.stream ? boundedText(open.stream.proxy.id) : undefined;
 }
 
 function compare(a: string, b: string): number {

@@ -7,11 +7,12 @@ import {
   versionOfAll,
 } from '../cache/snapshot.js';
 import { type ClientChange, DeltaSubscription, type PendingChanges } from './delta-subscription.js';
+import { boundedText } from './log-throttle.js';
 import { boundedMessage, rejectedResources } from './nack-record.js';
 import { inPushOrder } from './resource-types.js';
-import type { NackStatus, ProxySyncStatus, TypeSyncStatus } from './status.js';
+import { type NackStatus, type ProxySyncStatus, subscribedSample, type TypeSyncStatus } from './status.js';
 import { type BaseTypeState, StreamBase, type StreamOptions } from './stream-base.js';
-import { checkNameCount } from './stream-limits.js';
+import { checkNameCount, nameBytes } from './stream-limits.js';
 import { pushReason } from './stream-metrics.js';
 
 export interface DeltaRequest {
@@ -71,6 +72,8 @@ interface TypeState extends BaseTypeState {
   asked: boolean;
   /** When the type's latest request arrived (clock milliseconds). */
   requestAt: number;
+  /** Bytes of the initial_resource_versions of the type's first request (names and versions). */
+  readonly initialBytes: number;
   rejected?: Rejection;
   lastSentNonce?: string;
   lastAckedVersion?: string;
@@ -87,8 +90,17 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
   onRequest(request: DeltaRequest): void {
     const { typeUrl } = request;
     const known = this.types.get(typeUrl);
-    const state: TypeState = known ?? { subscription: new DeltaSubscription(), asked: true, requestAt: 0 };
-    if (!known) this.types.set(typeUrl, state);
+    const state: TypeState = known ?? {
+      subscription: new DeltaSubscription(),
+      asked: true,
+      requestAt: 0,
+      initialBytes: nameBytes(request.initialVersions.keys()) + nameBytes(request.initialVersions.values()),
+    };
+    if (!known) {
+      // What the client says it kept counts before the subscription keeps it.
+      this.nameBudget.set(typeUrl, state.initialBytes);
+      this.types.set(typeUrl, state);
+    }
     const answered = request.responseNonce !== '' && this.settle(state, request);
     const asks = request.subscribe.length > 0 || request.unsubscribe.length > 0;
     if (asks) state.asked = true;
@@ -101,6 +113,7 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
     );
     // Each request is checked by the server; a client could still add names a request at a time.
     checkNameCount(typeUrl, state.subscription.namedCount);
+    this.nameBudget.set(typeUrl, state.subscription.namedBytes + state.initialBytes);
     this.push();
   }
 
@@ -109,7 +122,9 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
     for (const typeUrl of inPushOrder(this.types.keys())) {
       const s = this.types.get(typeUrl)!;
       types[typeUrl] = {
-        subscribed: s.subscription.wildcard ? '*' : s.subscription.explicitNames(),
+        ...(s.subscription.wildcard
+          ? { subscribed: '*' as const }
+          : subscribedSample(s.subscription.namesInOrder(), s.subscription.namedCount)),
         ...(s.lastSentVersion !== undefined ? { lastSentVersion: s.lastSentVersion } : {}),
         ...(s.lastSentNonce !== undefined ? { lastSentNonce: s.lastSentNonce } : {}),
         ...(s.lastAckedVersion !== undefined ? { lastAckedVersion: s.lastAckedVersion } : {}),
@@ -117,11 +132,11 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
       };
     }
     return {
-      proxyId: this.proxy.id,
+      proxyId: boundedText(this.proxy.id),
       variant: 'delta',
       kind: this.proxy.kind,
-      ...(this.proxy.profile ? { client: describeProfile(this.proxy.profile) } : {}),
-      namespace: this.proxy.namespace,
+      ...(this.proxy.profile ? { client: boundedText(describeProfile(this.proxy.profile)) } : {}),
+      namespace: boundedText(this.proxy.namespace),
       connectedAt: this.connectedAt.toISOString(),
       types,
     };
@@ -132,7 +147,12 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
     const { typeUrl, responseNonce: nonce } = request;
     const response = state.inFlight;
     if (response?.nonce !== nonce) {
-      this.logger.debug({ typeUrl, nonce, latest: state.lastSentNonce }, 'stale nonce: ACK/NACK ignored');
+      this.throttled.log(
+        'debug',
+        'stale nonce',
+        { typeUrl, nonce: boundedText(nonce), latest: state.lastSentNonce },
+        'stale nonce: ACK/NACK ignored',
+      );
       return false;
     }
     state.inFlight = undefined;
@@ -144,16 +164,19 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
       return true;
     }
     this.rollBack(state, typeUrl, response);
-    const { code, message } = request.errorDetail;
+    const { code } = request.errorDetail;
+    const message = boundedMessage(request.errorDetail.message);
     state.lastNack = {
       version: response.systemVersion,
       nonce,
-      message: boundedMessage(message),
+      message,
       at: this.now().toISOString(),
       resources: rejectedResources([...response.changes.keys()], false),
     };
     state.heldNack = state.lastNack;
-    this.logger.warn(
+    this.throttled.log(
+      'warn',
+      'NACK',
       { typeUrl, version: response.systemVersion, nonce, code, error: message },
       'proxy rejected configuration (NACK)',
     );

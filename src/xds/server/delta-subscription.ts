@@ -66,6 +66,8 @@ function changedNames(
 export class DeltaSubscription {
   private wildcardOn = false;
   private readonly names = new Set<string>();
+  /** UTF-8 bytes of `names`, for the stream's name budget (stream-limits.ts). */
+  private namesBytes = 0;
   /** name → what the client holds: the version we sent (or it reported on reconnect), ABSENT or UNKNOWN. */
   private readonly held = new Map<string, string>();
   /** Bumped on every change of the above, so `pending` can tell what its last result still says. */
@@ -81,9 +83,14 @@ export class DeltaSubscription {
     return this.names.size;
   }
 
-  /** The explicitly subscribed names, sorted. */
-  explicitNames(): string[] {
-    return [...this.names].sort();
+  /** UTF-8 bytes of the names the client subscribed to by name. */
+  get namedBytes(): number {
+    return this.namesBytes;
+  }
+
+  /** The explicitly subscribed names in the order the client first asked for them, unsorted. */
+  namesInOrder(): IterableIterator<string> {
+    return this.names.values();
   }
 
   /**
@@ -102,7 +109,10 @@ export class DeltaSubscription {
     if (first && subscribe.length === 0) this.wildcardOn = true;
     for (const name of subscribe) {
       if (name === WILDCARD) this.wildcardOn = true;
-      else this.names.add(name);
+      else if (!this.names.has(name)) {
+        this.names.add(name);
+        this.namesBytes += Buffer.byteLength(name);
+      }
     }
     for (const name of unsubscribe) {
       if (name === WILDCARD) this.leaveWildcard();
@@ -231,6 +241,7 @@ export class DeltaSubscription {
 
   private unsubscribeName(name: string): void {
     const wasNamed = this.names.delete(name);
+    if (wasNamed) this.namesBytes -= Buffer.byteLength(name);
     if (this.wildcardOn && wasNamed) this.held.set(name, UNKNOWN);
     else if (!this.wildcardOn) this.held.delete(name);
   }

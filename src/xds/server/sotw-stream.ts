@@ -6,10 +6,12 @@ import {
   sotwVersion,
   versionOfAll,
 } from '../cache/snapshot.js';
+import { boundedText } from './log-throttle.js';
 import { boundedMessage, rejectedResources } from './nack-record.js';
 import { inPushOrder, isFullStateType } from './resource-types.js';
-import type { NackStatus, ProxySyncStatus, TypeSyncStatus } from './status.js';
+import { type NackStatus, type ProxySyncStatus, subscribedSample, type TypeSyncStatus } from './status.js';
 import { type BaseTypeState, StreamBase, type StreamOptions } from './stream-base.js';
+import { nameBytes } from './stream-limits.js';
 import { pushReason } from './stream-metrics.js';
 
 export interface SotwRequest {
@@ -72,8 +74,10 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
     const { typeUrl, responseNonce } = request;
     const known = this.types.get(typeUrl);
     if (responseNonce !== '' && responseNonce !== known?.lastSentNonce) {
-      this.logger.debug(
-        { typeUrl, nonce: responseNonce, latest: known?.lastSentNonce },
+      this.throttled.log(
+        'debug',
+        'stale nonce',
+        { typeUrl, nonce: boundedText(responseNonce), latest: known?.lastSentNonce },
         'stale nonce: request ignored',
       );
       return;
@@ -92,7 +96,7 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
     else if (responseNonce !== '') this.recordAck(state, request);
     // The latest response is answered, either way: the type may send again.
     if (responseNonce !== '') state.awaiting = false;
-    this.subscribe(state, request.resourceNames);
+    this.subscribe(typeUrl, state, request.resourceNames);
     this.push();
   }
 
@@ -101,7 +105,9 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
     for (const typeUrl of inPushOrder(this.types.keys())) {
       const s = this.types.get(typeUrl)!;
       types[typeUrl] = {
-        subscribed: s.subscription.wildcard ? '*' : [...s.subscription.names].sort(),
+        ...(s.subscription.wildcard
+          ? { subscribed: '*' as const }
+          : subscribedSample(s.subscription.names, s.subscription.names.size)),
         ...(s.lastSentVersion !== undefined ? { lastSentVersion: s.lastSentVersion } : {}),
         ...(s.lastSentNonce !== undefined ? { lastSentNonce: s.lastSentNonce } : {}),
         ...(s.lastAckedVersion !== undefined ? { lastAckedVersion: s.lastAckedVersion } : {}),
@@ -109,11 +115,11 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
       };
     }
     return {
-      proxyId: this.proxy.id,
+      proxyId: boundedText(this.proxy.id),
       variant: 'sotw',
       kind: this.proxy.kind,
-      ...(this.proxy.profile ? { client: describeProfile(this.proxy.profile) } : {}),
-      namespace: this.proxy.namespace,
+      ...(this.proxy.profile ? { client: boundedText(describeProfile(this.proxy.profile)) } : {}),
+      namespace: boundedText(this.proxy.namespace),
       connectedAt: this.connectedAt.toISOString(),
       types,
     };
@@ -131,24 +137,27 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
 
   private recordNack(state: TypeState, request: SotwRequest, error: { code: number; message: string }): void {
     // The rejected version is the one sent with this nonce; version_info is what the client kept.
-    const version = request.responseNonce !== '' ? (state.lastSentVersion ?? '') : request.versionInfo;
-    const { message } = error;
+    const keptVersion = boundedText(request.versionInfo);
+    const version = request.responseNonce !== '' ? (state.lastSentVersion ?? '') : keptVersion;
+    const message = boundedMessage(error.message);
     // A NACK without a nonce answers no response: what it rejects is unknown.
     const names = request.responseNonce !== '' ? state.lastSent?.resources.map((r) => r.name) : undefined;
     state.lastNack = {
       version,
       nonce: request.responseNonce,
-      message: boundedMessage(message),
+      message,
       at: this.now().toISOString(),
       ...(names ? { resources: rejectedResources(names, true) } : {}),
     };
     state.heldNack = state.lastNack;
     this.metrics.answered(request.typeUrl, request.responseNonce, false);
-    this.logger.warn(
+    this.throttled.log(
+      'warn',
+      'NACK',
       {
         typeUrl: request.typeUrl,
         version,
-        keptVersion: request.versionInfo,
+        keptVersion,
         nonce: request.responseNonce,
         code: error.code,
         error: message,
@@ -157,11 +166,13 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
     );
   }
 
-  private subscribe(state: TypeState, resourceNames: readonly string[]): void {
+  private subscribe(typeUrl: string, state: TypeState, resourceNames: readonly string[]): void {
     // Legacy wildcard: an empty list is '*' until the client first names something.
     if (resourceNames.length > 0) state.named = true;
     // Every ACK repeats the names, mostly as the same list in the same order: one comparison.
     if (sameList(state.lastNames, resourceNames)) return;
+    // A new list replaces the type's names: within the stream's budget, or the stream ends here.
+    this.nameBudget.set(typeUrl, nameBytes(resourceNames));
     state.lastNames = resourceNames;
     const wildcard = resourceNames.includes('*') || !state.named;
     if (sameSubscription(state.subscription, wildcard, resourceNames)) return;

@@ -6,8 +6,10 @@ import { noopMetrics } from '../../admin/metrics.js';
 import type { Logger } from '../../log.js';
 import type { MeshProxy } from '../../model/proxy.js';
 import type { Snapshot } from '../cache/snapshot.js';
+import { boundedText, LogThrottle, type LogThrottleOptions } from './log-throttle.js';
 import type { HeldNack } from './nack-report.js';
 import type { NackStatus } from './status.js';
+import { DEFAULT_BUDGETS, NameBudget, type XdsBudgets } from './stream-limits.js';
 import { type Clock, type ResponseMetrics, StreamMetrics } from './stream-metrics.js';
 
 export interface StreamOptions<Res> {
@@ -18,8 +20,12 @@ export interface StreamOptions<Res> {
   readonly now?: () => Date;
   /** Where pushes, NACKs and convergence are reported (default: nowhere). */
   readonly metrics?: ResponseMetrics;
-  /** Monotonic milliseconds for push times (default performance.now()). */
+  /** Monotonic milliseconds for push times and the log throttle (default performance.now()). */
   readonly clock?: Clock;
+  /** The stream reads nameBytesPerStream (default DEFAULT_BUDGETS). */
+  readonly budgets?: XdsBudgets;
+  /** How many NACK and stale-nonce lines the stream logs (default DEFAULT_LOG_THROTTLE). */
+  readonly logThrottle?: LogThrottleOptions;
 }
 
 /** The part of a variant's per-type state this shell reads. */
@@ -38,6 +44,10 @@ export abstract class StreamBase<Res, TypeState extends BaseTypeState> {
   protected readonly connectedAt: Date;
   protected readonly types = new Map<string, TypeState>();
   protected readonly metrics: StreamMetrics;
+  /** The bytes of names the stream holds: each variant sets a type's when its names change. */
+  protected readonly nameBudget: NameBudget;
+  /** For lines that carry client text and that a client can repeat at will. */
+  protected readonly throttled: LogThrottle;
   protected snapshot: Snapshot | undefined;
   /** When `snapshot` arrived (clock milliseconds). */
   protected snapshotAt = 0;
@@ -46,11 +56,18 @@ export abstract class StreamBase<Res, TypeState extends BaseTypeState> {
   /** `logContext`: what the stream's log lines carry besides the node id. */
   constructor(options: StreamOptions<Res>, logContext: Readonly<Record<string, string>> = {}) {
     this.proxy = options.proxy;
-    this.logger = options.logger.child({ node: options.proxy.id, ...logContext });
+    this.logger = options.logger.child({ node: boundedText(options.proxy.id), ...logContext });
     this.send = options.send;
     this.now = options.now ?? (() => new Date());
     this.connectedAt = this.now();
     this.metrics = new StreamMetrics(options.metrics ?? noopMetrics, options.clock);
+    this.nameBudget = new NameBudget(options.budgets ?? DEFAULT_BUDGETS);
+    this.throttled = new LogThrottle(this.logger, options.logThrottle, () => this.metrics.clock());
+  }
+
+  /** The stream ended: logs how many lines the throttle dropped and has not said yet. */
+  onClosed(): void {
+    this.throttled.flush();
   }
 
   /**

@@ -12,9 +12,11 @@ import type {
   DiscoveryResponseObject,
 } from './ads-service.js';
 import { type DeltaRequest, type DeltaResponse, DeltaStream } from './delta-stream.js';
+import type { LogThrottleOptions } from './log-throttle.js';
 import type { NackingStream } from './nack-report.js';
 import { type SotwRequest, type SotwResponse, SotwStream } from './sotw-stream.js';
 import type { ProxySyncStatus, XdsVariant } from './status.js';
+import type { XdsBudgets } from './stream-limits.js';
 
 /** One identified stream of either variant, as the server drives it. */
 export interface WireStream<Req> extends NackingStream {
@@ -25,6 +27,8 @@ export interface WireStream<Req> extends NackingStream {
   onRequest(request: Req, typeUrl: string): void;
   /** The transport, full since a `write` returned false, can take more. */
   onWritable(): void;
+  /** The stream ended, however it ended. */
+  onClosed(): void;
   status(): ProxySyncStatus;
 }
 
@@ -33,6 +37,8 @@ export interface WireStreamContext {
   readonly logger: Logger;
   /** Where the stream reports its pushes, NACKs and convergence. */
   readonly metrics: XdsMetrics;
+  readonly budgets: XdsBudgets;
+  readonly logThrottle: LogThrottleOptions;
 }
 
 /** `write` returns false when the transport is full: the stream then waits for onWritable(). */
@@ -44,16 +50,24 @@ export type WireStreamFactory<Req, Res> = (
 
 export const sotwWireStream: WireStreamFactory<DiscoveryRequestObject, DiscoveryResponseObject> = (
   proxy,
-  { logger, metrics },
+  { logger, metrics, budgets, logThrottle },
   write,
 ) => {
-  const stream = new SotwStream({ proxy, logger, metrics, send: (response) => write(sotwMessage(response)) });
+  const stream = new SotwStream({
+    proxy,
+    logger,
+    metrics,
+    budgets,
+    logThrottle,
+    send: (response) => write(sotwMessage(response)),
+  });
   return {
     proxy,
     variant: 'sotw',
     onSnapshot: (snapshot) => stream.onSnapshot(snapshot),
     onRequest: (request, typeUrl) => stream.onRequest(toSotwRequest(request, typeUrl)),
     onWritable: () => stream.onWritable(),
+    onClosed: () => stream.onClosed(),
     status: () => stream.status(),
     heldNacks: () => stream.heldNacks(),
     sentVersion: (typeUrl) => stream.sentVersion(typeUrl),
@@ -62,13 +76,15 @@ export const sotwWireStream: WireStreamFactory<DiscoveryRequestObject, Discovery
 
 export const deltaWireStream: WireStreamFactory<DeltaDiscoveryRequestObject, DeltaDiscoveryResponseObject> = (
   proxy,
-  { logger, metrics },
+  { logger, metrics, budgets, logThrottle },
   write,
 ) => {
   const stream = new DeltaStream({
     proxy,
     logger,
     metrics,
+    budgets,
+    logThrottle,
     send: (response) => write(deltaMessage(response)),
   });
   return {
@@ -77,6 +93,7 @@ export const deltaWireStream: WireStreamFactory<DeltaDiscoveryRequestObject, Del
     onSnapshot: (snapshot) => stream.onSnapshot(snapshot),
     onRequest: (request, typeUrl) => stream.onRequest(toDeltaRequest(request, typeUrl)),
     onWritable: () => stream.onWritable(),
+    onClosed: () => stream.onClosed(),
     status: () => stream.status(),
     heldNacks: () => stream.heldNacks(),
     sentVersion: (typeUrl) => stream.sentVersion(typeUrl),
