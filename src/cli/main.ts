@@ -5,6 +5,7 @@ import { formatHostPort, parseHostPort } from '../address.js';
 import { createLogger, type LogLevel } from '../log.js';
 import type { Result } from '../model/result.js';
 import { parseVisibleNamespaces } from '../model/visibility.js';
+import { readXdsServerFlags, XDS_SERVER_FLAGS, xdsServerUsage } from '../xds/server/server-flags.js';
 import { parseByteSize, parseDurationMs } from '../xds/tuning-flags.js';
 import { configDumpCommand } from './config-dump.js';
 import { adminBaseUrl, proxyStatusCommand } from './proxy-status.js';
@@ -15,6 +16,7 @@ const USAGE = `usage:
   trellis serve --manifests DIR [--xds-address HOST:PORT] [--admin-address HOST:PORT] [--log-level LEVEL] [--cluster-domain D]
                 [--debounce-quiet 100ms] [--debounce-max 1s] [--encode-cache-bytes 64Mi]
                 [--default-visible-namespaces NS,NS|*]
+${xdsServerUsage('                ')}
   trellis validate DIR
   trellis config-dump --manifests DIR --node NODE_ID [--proxyless] [--user-agent NAME] [--user-agent-version V]
   trellis proxy-status [--admin-address HOST:PORT]
@@ -57,6 +59,7 @@ async function serveCommand(argv: string[]): Promise<number> {
       'debounce-max': { type: 'string', default: '1s' },
       'encode-cache-bytes': { type: 'string', default: '64Mi' },
       'default-visible-namespaces': { type: 'string', default: '*' },
+      ...XDS_SERVER_FLAGS,
     },
   });
   if (!values.manifests) throw new UsageError('serve: --manifests DIR is required');
@@ -65,6 +68,8 @@ async function serveCommand(argv: string[]): Promise<number> {
   const debounceQuietMs = flagValue('debounce-quiet', parseDurationMs(values['debounce-quiet']));
   const debounceMaxMs = flagValue('debounce-max', parseDurationMs(values['debounce-max']));
   const encodeCacheBytes = flagValue('encode-cache-bytes', parseByteSize(values['encode-cache-bytes']));
+  const xdsLimits = readXdsServerFlags(values);
+  if (!xdsLimits.ok) throw new UsageError(xdsLimits.errors.join('; '));
   const level = values['log-level'] as LogLevel;
   if (!LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`);
   const logger = createLogger(level);
@@ -78,6 +83,7 @@ async function serveCommand(argv: string[]): Promise<number> {
     debounceMaxMs,
     encodeCacheBytes,
     defaultVisibility: parseVisibleNamespaces(values['default-visible-namespaces']),
+    xdsLimits: xdsLimits.value,
   });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -219,7 +219,9 @@ describe('trellis proxy-status against an admin server', () => {
 
   async function serve(status: number, body: string): Promise<string> {
     const server = http.createServer((req, res) => {
-      res.writeHead(req.url === '/debug/syncz' ? status : 404, { 'content-type': 'application/json' });
+      // Every page is the same: a server that ignores ?offset=.
+      const path = req.url?.split('?')[0];
+      res.writeHead(path === '/debug/syncz' ? status : 404, { 'content-type': 'application/json' });
       res.end(body);
     });
     servers.push(server);
@@ -246,6 +248,33 @@ describe('trellis proxy-status against an admin server', () => {
     expect(result.stdout).toMatch(
       new RegExp(`^${WEB.replace(/\./g, '\\.')} +sotw +- +SYNCED +NOT SENT`, 'm'),
     );
+  });
+
+  it('reads every page of /debug/syncz, up to the empty one, and each stream once', async () => {
+    const all = ['a', 'b', 'c', 'd', 'e'].map((name) => proxy(`${WEB}-${name}`, {}));
+    const asked: string[] = [];
+    const server = http.createServer((req, res) => {
+      asked.push(req.url ?? '');
+      const offset = Number(new URL(req.url ?? '', 'http://admin').searchParams.get('offset') ?? 0);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(all.slice(offset, offset + 2)));
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const fetched = await fetchSyncz({ adminAddress: `127.0.0.1:${(server.address() as AddressInfo).port}` });
+    expect(fetched).toEqual({ ok: true, proxies: all });
+    expect(asked).toEqual([
+      '/debug/syncz',
+      '/debug/syncz?offset=2',
+      '/debug/syncz?offset=4',
+      '/debug/syncz?offset=5',
+    ]);
+  });
+
+  it('stops at a page that adds no stream: a server that ignores the offset', async () => {
+    const one = proxy(WEB, { [TYPE_URL.cluster]: synced });
+    const fetched = await fetchSyncz({ adminAddress: await serve(200, JSON.stringify([one])) });
+    expect(fetched).toEqual({ ok: true, proxies: [one] });
   });
 
   it('accepts the address as an http URL too', async () => {

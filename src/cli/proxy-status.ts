@@ -215,11 +215,41 @@ type Fetched =
   | { readonly ok: true; readonly proxies: ProxySyncStatus[] }
   | { readonly ok: false; readonly error: string };
 
-/** GET /debug/syncz and check its shape; every failure is a sentence for the user. */
+// Pages of /debug/syncz read at most: a million streams at the server's default of 1,000 a page.
+const MAX_SYNCZ_PAGES = 1_000;
+
+/**
+ * GET every page of /debug/syncz and check its shape; every failure is a sentence for the user.
+ * The server answers a bounded page at a time (`?offset=`), and an empty page after the last.
+ * Streams that come or go between two pages shift them: a stream seen twice is kept once, and a
+ * page that adds no stream (an empty one, or a server that ignores the offset) ends the reading.
+ */
 export async function fetchSyncz(options: ProxyStatusOptions): Promise<Fetched> {
+  const proxies: ProxySyncStatus[] = [];
+  const seen = new Set<string>();
+  let offset = 0;
+  for (let page = 0; page < MAX_SYNCZ_PAGES; page++) {
+    const fetched = await fetchSynczPage(options, offset);
+    if (!fetched.ok) return fetched;
+    const before = proxies.length;
+    for (const proxy of fetched.proxies) {
+      const stream = `${proxy.proxyId}\n${proxy.variant}\n${proxy.connectedAt}`;
+      if (seen.has(stream)) continue;
+      seen.add(stream);
+      proxies.push(proxy);
+    }
+    if (proxies.length === before) break;
+    offset += fetched.proxies.length;
+  }
+  return { ok: true, proxies };
+}
+
+/** One page of /debug/syncz from `offset` (the first names none, which any server answers). */
+async function fetchSynczPage(options: ProxyStatusOptions, offset: number): Promise<Fetched> {
   const base = adminBaseUrl(options.adminAddress);
   if (!base.ok) return { ok: false, error: `--admin-address: ${base.errors.join('; ')}` };
   const url = new URL('/debug/syncz', base.value);
+  if (offset > 0) url.searchParams.set('offset', String(offset));
   const where = `the admin server at ${options.adminAddress}`;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let res: Response;

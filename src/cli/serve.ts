@@ -7,6 +7,8 @@ import { FileSource } from '../sources/files/file-source.js';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { ProxyCompiler } from '../xds/compile-proxy.js';
 import { XdsServer } from '../xds/server/ads-server.js';
+import type { XdsServerLimits } from '../xds/server/server-flags.js';
+import type { StatusPage } from '../xds/server/status.js';
 import { SnapshotBuilder } from '../xds/snapshot-builder.js';
 
 export interface ServeOptions {
@@ -23,6 +25,8 @@ export interface ServeOptions {
   readonly encodeCacheBytes?: number;
   /** What proxies see in namespaces without `trellis.dev/visible-namespaces` (default: all). */
   readonly defaultVisibility?: Visibility;
+  /** The xDS port's budgets and connection timeouts (--xds-max-*, --xds-idle-timeout...). */
+  readonly xdsLimits?: Partial<XdsServerLimits>;
 }
 
 export interface RunningServer {
@@ -70,6 +74,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     cache,
     logger,
     metrics,
+    ...opts.xdsLimits,
     hooks: {
       onStreamOpened: (proxy) => builder.connect(proxy),
       onStreamClosed: (proxy) => builder.disconnect(proxy),
@@ -83,7 +88,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     ready: () => builder.ready,
     // What we generated and could not, then what proxies rejected of what we sent.
     configErrors: () => ({ ...builder.configErrors(), ...xds.nacks() }),
-    syncz: () => xds.status(),
+    // A page of the streams (?offset=&limit=, read by the admin server), bounded in size.
+    syncz: (page?: StatusPage) => xds.statusPage(page),
   });
   try {
     const xdsBound = await xds.listen(opts.xdsAddress);
