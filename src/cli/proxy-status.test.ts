@@ -81,6 +81,12 @@ describe('the sync state of one type', () => {
     });
   });
 
+  it('stays NACKED while the server says the proxy holds the NACK, though more was sent since', () => {
+    const later = { ...stale, lastNack: { ...nacked.lastNack!, nonce: '3' } };
+    expect(syncState({ ...later, nackHeld: true })).toEqual({ kind: 'nacked', nack: later.lastNack });
+    expect(syncState({ ...nacked, nackHeld: false })).toEqual({ kind: 'stale' });
+  });
+
   it('is STALE when a response sent after a NACK is not ACKed yet', () => {
     expect(syncState({ ...stale, lastNack: { ...nacked.lastNack!, nonce: '3' } })).toEqual({ kind: 'stale' });
   });

@@ -49,9 +49,10 @@ const NAMES_SHOWN = 5;
 /** Where one type of one proxy stands, from what the server sent and what the proxy answered. */
 export function syncState(type: TypeSyncStatus | undefined): SyncState {
   if (type?.lastSentNonce === undefined || type.lastSentVersion === undefined) return { kind: 'not-sent' };
-  // The NACK answered the newest response: nothing sent since, so the proxy still runs older config.
-  if (type.lastNack && type.lastNack.nonce === type.lastSentNonce)
-    return { kind: 'nacked', nack: type.lastNack };
+  // The proxy holds the NACK until it accepts a later version (servers before nackHeld: until
+  // anything is sent after it).
+  const held = type.nackHeld ?? type.lastNack?.nonce === type.lastSentNonce;
+  if (type.lastNack && held) return { kind: 'nacked', nack: type.lastNack };
   if (type.lastAckedVersion === type.lastSentVersion) return { kind: 'synced' };
   return { kind: 'stale' };
 }
@@ -198,6 +199,7 @@ const typeSchema = z.object({
   lastSentNonce: z.string().optional(),
   lastAckedVersion: z.string().optional(),
   lastNack: nackSchema.optional(),
+  nackHeld: z.boolean().optional(),
 });
 const synczSchema = z.array(
   z.object({

@@ -129,6 +129,7 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
         ...(s.lastSentNonce !== undefined ? { lastSentNonce: s.lastSentNonce } : {}),
         ...(s.lastAckedVersion !== undefined ? { lastAckedVersion: s.lastAckedVersion } : {}),
         ...(s.lastNack ? { lastNack: s.lastNack } : {}),
+        ...(s.heldNack ? { nackHeld: true } : {}),
       };
     }
     return {
@@ -159,7 +160,9 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
     this.metrics.answered(typeUrl, nonce, !request.errorDetail);
     if (!request.errorDetail) {
       state.lastAckedVersion = response.systemVersion;
-      state.heldNack = undefined;
+      // The NACK stands while what it rejected is still held back (nextResponse): an ACK of other
+      // names, or of a subscription change, leaves that content unaccepted.
+      if (!this.withholds(typeUrl, state)) state.heldNack = undefined;
       this.logger.debug({ typeUrl, version: response.systemVersion, nonce }, 'ACK');
       return true;
     }
@@ -181,6 +184,11 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
       'proxy rejected configuration (NACK)',
     );
     return true;
+  }
+
+  /** Whether rejected content of the type is still held back: the type has not changed since. */
+  private withholds(typeUrl: string, state: TypeState): boolean {
+    return state.rejected !== undefined && state.rejected.typeVersion === this.typeVersion(typeUrl);
   }
 
   private rollBack(state: TypeState, typeUrl: string, response: SentResponse): void {

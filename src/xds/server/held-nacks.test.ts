@@ -141,6 +141,60 @@ describe('NACKs the connected proxies hold', () => {
     expect(await nackedGauge()).toBe(0);
   });
 
+  it('keeps a SotW NACK when the proxy then changes its subscription, which accepts nothing', async () => {
+    const { server, port, publish } = await start();
+    publish(['a'], ['b']);
+    const sotw = new AdsTestClient(port);
+    clients.push(sotw);
+    sotw.send({ node: { id: SOTW_PROXY }, type_url: CDS, resource_names: ['a'] });
+    const first = await sotw.next();
+    ack(sotw, first);
+    publish(['a', 5], ['b']);
+    const change = await sotw.next();
+    nack(sotw, change, 'cluster a: bad connect_timeout');
+    await until(() => server.nacks().nacks.length === 1, 'the NACK to be held');
+    // What gRPC clients send when they subscribe to more after a NACK: the same nonce, the version
+    // they kept, no error.
+    sotw.send({
+      type_url: CDS,
+      version_info: first.version_info,
+      response_nonce: change.nonce,
+      resource_names: ['a', 'b'],
+    });
+    await sotw.next();
+    const status = server.status()[0]?.types[CDS];
+    expect(status?.lastAckedVersion).toBe(first.version_info);
+    expect(status?.nackHeld).toBe(true);
+    expect(server.nacks().nacks).toHaveLength(1);
+  });
+
+  it('keeps a delta NACK while the rejected resource is held back, though the proxy ACKs others', async () => {
+    const { server, port, publish } = await start();
+    publish(['a'], ['b']);
+    const delta = new DeltaTestClient(port);
+    clients.push(delta);
+    delta.send({ node: { id: DELTA_PROXY }, type_url: CDS, resource_names_subscribe: ['a'] });
+    delta.ack(await delta.next());
+    publish(['a', 5], ['b']);
+    delta.nack(await delta.next(), 'cluster a: bad connect_timeout');
+    await until(() => server.nacks().nacks.length === 1, 'the NACK to be held');
+    // A new name is sent and ACKed; the rejected a is still not.
+    delta.send({ type_url: CDS, resource_names_subscribe: ['b'] });
+    const onlyB = await delta.next();
+    expect(onlyB.resources.map((r) => r.name)).toEqual(['b']);
+    delta.ack(onlyB);
+    await until(
+      () => server.status()[0]?.types[CDS]?.lastAckedVersion === onlyB.system_version_info,
+      'the ACK of b',
+    );
+    expect(server.nacks().nacks).toHaveLength(1);
+    expect(server.status()[0]?.types[CDS]?.nackHeld).toBe(true);
+    // a changes again: sent, ACKed, and the NACK is over.
+    publish(['a', 7], ['b']);
+    delta.ack(await delta.next());
+    await until(() => server.nacks().nacks.length === 0, 'the NACK to clear');
+  });
+
   it('forgets the NACK of a proxy that disconnects', async () => {
     const { server, port, publish, nackedGauge } = await start();
     publish(['a']);

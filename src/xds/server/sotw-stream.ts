@@ -93,7 +93,10 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
     if (!known) this.types.set(typeUrl, state);
     state.requestAt = requestAt;
     if (request.errorDetail) this.recordNack(state, request, request.errorDetail);
-    else if (responseNonce !== '') this.recordAck(state, request);
+    // An ACK names the version it accepts. After a NACK, a client that changes its subscription
+    // repeats the nonce with the version it kept: that request accepts nothing.
+    else if (responseNonce !== '' && request.versionInfo === state.lastSentVersion)
+      this.recordAck(state, request);
     // The latest response is answered, either way: the type may send again.
     if (responseNonce !== '') state.awaiting = false;
     this.subscribe(typeUrl, state, request.resourceNames);
@@ -112,6 +115,7 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
         ...(s.lastSentNonce !== undefined ? { lastSentNonce: s.lastSentNonce } : {}),
         ...(s.lastAckedVersion !== undefined ? { lastAckedVersion: s.lastAckedVersion } : {}),
         ...(s.lastNack ? { lastNack: s.lastNack } : {}),
+        ...(s.heldNack ? { nackHeld: true } : {}),
       };
     }
     return {

@@ -45,6 +45,8 @@ export interface TypeSyncStatus {
   readonly lastAckedVersion?: string;
   /** The most recent NACK; kept after later ACKs, so a rejection stays visible. */
   readonly lastNack?: NackStatus;
+  /** True while the proxy holds lastNack: it has not accepted a later version of the type since. */
+  readonly nackHeld?: boolean;
 }
 
 /** Which xDS protocol variant a stream speaks: state of the world or incremental (delta). */
