@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { re2ProgramSize } from '../../re2.js';
 import { clientDialect, dialectOf } from './client-dialect.js';
 import { escapeRegex, headerMatcher, pathMatch, routeMatch, stringMatcher } from './route-match.js';
 
@@ -19,13 +20,22 @@ describe('path matches', () => {
 
   it('give gRPC clients, which lack path_separated_prefix, the equivalent regex', () => {
     expect(pathMatch({ kind: 'segmentPrefix', value: '/pkg.Svc' }, 'grpc')).toEqual({
-      safe_regex: { regex: '/pkg\\.Svc(/.*)?' },
+      safe_regex: { regex: '^/pkg\\.Svc(/.*)?' },
     });
+  });
+
+  it('keep that regex within the program size Envoy accepts, however long the prefix', () => {
+    const value = `/${'segment/'.repeat(127)}segment`;
+    expect(value.length).toBe(1024);
+    const match = pathMatch({ kind: 'segmentPrefix', value }, 'grpc');
+    const regex = 'safe_regex' in match ? match.safe_regex?.regex : undefined;
+    expect(regex).toBeDefined();
+    expect(re2ProgramSize(regex ?? '')).toEqual({ instructions: 16 });
   });
 
   it('fall back to the regex where path_separated_prefix would break its validate rule', () => {
     expect(pathMatch({ kind: 'segmentPrefix', value: '/a?b' }, 'envoy')).toEqual({
-      safe_regex: { regex: '/a\\?b(/.*)?' },
+      safe_regex: { regex: '^/a\\?b(/.*)?' },
     });
   });
 

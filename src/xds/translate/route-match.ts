@@ -90,7 +90,10 @@ function segmentPrefix(value: string, client: XdsClient): EnvoyRouteMatch {
   const trimmed = value.replace(/\/+$/, '');
   if (trimmed === '') return { prefix: '/' };
   if (client === 'envoy' && SEPARATED_PREFIX.test(trimmed)) return { path_separated_prefix: trimmed };
-  return { safe_regex: { regex: `${escapeRegex(trimmed)}(/.*)?` } };
+  // Anchored, the literal is RE2's required prefix and no part of the program, which stays at 16
+  // instructions however long the prefix (without ^, a 1024-character one makes 1040: Envoy refuses
+  // more than 100). The regex must match the whole path anyway.
+  return { safe_regex: { regex: `^${escapeRegex(trimmed)}(/.*)?` } };
 }
 
 /** The path condition; RE2 matches the whole path (without the query string), as Envoy does. */

@@ -89,6 +89,15 @@ describe('HTTPRoute matches', () => {
     ]);
   });
 
+  it('rejects a header regex whose RE2 program is larger than Envoy accepts, with its size', () => {
+    const parsed = matchesOf(
+      `[{ headers: [{ name: x-digest, type: RegularExpression, value: "[0-9a-f]{128}" }] }]`,
+    );
+    expect(parsed.errors).toEqual([
+      `${PREFIX}spec.rules[0].matches[0].headers[0].value: must be an RE2 regular expression: the RE2 program of this pattern has 260 instructions, more than the 100 Envoy accepts (runtime key re2.max_program_size.error_level), got "[0-9a-f]{128}"; the match is ignored`,
+    ]);
+  });
+
   it.each([
     ['relative', 'api', 'must be an absolute path starting with "/"'],
     ['double slash', '/a//b', 'must not contain "//"'],
