@@ -160,6 +160,35 @@ describe('parseManifests', () => {
     }
   });
 
+  it('settles duplicates by age when told who served each resource, and says who owns what', () => {
+    const route = (name: string, origin: string) =>
+      doc(
+        origin,
+        0,
+        `{ apiVersion: gateway.networking.k8s.io/v1, kind: HTTPRoute, metadata: { name: ${name}, namespace: shop }, spec: {} }`,
+      );
+    const docs = [doc('a.yaml', 0, service('web', 'shop', 81)), doc('b.yaml', 0, service('web', 'shop', 80))];
+    const first = parseManifests(docs);
+    expect(first.mesh.services.map((s) => s.ports[0]?.port)).toEqual([81]);
+    expect(first.owners).toEqual(new Map([['Service/shop/web', 'a.yaml']]));
+
+    const incumbents = new Map([
+      ['Service/shop/web', 'b.yaml'],
+      ['gateway.networking.k8s.io/HTTPRoute/shop/r', 'd.yaml'],
+    ]);
+    const state = parseManifests([...docs, route('r', 'c.yaml'), route('r', 'd.yaml')], { incumbents });
+    expect(state.mesh.services.map((s) => s.ports[0]?.port)).toEqual([80]);
+    expect(state.issues.filter((i) => i.reason === 'DuplicateResource').map(formatIssue)).toEqual([
+      'a.yaml[doc 0]: Service shop/web: metadata.name: duplicates the Service served from b.yaml[doc 0], which was there first; this newer definition is not served',
+      'c.yaml[doc 0]: HTTPRoute shop/r: metadata.name: duplicates the HTTPRoute served from d.yaml[doc 0], which was there first; this newer definition is not served',
+    ]);
+    expect(state.owners.get('Service/shop/web')).toBe('b.yaml');
+    // An owner that no longer defines the resource has no say.
+    const gone = parseManifests([docs[0]!], { incumbents });
+    expect(gone.owners.get('Service/shop/web')).toBe('a.yaml');
+    expect(gone.issues).toEqual([]);
+  });
+
   it('prefixes the field paths of List items and sorts issues by origin, document and field', () => {
     const state = parseManifests([
       doc(

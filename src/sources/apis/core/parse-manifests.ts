@@ -1,5 +1,6 @@
 // Lowers a set of manifest documents into the model: dispatches each document to its kind's parser,
-// drops duplicates, and sorts everything so the same input always gives the same output.
+// settles duplicates (by age when the caller says who was there first, else by path order), and
+// sorts everything so the same input always gives the same output.
 // Pure apart from logging: no I/O, no clock, no randomness.
 import type { Logger } from '../../../log.js';
 import { buildRouting } from '../../../model/build-routing.js';
@@ -14,7 +15,14 @@ import {
 import type { RoutingFragment } from '../../../model/routing-fragment.js';
 import type { SourceState } from '../../source.js';
 import { ROUTING_FAMILIES } from '../families.js';
-import { compareStrings, describeValue, naturalCompare, reporter, sortIssues } from '../issues.js';
+import {
+  compareStrings,
+  describeValue,
+  naturalCompare,
+  type Report,
+  reporter,
+  sortIssues,
+} from '../issues.js';
 import type { ManifestDocument } from '../manifest.js';
 import type { RoutingFamilyParser } from '../routing-family.js';
 import { parseEndpointSlice } from './endpoint-slice.js';
@@ -27,6 +35,18 @@ export interface ParseManifestsOptions {
   readonly clusterDomain?: string;
   /** Receives one info line per unknown kind per call. */
   readonly logger?: Logger;
+  /**
+   * The `owners` of the previous call: which origin served each resource. Duplicates are settled by
+   * age: while that origin still defines the resource, its definition keeps winning, and a newcomer
+   * with the same kind, namespace and name elsewhere is rejected. Resources with no owner here (all
+   * of them at startup) go to the first definition in path order (origin, then document).
+   */
+  readonly incumbents?: ReadonlyMap<string, string>;
+}
+
+export interface ParsedManifests extends SourceState {
+  /** Resource identity → the origin whose definition is served; the next call's `incumbents`. */
+  readonly owners: ReadonlyMap<string, string>;
 }
 
 interface Options {
@@ -105,12 +125,10 @@ interface Ignored {
 export function parseManifests(
   docs: readonly ManifestDocument[],
   opts: ParseManifestsOptions = {},
-): SourceState {
+): ParsedManifests {
   const options: Options = { clusterDomain: opts.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN };
   const issues: Issue[] = [];
   const ignored = new Map<string, Ignored>();
-  /** Resource identity (kind/namespace/name) → where it was first defined. */
-  const claimed = new Map<string, string>();
   const namespaces: Namespace[] = [];
   const services: Service[] = [];
   const endpointSlices: EndpointSlice[] = [];
@@ -118,28 +136,29 @@ export function parseManifests(
 
   const familyDocs = new Map<RoutingFamilyParser, ManifestDocument[]>();
 
-  // Duplicates are resolved in file order, whatever order the caller passed the documents in.
+  // Every definition of each resource identity (kind/namespace/name), in path order, whatever order
+  // the caller passed the documents in; duplicates are settled once all are known.
+  const definitions = new Map<string, Definition[]>();
+  const defined: Definition[] = [];
+  const define = (definition: Definition): void => {
+    defined.push(definition);
+    const list = definitions.get(definition.key);
+    if (list) list.push(definition);
+    else definitions.set(definition.key, [definition]);
+  };
   for (const doc of [...docs].sort(compareDocuments)) {
     const routing = routingKindOf(doc, issues);
     if (routing === null) continue;
     if (routing) {
       const ref = resourceRefOf(routing.kind, doc.value, true);
       const key = `${routing.group}/${routing.kind}/${ref.namespace}/${ref.name}`;
-      const first = claimed.get(key);
-      if (first !== undefined) {
-        issues.push(
-          reporter(doc, ref)(
-            'metadata.name',
-            'DuplicateResource',
-            `duplicates the ${routing.kind} defined at ${first}; that first definition is used`,
-          ),
-        );
-        continue;
-      }
-      claimed.set(key, locationOf(doc));
-      const list = familyDocs.get(routing.family) ?? [];
-      list.push(doc);
-      familyDocs.set(routing.family, list);
+      define({
+        key,
+        kind: routing.kind,
+        doc,
+        report: reporter(doc, ref),
+        add: () => addTo(familyDocs, routing.family, doc),
+      });
       continue;
     }
     const kindParser = dispatch(doc, issues, ignored);
@@ -150,25 +169,38 @@ export function parseManifests(
     if (!resource) continue;
 
     const namespace = 'namespace' in resource.value ? resource.value.namespace : '';
-    const key = `${resource.kind}/${namespace}/${resource.value.name}`;
-    const first = claimed.get(key);
-    if (first !== undefined) {
-      const report = reporter(doc, resourceRefOf(resource.kind, doc.value, kindParser.namespaced));
-      issues.push(
-        report(
-          'metadata.name',
-          'DuplicateResource',
-          `duplicates the ${resource.kind} defined at ${first}; that first definition is used`,
-        ),
-      );
-      continue;
-    }
-    claimed.set(key, locationOf(doc));
-    if (resource.kind === 'Namespace') namespaces.push(resource.value);
-    else if (resource.kind === 'Service') services.push(resource.value);
-    else if (resource.kind === 'EndpointSlice') endpointSlices.push(resource.value);
-    else workloads.push(resource.value);
+    define({
+      key: `${resource.kind}/${namespace}/${resource.value.name}`,
+      kind: resource.kind,
+      doc,
+      report: reporter(doc, resourceRefOf(resource.kind, doc.value, kindParser.namespaced)),
+      add: () => {
+        if (resource.kind === 'Namespace') namespaces.push(resource.value);
+        else if (resource.kind === 'Service') services.push(resource.value);
+        else if (resource.kind === 'EndpointSlice') endpointSlices.push(resource.value);
+        else workloads.push(resource.value);
+      },
+    });
   }
+
+  const owners = new Map<string, string>();
+  const winners = new Set<Definition>();
+  for (const [key, list] of definitions) {
+    const incumbent = opts.incumbents?.get(key);
+    const kept = list.find((d) => d.doc.origin === incumbent);
+    const winner = kept ?? list[0]!;
+    winners.add(winner);
+    owners.set(key, winner.doc.origin);
+    for (const loser of list) {
+      if (loser === winner) continue;
+      const message =
+        kept && loser.doc.origin !== kept.doc.origin
+          ? `duplicates the ${loser.kind} served from ${locationOf(winner.doc)}, which was there first; this newer definition is not served`
+          : `duplicates the ${loser.kind} defined at ${locationOf(winner.doc)}; that first definition is used`;
+      issues.push(loser.report('metadata.name', 'DuplicateResource', message));
+    }
+  }
+  for (const definition of defined) if (winners.has(definition)) definition.add();
 
   logIgnored(ignored, opts.logger);
   const core = {
@@ -184,7 +216,27 @@ export function parseManifests(
     issues.push(...parsed.issues);
   }
   const built = buildRouting(core, fragments);
-  return { mesh: { ...core, routing: built.routing }, issues: sortIssues(issues), statuses: built.statuses };
+  return {
+    mesh: { ...core, routing: built.routing },
+    issues: sortIssues(issues),
+    statuses: built.statuses,
+    owners,
+  };
+}
+
+/** One definition of a resource identity; `add` puts it in the mesh, for the one that is served. */
+interface Definition {
+  readonly key: string;
+  readonly kind: string;
+  readonly doc: ManifestDocument;
+  readonly report: Report;
+  readonly add: () => void;
+}
+
+function addTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /**
