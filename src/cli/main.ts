@@ -5,6 +5,7 @@ import { formatHostPort, parseHostPort } from '../address.js';
 import { createLogger, type LogLevel } from '../log.js';
 import type { Result } from '../model/result.js';
 import { parseVisibleNamespaces } from '../model/visibility.js';
+import { MANIFEST_FLAGS, manifestFlagsUsage, readManifestFlags } from '../sources/files/manifest-flags.js';
 import { readXdsServerFlags, XDS_SERVER_FLAGS, xdsServerUsage } from '../xds/server/server-flags.js';
 import { parseByteSize, parseDurationMs } from '../xds/tuning-flags.js';
 import { configDumpCommand } from './config-dump.js';
@@ -16,8 +17,10 @@ const USAGE = `usage:
   trellis serve --manifests DIR [--xds-address HOST:PORT] [--admin-address HOST:PORT] [--log-level LEVEL] [--cluster-domain D]
                 [--debounce-quiet 100ms] [--debounce-max 1s] [--encode-cache-bytes 64Mi]
                 [--default-visible-namespaces NS,NS|*]
+${manifestFlagsUsage('                ')}
 ${xdsServerUsage('                ')}
   trellis validate DIR
+${manifestFlagsUsage('                   ')}
   trellis config-dump --manifests DIR --node NODE_ID [--proxyless] [--user-agent NAME] [--user-agent-version V]
   trellis proxy-status [--admin-address HOST:PORT]
 
@@ -59,6 +62,7 @@ async function serveCommand(argv: string[]): Promise<number> {
       'debounce-max': { type: 'string', default: '1s' },
       'encode-cache-bytes': { type: 'string', default: '64Mi' },
       'default-visible-namespaces': { type: 'string', default: '*' },
+      ...MANIFEST_FLAGS,
       ...XDS_SERVER_FLAGS,
     },
   });
@@ -68,6 +72,8 @@ async function serveCommand(argv: string[]): Promise<number> {
   const debounceQuietMs = flagValue('debounce-quiet', parseDurationMs(values['debounce-quiet']));
   const debounceMaxMs = flagValue('debounce-max', parseDurationMs(values['debounce-max']));
   const encodeCacheBytes = flagValue('encode-cache-bytes', parseByteSize(values['encode-cache-bytes']));
+  const manifestFlags = readManifestFlags(values);
+  if (!manifestFlags.ok) throw new UsageError(manifestFlags.errors.join('; '));
   const xdsLimits = readXdsServerFlags(values);
   if (!xdsLimits.ok) throw new UsageError(xdsLimits.errors.join('; '));
   const level = values['log-level'] as LogLevel;
@@ -83,6 +89,7 @@ async function serveCommand(argv: string[]): Promise<number> {
     debounceMaxMs,
     encodeCacheBytes,
     defaultVisibility: parseVisibleNamespaces(values['default-visible-namespaces']),
+    ...manifestFlags.value,
     xdsLimits: xdsLimits.value,
   });
   await new Promise<void>((resolve) => {
@@ -102,9 +109,15 @@ async function main(argv: string[]): Promise<number> {
     case 'serve':
       return serveCommand(rest);
     case 'validate': {
-      const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+      const { positionals, values } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: MANIFEST_FLAGS,
+      });
       if (positionals.length !== 1) throw new UsageError('validate takes exactly one directory');
-      return validateCommand(positionals[0]!, process.stdout);
+      const manifestFlags = readManifestFlags(values);
+      if (!manifestFlags.ok) throw new UsageError(manifestFlags.errors.join('; '));
+      return validateCommand(positionals[0]!, process.stdout, manifestFlags.value);
     }
     case 'config-dump': {
       const { values } = parseArgs({

@@ -4,6 +4,7 @@ import { PrometheusMetrics } from '../admin/metrics.js';
 import type { Logger } from '../log.js';
 import type { Visibility } from '../model/visibility.js';
 import { FileSource } from '../sources/files/file-source.js';
+import type { ManifestLimits } from '../sources/files/limits.js';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { ProxyCompiler } from '../xds/compile-proxy.js';
 import { XdsServer } from '../xds/server/ads-server.js';
@@ -25,6 +26,10 @@ export interface ServeOptions {
   readonly encodeCacheBytes?: number;
   /** What proxies see in namespaces without `trellis.dev/visible-namespaces` (default: all). */
   readonly defaultVisibility?: Visibility;
+  /** Bounds on each manifest file (--max-file-bytes...; default DEFAULT_LIMITS). */
+  readonly limits?: ManifestLimits;
+  /** Follow links out of the manifest directory (--follow-external-links). */
+  readonly followExternalLinks?: boolean;
   /** The xDS port's budgets and connection timeouts (--xds-max-*, --xds-idle-timeout...). */
   readonly xdsLimits?: Partial<XdsServerLimits>;
 }
@@ -56,6 +61,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const source = new FileSource(opts.manifests, {
     logger,
     ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
+    ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.followExternalLinks ? { followExternalLinks: true } : {}),
   });
   const initial = await source.start((state) => builder.update(state.mesh, state.issues, state.statuses));
   builder.update(initial.mesh, initial.issues, initial.statuses);

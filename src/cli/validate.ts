@@ -1,9 +1,18 @@
 // `trellis validate DIR`: every problem in a manifest directory, one line each; exit 1 if any error.
+// It reads the directory exactly as `trellis serve` does, with the same limits and link policy.
 import { formatIssue } from '../model/issue.js';
+import type { ManifestReadFlags } from '../sources/files/manifest-flags.js';
 import { readManifestDir } from '../sources/files/read-dir.js';
 
-export async function validateCommand(dir: string, out: NodeJS.WritableStream): Promise<number> {
-  const state = await readManifestDir(dir, {});
+export async function validateCommand(
+  dir: string,
+  out: NodeJS.WritableStream,
+  opts: Partial<ManifestReadFlags> = {},
+): Promise<number> {
+  const state = await readManifestDir(dir, {
+    ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.followExternalLinks ? { followExternalLinks: true } : {}),
+  });
   for (const issue of state.issues) out.write(`${issue.severity}: ${formatIssue(issue)}\n`);
   const errors = state.issues.filter((i) => i.severity === 'error').length;
   const warnings = state.issues.length - errors;

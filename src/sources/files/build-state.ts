@@ -1,32 +1,199 @@
-// Combines what was read from each file into one SourceState: the documents of all files are parsed
+// Combines what was read from each file into one SourceState: the documents of all files are lowered
 // together (duplicates span files), and file-level issues (bad YAML, unreadable) join theirs.
+//
+// Lowering never throws by design, but a file that makes it throw anyway is isolated: it is left
+// out, with an InternalError issue, and every other file is served. The work is done with pauses so
+// a large directory does not stall the event loop.
 import type { Logger } from '../../log.js';
 import type { Issue } from '../../model/issue.js';
-import { parseManifests } from '../apis/core/parse-manifests.js';
+import {
+  type ParsedManifests,
+  type ParseManifestsOptions,
+  parseManifests,
+} from '../apis/core/parse-manifests.js';
 import { sortIssues } from '../apis/issues.js';
 import type { ManifestDocument } from '../apis/manifest.js';
 import type { SourceState } from '../source.js';
+import { Pacer } from './pacer.js';
 import type { ManifestText } from './yaml-documents.js';
+
+/** What one file contributes to a build: the documents served from it and the issues about it. */
+export interface FileVersion {
+  readonly origin: string;
+  readonly documents: readonly ManifestDocument[];
+  readonly issues: readonly Issue[];
+}
 
 export interface BuildStateOptions {
   readonly clusterDomain?: string;
   readonly logger?: Logger;
+  /** Who served each resource last time; see ParseManifestsOptions.incumbents. */
+  readonly incumbents?: ReadonlyMap<string, string>;
+  /** The lowering: parseManifests, or in a test something that throws. */
+  readonly parse?: (docs: readonly ManifestDocument[], opts: ParseManifestsOptions) => ParsedManifests;
+  readonly pacer?: Pacer;
 }
 
-export function buildState(
-  files: Iterable<ManifestText>,
+export interface BuiltState {
+  readonly state: SourceState;
+  /** Resource identity → the origin served; the next build's incumbents. */
+  readonly owners: ReadonlyMap<string, string>;
+  /**
+   * Files whose documents made the lowering throw, each with its InternalError issue as raised; the
+   * state has them left out, and says so.
+   */
+  readonly threw: ReadonlyMap<string, Issue>;
+}
+
+/**
+ * The served version of a file that was read as `text`. A file-level failure (text.failed) serves
+ * the file's last good version when it has one, and says so in every issue; without one (at startup,
+ * in `trellis validate`, for a new file) nothing of the file is served.
+ */
+export function versionOf(
+  origin: string,
+  text: ManifestText,
+  lastGood?: { readonly text: ManifestText; readonly at: string },
+): FileVersion {
+  if (!text.failed) return { origin, documents: text.documents, issues: text.issues };
+  if (!lastGood) {
+    return {
+      origin,
+      documents: [],
+      issues: text.issues.map((issue) => ({
+        ...issue,
+        message: `${issue.message}; nothing of the file is served`,
+      })),
+    };
+  }
+  return {
+    origin,
+    documents: lastGood.text.documents,
+    issues: [
+      ...lastGood.text.issues,
+      ...text.issues.map((issue) => ({
+        ...issue,
+        message: `serving the last good version of ${origin} from ${lastGood.at} because: ${issue.message}`,
+      })),
+    ],
+  };
+}
+
+/** Documents lowered together in a warm-up call: enough to amortise the call, few enough to pause between. */
+const WARM_DOCUMENTS = 200;
+
+/**
+ * Builds the state of these files. `suspects` are the files that changed since the last build that
+ * did not throw (all of them when undefined); only they are suspected when the lowering throws.
+ */
+export async function buildState(
+  files: readonly FileVersion[],
   extraIssues: readonly Issue[],
   opts: BuildStateOptions,
-): SourceState {
-  const documents: ManifestDocument[] = [];
-  const issues: Issue[] = [...extraIssues];
-  for (const file of files) {
-    for (const doc of file.documents) documents.push(doc);
-    for (const issue of file.issues) issues.push(issue);
-  }
-  const parsed = parseManifests(documents, {
+  suspects?: ReadonlySet<string>,
+): Promise<BuiltState> {
+  const parse = opts.parse ?? parseManifests;
+  const pacer = opts.pacer ?? new Pacer();
+  const pause = async (): Promise<void> => {
+    const wait = pacer.pause();
+    if (wait) await wait;
+  };
+  const options: ParseManifestsOptions = {
     ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
-    ...(opts.logger ? { logger: opts.logger } : {}),
-  });
-  return { mesh: parsed.mesh, issues: sortIssues([...issues, ...parsed.issues]), statuses: parsed.statuses };
+    ...(opts.incumbents ? { incumbents: opts.incumbents } : {}),
+  };
+  const threw = new Map<string, Issue>();
+  // The logger hears about kinds that are not read: only from the call whose result is used.
+  const attempt = (group: readonly FileVersion[], final = false): ParsedManifests | { error: unknown } => {
+    try {
+      return parse(documentsOf(group), final && opts.logger ? { ...options, logger: opts.logger } : options);
+    } catch (error) {
+      return { error };
+    }
+  };
+  const isSuspect = (file: FileVersion): boolean => !suspects || suspects.has(file.origin);
+
+  // Warm-up: the suspects' documents in slices of about WARM_DOCUMENTS, with pauses between. This
+  // fills the core kinds' memo (parse-manifests.ts), so the whole build below is quick, and finds a
+  // file that throws on its own: when a slice throws, each file it came from is tried alone.
+  let slice: ManifestDocument[] = [];
+  let from = new Set<FileVersion>();
+  const warm = async (): Promise<void> => {
+    const documents = slice;
+    const sources = from;
+    slice = [];
+    from = new Set();
+    if (documents.length === 0) return;
+    try {
+      parse(documents, options);
+    } catch {
+      for (const file of sources) {
+        const alone = attempt([file]);
+        if ('error' in alone) threw.set(file.origin, internalError(file.origin, alone.error));
+        await pause();
+      }
+    }
+    await pause();
+  };
+  for (const file of files) {
+    if (!isSuspect(file)) continue;
+    for (const doc of file.documents) {
+      slice.push(doc);
+      from.add(file);
+      if (slice.length >= WARM_DOCUMENTS) await warm();
+    }
+  }
+  await warm();
+
+  const served = files.filter((file) => !threw.has(file.origin));
+  let parsed = attempt(served, true);
+  if ('error' in parsed) {
+    // It throws only with several files together: add the suspects one at a time to what works.
+    const known = served.filter((file) => !isSuspect(file));
+    const base = 'error' in attempt(known) ? [] : known;
+    const kept = new Set(base);
+    for (const file of served) {
+      if (kept.has(file)) continue;
+      const result = attempt([...base, file]);
+      if ('error' in result) threw.set(file.origin, internalError(file.origin, result.error));
+      else {
+        base.push(file);
+        kept.add(file);
+      }
+      await pause();
+    }
+    parsed = attempt(
+      files.filter((file) => kept.has(file)),
+      true,
+    );
+    if ('error' in parsed) throw parsed.error;
+  }
+
+  const issues: Issue[] = [...extraIssues];
+  for (const file of files) issues.push(...file.issues);
+  for (const issue of threw.values())
+    issues.push({ ...issue, message: `${issue.message}; nothing of the file is served` });
+  issues.push(...parsed.issues);
+  return {
+    state: { mesh: parsed.mesh, issues: sortIssues(issues), statuses: parsed.statuses },
+    owners: parsed.owners,
+    threw,
+  };
+}
+
+function documentsOf(files: readonly FileVersion[]): ManifestDocument[] {
+  const documents: ManifestDocument[] = [];
+  for (const file of files) for (const doc of file.documents) documents.push(doc);
+  return documents;
+}
+
+function internalError(origin: string, err: unknown): Issue {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return {
+    severity: 'error',
+    origin,
+    fieldPath: '',
+    reason: 'InternalError',
+    message: `processing the file failed: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`,
+  };
 }

@@ -146,13 +146,16 @@ describe('FileSource', () => {
     ]);
   });
 
-  it('reports bad YAML in a watched file and keeps the file’s other documents', async () => {
+  it('reports bad YAML in a watched file and keeps serving the file’s last good version', async () => {
     await write('a.yaml', service('web'));
     await start();
-    await write('a.yaml', `${service('web')}---\nkind: [\n`);
+    await write('a.yaml', `${service('web', 81)}---\nkind: [\n`);
     const state = await waitForState('the YAML issue', (s) => s.issues.some((i) => i.reason === 'BadYAML'));
-    expect(serviceNames(state)).toEqual(['web']);
+    expect(ports(state)).toEqual(['web:80']);
     expect(state.issues.map((i) => [i.origin, i.documentIndex])).toEqual([['a.yaml', 1]]);
+    expect(state.issues[0]?.message).toMatch(
+      /^serving the last good version of a\.yaml from \S+ because: invalid YAML/,
+    );
   });
 
   it('emits nothing when a file is rewritten with the same resources', async () => {

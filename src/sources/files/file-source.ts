@@ -1,20 +1,26 @@
 // `trellis serve --manifests DIR`: reads a manifest directory and watches it. Each burst of file
 // events re-reads only the files it touched, re-parses the whole set (duplicates span files), and
-// emits the new state only if it differs from the last one.
-import { lstat, stat } from 'node:fs/promises';
+// emits the new state only if it differs from the last one. A file that fails keeps serving its last
+// good version (FileEntry); duplicates are settled by age (parse-manifests.ts, `incumbents`).
+import { realpathSync, type Stats } from 'node:fs';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import type { Logger } from '../../log.js';
+import type { Issue } from '../../model/issue.js';
+import { compareStrings } from '../apis/issues.js';
 import type { Source, SourceState } from '../source.js';
-import { buildState } from './build-state.js';
+import { type BuildStateOptions, buildState, type FileVersion, versionOf } from './build-state.js';
 import { IssueLog } from './issue-log.js';
-import { readManifestFile, readManifestFiles } from './read-file.js';
+import { DEFAULT_LIMITS, type ManifestLimits } from './limits.js';
+import { Pacer } from './pacer.js';
+import { type ReadManifestOptions, readManifestFile, readManifestFiles } from './read-file.js';
 import {
   assertManifestDir,
+  isInside,
   isManifestFileName,
   isSkippedPath,
   listManifestFiles,
-  readError,
   toOrigin,
 } from './walk.js';
 import type { ManifestText } from './yaml-documents.js';
@@ -24,6 +30,13 @@ export interface FileSourceOptions {
   readonly clusterDomain?: string;
   /** Quiet time after the last file event before re-reading; editors write a file in several steps. */
   readonly debounceMs?: number;
+  readonly limits?: ManifestLimits;
+  /** Read files and directories whose real path is outside the directory (--follow-external-links). */
+  readonly followExternalLinks?: boolean;
+  /** The lowering (build-state.ts); a test replaces it with one that throws. */
+  readonly parse?: BuildStateOptions['parse'];
+  /** The clock of "the last good version from TIME"; a test fixes it. */
+  readonly now?: () => Date;
 }
 
 const DEFAULT_DEBOUNCE_MS = 50;
@@ -36,17 +49,51 @@ const DEFAULT_DEBOUNCE_MS = 50;
  */
 const SETTLE_MS = 120;
 
+/**
+ * One manifest file as the source knows it.
+ *
+ * The last good version. A file is the unit of an edit, like one `kubectl apply`. A read that fails
+ * as a whole (a read error, invalid UTF-8, a broken limit, a YAML or JSON syntax error in any of its
+ * documents; see yaml-documents.ts), or whose documents make the lowering throw, is rejected: the
+ * file's last good version keeps serving, and every issue about it says "serving the last good
+ * version of FILE from TIME because: …". Without a last good version (at startup, or a new file),
+ * nothing of the file is served. Problems inside a document of a file that reads well are no
+ * file-level failure: that document alone is rejected and the others are served, as the new
+ * version. Deleting the file drops everything of it, the last good version included.
+ */
+interface FileEntry {
+  /** What the file read as last time. */
+  readonly read: ManifestText;
+  /** Tells a real change from a rewrite of the same content. */
+  readonly fingerprint: string;
+  /** The last version that was served: what serves while `read` is rejected. */
+  good?: { readonly text: ManifestText; readonly fingerprint: string; readonly at: string };
+  /** Set when `read` made the lowering throw. */
+  threw?: Issue;
+}
+
 export class FileSource implements Source {
   private readonly dir: string;
   private readonly logger: Logger;
   private readonly clusterDomain: string | undefined;
   private readonly debounceMs: number;
   private readonly issueLog: IssueLog;
-  /**
-   * What each file (by origin) last read as, with a serialisation to tell a real change from a
-   * rewrite of the same content. A directory that could not be listed is an entry too.
-   */
-  private readonly files = new Map<string, { readonly text: ManifestText; readonly fingerprint: string }>();
+  private readonly readOptions: ReadManifestOptions;
+  private readonly followExternalLinks: boolean;
+  private readonly parse: BuildStateOptions['parse'];
+  private readonly now: () => Date;
+  private realRoot = '';
+  private readonly files = new Map<string, FileEntry>();
+  /** Issues about directories from the last listing: links not followed, unreadable directories. */
+  private notes: readonly Issue[] = [];
+  /** Each directory read, by real path → its origin, from the last listing. */
+  private dirs: ReadonlyMap<string, string> = new Map();
+  /** Files read differently since the last build; the only ones suspected if the lowering throws. */
+  private readonly changed = new Set<string>();
+  /** Resource identity → the origin that served it last; duplicates are settled by age. */
+  private owners: ReadonlyMap<string, string> = new Map();
+  /** The directories the watcher follows, by real path → the path it follows them at. */
+  private readonly watched = new Map<string, string>();
   /** Absolute paths with events since the last reload. */
   private readonly dirty = new Set<string>();
   /** Absolute paths with events since the last settle pass (see SETTLE_MS). */
@@ -66,6 +113,13 @@ export class FileSource implements Source {
     this.clusterDomain = opts.clusterDomain;
     this.debounceMs = opts.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     this.issueLog = new IssueLog(opts.logger);
+    this.followExternalLinks = opts.followExternalLinks ?? false;
+    this.readOptions = {
+      limits: opts.limits ?? DEFAULT_LIMITS,
+      followExternalLinks: this.followExternalLinks,
+    };
+    this.parse = opts.parse;
+    this.now = opts.now ?? (() => new Date());
   }
 
   async start(onChange: (state: SourceState) => void): Promise<SourceState> {
@@ -73,16 +127,24 @@ export class FileSource implements Source {
     this.onChange = onChange;
     // Fails with a usage error when the directory is missing; chokidar would silently wait for it.
     await assertManifestDir(this.dir);
-    // Watch first, then read: a change made while reading is then seen twice, never missed.
-    await this.startWatcher();
+    this.realRoot = await realpath(this.dir);
+    this.watched.set(this.realRoot, this.dir);
     let initial: SourceState | undefined;
-    // In the queue like every reload, so no watcher-triggered reload can interleave with it.
-    await this.enqueue(async () => {
-      await this.reload([this.dir]);
-      initial = this.state();
-      this.last = JSON.stringify(initial);
-      this.issueLog.update(initial.issues);
-    });
+    try {
+      // Watch first, then read: a change made while reading is then seen twice, never missed.
+      await this.startWatcher();
+      // In the queue like every reload, so no watcher-triggered reload can interleave with it.
+      await this.enqueue(async () => {
+        await this.reload([this.dir]);
+        initial = await this.build();
+        this.last = JSON.stringify(initial);
+        this.issueLog.update(initial.issues);
+      });
+    } catch (err) {
+      // A watcher left running would keep the process alive with nothing served.
+      await this.stop();
+      throw err;
+    }
     if (!initial) throw new Error('FileSource was stopped while starting');
     return initial;
   }
@@ -99,14 +161,14 @@ export class FileSource implements Source {
     this.watcher = undefined;
     await watcher?.close();
     // Let a reload in flight finish; it checks `stopped` and will not call onChange.
-    await this.queue;
+    await this.queue.catch(() => {});
   }
 
   private async startWatcher(): Promise<void> {
     const watcher = watch(this.dir, {
       ignoreInitial: true,
       awaitWriteFinish: false,
-      ignored: (file, stats) => this.isIgnored(file, stats?.isFile() ?? false),
+      ignored: (file, stats) => this.isIgnored(file, stats),
     });
     this.watcher = watcher;
     const onEvent = (file: string) => this.touch(file);
@@ -116,10 +178,37 @@ export class FileSource implements Source {
     await new Promise<void>((resolve) => watcher.once('ready', resolve));
   }
 
-  private isIgnored(file: string, isFile: boolean): boolean {
+  /**
+   * The watcher follows links as the listing does (walk.ts): never out of the directory unless told
+   * to, and never into a directory it already follows at another path, which stops cycles of any
+   * shape (a link to an ancestor, or a -> b -> c -> a) and the blow-up of many links to one place.
+   * An event under a directory followed at another path than the listing's is mapped to the
+   * listing's origin (canonicalOrigin).
+   */
+  private isIgnored(file: string, stats: Stats | undefined): boolean {
     const relative = path.relative(this.dir, file);
     if (relative === '' || relative.startsWith('..')) return false;
-    return isSkippedPath(relative) || (isFile && !isManifestFileName(path.basename(file)));
+    if (isSkippedPath(relative)) return true;
+    if (!stats) return false;
+    const isFile = stats.isFile();
+    if (isFile && !isManifestFileName(path.basename(file))) return true;
+    if (!isFile && !stats.isDirectory()) return false;
+    let real: string;
+    try {
+      real = realpathSync.native(file);
+    } catch {
+      return false;
+    }
+    if (!this.followExternalLinks && !isInside(real, this.realRoot)) {
+      // Not watched, but read once, which reports it as a link that is not followed.
+      this.touch(file);
+      return true;
+    }
+    if (isFile) return false;
+    const follower = this.watched.get(real);
+    if (follower !== undefined && follower !== file && stillAt(follower, real)) return true;
+    this.watched.set(real, file);
+    return false;
   }
 
   private touch(file: string): void {
@@ -139,7 +228,7 @@ export class FileSource implements Source {
     paths.clear();
     if (batch.length === 0) return;
     void this.enqueue(async () => {
-      if (await this.reload(batch)) this.publish();
+      if (await this.reload(batch)) await this.publish();
       else this.logger.debug({ files: batch.length }, 'manifest files re-read; nothing changed');
     });
   }
@@ -155,82 +244,154 @@ export class FileSource implements Source {
 
   /**
    * Brings the cache up to date for the given absolute paths (files, directories, or gone) and says
-   * whether any file now reads differently. Most reloads change nothing (a settle pass, an editor
+   * whether anything now reads differently. Most reloads change nothing (a settle pass, an editor
    * touching a file, a comment edited), and those skip the re-parse entirely.
    */
   private async reload(paths: readonly string[]): Promise<boolean> {
     let changed = false;
+    const pacer = new Pacer();
+    /** Directories with events, and paths that are neither manifests nor gone manifests. */
+    const dirs: string[] = [];
     for (const file of paths) {
-      const origin = toOrigin(this.dir, file);
-      if (origin.startsWith('..') || isSkippedPath(origin)) continue;
+      const logical = toOrigin(this.dir, file);
+      if (logical.startsWith('..') || isSkippedPath(logical)) continue;
       const info = await stat(file).catch(() => undefined);
       if (info?.isDirectory()) {
-        changed = (await this.rescan(origin)) || changed;
-      } else if (info?.isFile()) {
-        if (isManifestFileName(origin))
-          changed = this.put(origin, await readManifestFile(this.dir, origin)) || changed;
-      } else {
-        // A manifest that is a link to nowhere is reported, as a full read does.
-        const link = info ? undefined : await lstat(file).catch(() => undefined);
-        if (link?.isSymbolicLink() && isManifestFileName(origin)) {
-          changed =
-            this.put(origin, { documents: [], issues: [readError(origin, { code: 'ENOENT' })] }) || changed;
-        } else {
-          changed = this.forget(origin, new Set()) || changed;
-        }
+        dirs.push(logical);
+        continue;
+      }
+      if (!isManifestFileName(logical)) {
+        // A directory (or a link to one) that is gone takes its files with it.
+        if (!info?.isFile()) dirs.push(logical);
+        continue;
+      }
+      const origin = await this.canonicalOrigin(file, logical);
+      // A file, or a link to nowhere or to outside, which reading reports.
+      const isLink = !info && (await lstat(file).catch(() => undefined))?.isSymbolicLink();
+      if (info?.isFile() || isLink) {
+        const text = await readManifestFile(this.dir, origin, { ...this.readOptions, pacer });
+        changed = this.put(origin, text) || changed;
+      } else if (!info) {
+        changed = this.forget(origin) || changed;
+      }
+    }
+    if (dirs.length > 0) changed = (await this.rescan(dirs, pacer)) || changed;
+    return changed;
+  }
+
+  /** The origin the listing gives a file found at `file`, whose directory may be a link. */
+  private async canonicalOrigin(file: string, logical: string): Promise<string> {
+    const parent = await realpath(path.dirname(file)).catch(() => undefined);
+    const dir = parent === undefined ? undefined : this.dirs.get(parent);
+    if (dir === undefined) return logical;
+    return dir === '' ? path.basename(file) : `${dir}/${path.basename(file)}`;
+  }
+
+  /**
+   * Lists the whole directory again after events at directories (`origins`, "" for the root):
+   * forgets the files no longer listed, and reads those that are new or under one of `origins`. The
+   * whole listing, not only those directories', so that every directory keeps the one origin a full
+   * read gives it.
+   */
+  private async rescan(origins: readonly string[], pacer: Pacer): Promise<boolean> {
+    const listed = await listManifestFiles(this.dir, { followExternalLinks: this.followExternalLinks });
+    this.dirs = listed.dirs;
+    let changed = false;
+    const present = new Set(listed.files);
+    for (const known of [...this.files.keys()])
+      if (!present.has(known)) changed = this.forget(known) || changed;
+    const under = (file: string) =>
+      origins.some((origin) => origin === '' || file === origin || file.startsWith(`${origin}/`));
+    const toRead = listed.files.filter((file) => !this.files.has(file) || under(file));
+    const texts = await readManifestFiles(this.dir, toRead, { ...this.readOptions, pacer });
+    toRead.forEach((file, i) => {
+      changed = this.put(file, texts[i]!) || changed;
+    });
+    if (JSON.stringify(listed.issues) !== JSON.stringify(this.notes)) {
+      this.notes = listed.issues;
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** Records what a file read as; true if that differs from what was recorded. */
+  private put(origin: string, text: ManifestText): boolean {
+    // Safe to serialise: the limits bound every document's size and depth, aliases expanded.
+    const fingerprint = JSON.stringify(text);
+    const known = this.files.get(origin);
+    if (known?.fingerprint === fingerprint) return false;
+    this.files.set(origin, { read: text, fingerprint, ...(known?.good ? { good: known.good } : {}) });
+    this.changed.add(origin);
+    return true;
+  }
+
+  /** Drops the entries of origin and of everything under it; true if any. */
+  private forget(origin: string): boolean {
+    let changed = false;
+    for (const key of [...this.files.keys()]) {
+      if (origin === '' || key === origin || key.startsWith(`${origin}/`)) {
+        changed = this.files.delete(key) || changed;
+        this.changed.delete(key);
       }
     }
     return changed;
   }
 
-  /** Re-lists a directory ("" for the root): reads what is there, forgets what no longer is. */
-  private async rescan(origin: string): Promise<boolean> {
-    const listed = await listManifestFiles(this.dir, origin || '.');
-    const texts = await readManifestFiles(this.dir, listed.files);
-    const found = new Map<string, ManifestText>();
-    listed.files.forEach((file, i) => {
-      found.set(file, texts[i]!);
+  /** The version each file serves now (see FileEntry). */
+  private versions(): FileVersion[] {
+    const origins = [...this.files.keys()].sort(compareStrings);
+    return origins.map((origin) => {
+      const entry = this.files.get(origin)!;
+      const read: ManifestText = entry.threw
+        ? { documents: [], issues: [entry.threw], failed: true }
+        : entry.read;
+      // A last good version that is the very version that threw is no fallback.
+      const good = entry.good && entry.good.fingerprint !== entry.fingerprint ? entry.good : undefined;
+      return versionOf(origin, read, good);
     });
-    for (const issue of listed.issues) found.set(issue.origin, { documents: [], issues: [issue] });
-    let changed = this.forget(origin, new Set(found.keys()));
-    for (const [file, text] of found) changed = this.put(file, text) || changed;
-    return changed;
   }
 
-  /** Caches what a file read as; true if that differs from what was cached. */
-  private put(origin: string, text: ManifestText): boolean {
-    const fingerprint = JSON.stringify(text);
-    if (this.files.get(origin)?.fingerprint === fingerprint) return false;
-    this.files.set(origin, { text, fingerprint });
-    return true;
-  }
-
-  /** Drops the entries of origin and of everything under it, except those in keep; true if any. */
-  private forget(origin: string, keep: ReadonlySet<string>): boolean {
-    let changed = false;
-    for (const key of [...this.files.keys()]) {
-      if (keep.has(key)) continue;
-      if (origin === '' || key === origin || key.startsWith(`${origin}/`))
-        changed = this.files.delete(key) || changed;
+  /**
+   * Builds the state from every file's served version. A file whose version makes the lowering throw
+   * falls back to its last good version, and if that throws as well, to nothing; each round can only
+   * take documents away, so this ends.
+   */
+  private async build(): Promise<SourceState> {
+    const pacer = new Pacer();
+    const options: BuildStateOptions = {
+      ...(this.clusterDomain ? { clusterDomain: this.clusterDomain } : {}),
+      logger: this.logger,
+      incumbents: this.owners,
+      ...(this.parse ? { parse: this.parse } : {}),
+      pacer,
+    };
+    let suspects: ReadonlySet<string> = this.changed;
+    let built = await buildState(this.versions(), this.notes, options, suspects);
+    while (built.threw.size > 0) {
+      for (const [origin, issue] of built.threw) {
+        const entry = this.files.get(origin);
+        if (!entry) continue;
+        if (entry.threw) entry.good = undefined;
+        entry.threw = issue;
+      }
+      suspects = new Set(built.threw.keys());
+      built = await buildState(this.versions(), this.notes, options, suspects);
     }
-    return changed;
+    const at = this.now().toISOString();
+    for (const origin of this.changed) {
+      const entry = this.files.get(origin);
+      if (entry && !entry.read.failed && !entry.threw)
+        entry.good = { text: entry.read, fingerprint: entry.fingerprint, at };
+    }
+    this.changed.clear();
+    this.owners = built.owners;
+    return built.state;
   }
 
-  private state(): SourceState {
-    const origins = [...this.files.keys()].sort();
-    return buildState(
-      origins.map((origin) => this.files.get(origin)!.text),
-      [],
-      {
-        logger: this.logger,
-        ...(this.clusterDomain ? { clusterDomain: this.clusterDomain } : {}),
-      },
-    );
-  }
-
-  private publish(): void {
+  private async publish(): Promise<void> {
     if (this.stopped) return;
-    const state = this.state();
+    const state = await this.build();
+    if (this.stopped) return;
     const serialised = JSON.stringify(state);
     if (serialised === this.last) return;
     this.last = serialised;
@@ -249,5 +410,14 @@ export class FileSource implements Source {
     } catch (err) {
       this.logger.error({ err }, 'manifest change handler failed');
     }
+  }
+}
+
+/** True while `at` still resolves to `real`. */
+function stillAt(at: string, real: string): boolean {
+  try {
+    return realpathSync.native(at) === real;
+  } catch {
+    return false;
   }
 }

@@ -47,15 +47,16 @@ function captureLogger() {
 }
 
 describe('readManifestDir: one test per error class', () => {
-  it('bad YAML: names the line, and the other documents of the file are still served', async () => {
+  it('bad YAML: names the line, and nothing of the file is served', async () => {
     await write(
       'apps/shop.yaml',
       `${valid}---\napiVersion: v1\nkind: Service\nmetadata: { name: [web }\n---\n${service('cart')}`,
     );
+    await write('other.yaml', service('web'));
     const state = await readManifestDir(dir);
-    expect(state.mesh.services.map((s) => s.name)).toEqual(['cart', 'ok']);
+    expect(state.mesh.services.map((s) => s.name)).toEqual(['web']);
     expect(state.issues.map(formatIssue)).toEqual([
-      'apps/shop.yaml[doc 1]: invalid YAML at line 13, column 24: Flow sequence in block collection must be sufficiently indented and end with a ]',
+      'apps/shop.yaml[doc 1]: invalid YAML at line 13, column 24: Flow sequence in block collection must be sufficiently indented and end with a ]; nothing of the file is served',
     ]);
   });
 
@@ -134,7 +135,7 @@ describe('readManifestDir: one test per error class', () => {
     const state = await readManifestDir(dir);
     expect(state.mesh.services.map((s) => s.name)).toEqual(['ok']);
     expect(state.issues.map(formatIssue)).toEqual([
-      'gone.yaml: cannot read: no such file or directory (ENOENT)',
+      'gone.yaml: cannot read: no such file or directory (ENOENT); nothing of the file is served',
     ]);
   });
 });
@@ -161,7 +162,23 @@ describe('readManifestDir', () => {
     expect(state.mesh.services.map((s) => s.name)).toEqual(['a']);
   });
 
-  it('follows symlinked files and directories, as a ConfigMap volume is made of them', async () => {
+  it('follows symlinked files and directories inside it, as a ConfigMap volume is made of them', async () => {
+    // A ConfigMap volume: a.yaml -> ..data/a.yaml, ..data -> ..2024_01_01, all inside the directory.
+    await write('..2024_01_01/a.yaml', service('configmap-file'));
+    await write('..2024_01_01/team/b.yaml', service('configmap-dir'));
+    await symlink('..2024_01_01', path.join(dir, '..data'));
+    await symlink(path.join('..data', 'a.yaml'), path.join(dir, 'a.yaml'));
+    await symlink(path.join('..data', 'team'), path.join(dir, 'team'));
+    // A loop back to the root is not followed, and said so.
+    await symlink(dir, path.join(dir, 'loop'));
+    const state = await readManifestDir(dir);
+    expect(state.mesh.services.map((s) => s.name)).toEqual(['configmap-dir', 'configmap-file']);
+    expect(state.issues.map(formatIssue)).toEqual([
+      'loop: leads to the manifest directory, which contains it: a cycle, not followed',
+    ]);
+  });
+
+  it('follows links out of the directory only with followExternalLinks', async () => {
     const elsewhere = await mkdtemp(path.join(tmpdir(), 'trellis-read-dir-target-'));
     try {
       await writeFile(path.join(elsewhere, 'x.yaml'), service('linked-file'));
@@ -169,11 +186,16 @@ describe('readManifestDir', () => {
       await writeFile(path.join(elsewhere, 'sub', 'y.yaml'), service('linked-dir'));
       await symlink(path.join(elsewhere, 'x.yaml'), path.join(dir, 'x.yaml'));
       await symlink(path.join(elsewhere, 'sub'), path.join(dir, 'sub'));
-      // A loop back to the root is read once.
-      await symlink(dir, path.join(dir, 'loop'));
-      const state = await readManifestDir(dir);
-      expect(state.mesh.services.map((s) => s.name)).toEqual(['linked-dir', 'linked-file']);
-      expect(state.issues).toEqual([]);
+      await write('z.yaml', service('inside'));
+      const skipped = await readManifestDir(dir);
+      expect(skipped.mesh.services.map((s) => s.name)).toEqual(['inside']);
+      expect(skipped.issues.map((i) => `${i.severity}: ${formatIssue(i)}`)).toEqual([
+        'warning: sub: is a symbolic link to outside the manifest directory: not followed (--follow-external-links follows it)',
+        'warning: x.yaml: is a symbolic link to outside the manifest directory: not followed (--follow-external-links follows it)',
+      ]);
+      const followed = await readManifestDir(dir, { followExternalLinks: true });
+      expect(followed.mesh.services.map((s) => s.name)).toEqual(['inside', 'linked-dir', 'linked-file']);
+      expect(followed.issues).toEqual([]);
     } finally {
       await rm(elsewhere, { recursive: true, force: true });
     }
@@ -211,8 +233,9 @@ describe('readManifestDir', () => {
   });
 
   it('serves the 500 valid documents of a directory that also holds 50 invalid ones', async () => {
+    // Problems inside documents: each rejects its document alone (a syntax error would fail its file).
     const invalid = [
-      'apiVersion: v1\nkind: Service\nmetadata: { name: [oops }\n',
+      'apiVersion: v1\nkind: Service\nmetadata: { name: [oops] }\nspec: { clusterIP: None }\n',
       'apiVersion: v1\nkind: Service\nmetadata: { namespace: x }\nspec: { clusterIP: None }\n',
       service('bad-type', 'bad', '"http"'),
       service('bad-range', 'bad', 0),

@@ -1,6 +1,14 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { formatIssue } from '../../model/issue.js';
-import { parseManifestText } from './yaml-documents.js';
+import { DEFAULT_LIMITS, type ManifestLimits } from './limits.js';
+import { parseManifestText, parseManifestTextAsync } from './yaml-documents.js';
+
+const limits = (overrides: Partial<ManifestLimits>): ManifestLimits => ({ ...DEFAULT_LIMITS, ...overrides });
+const TESTDATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../xds/translate/testdata');
 
 describe('parseManifestText', () => {
   it('splits multi-document YAML, counting but skipping empty and comment-only documents', () => {
@@ -18,15 +26,12 @@ describe('parseManifestText', () => {
     ]);
   });
 
-  it('reports a YAML syntax error with its line, and still uses the other documents of the file', () => {
-    const { documents, issues } = parseManifestText(
-      'bad.yaml',
-      ['kind: A', '---', 'kind: B', 'spec: { ports: [80, }', '---', 'kind: C', ''].join('\n'),
-    );
-    expect(documents.map((d) => [d.documentIndex, d.value])).toEqual([
-      [0, { kind: 'A' }],
-      [2, { kind: 'C' }],
-    ]);
+  it('fails the whole file on a YAML syntax error in any document, naming its line', () => {
+    const text = ['kind: A', '---', 'kind: B', 'spec: { ports: [80, }', '---', 'kind: C', ''].join('\n');
+    const { documents, issues, failed } = parseManifestText('bad.yaml', text);
+    // After a syntax error the other documents are suspect too: nothing of the file is used.
+    expect(failed).toBe(true);
+    expect(documents).toEqual([]);
     expect(issues.map((i) => i.reason)).toEqual(['BadYAML']);
     expect(formatIssue(issues[0]!)).toMatch(/^bad\.yaml\[doc 1\]: invalid YAML at line 4, column \d+: /);
   });
@@ -81,7 +86,7 @@ describe('parseManifestText', () => {
     ]);
     expect(parseManifestText('empty.json', '  \n')).toEqual({ documents: [], issues: [] });
     // The caller may say what the text is, whatever the name.
-    expect(parseManifestText('stdin', '{ "kind": "A" }', true).documents).toHaveLength(1);
+    expect(parseManifestText('stdin', '{ "kind": "A" }', { isJson: true }).documents).toHaveLength(1);
   });
 
   it('reports invalid JSON with its line when the parser gives a position', () => {
@@ -91,7 +96,7 @@ describe('parseManifestText', () => {
     expect(formatIssue(issues[0]!)).toMatch(/^bad\.json\[doc 0\]: invalid JSON at line 3, column 10: /);
   });
 
-  it('stops alias expansion bombs', () => {
+  it('stops alias expansion bombs by their expanded size', () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 8; i++) {
       lines.push(
@@ -102,6 +107,140 @@ describe('parseManifestText', () => {
     }
     const { documents, issues } = parseManifestText('bomb.yaml', `${lines.join('\n')}\n`);
     expect(documents).toEqual([]);
-    expect(issues.map((i) => i.reason)).toEqual(['BadYAML']);
+    expect(issues.map(formatIssue)).toEqual([
+      'bomb.yaml[doc 0]: with its aliases expanded, the document is 382716066 bytes (365.0 MiB), more than the limit of 1048576 bytes (1 MiB) (--max-document-bytes)',
+    ]);
+  });
+});
+
+describe('parseManifestText: limits', () => {
+  it('refuses a file over the file limit without parsing it', () => {
+    const result = parseManifestText('big.yaml', 'kind: A\n'.repeat(10), {
+      limits: limits({ maxFileBytes: 50 }),
+    });
+    expect(result.failed).toBe(true);
+    expect(result.issues.map(formatIssue)).toEqual([
+      'big.yaml: is 80 bytes, more than the limit of 50 bytes (--max-file-bytes)',
+    ]);
+  });
+
+  it('refuses a document over the document limit, naming the document', () => {
+    const text = `kind: A\n---\nkind: B\ndata: ${'x'.repeat(100)}\n`;
+    const result = parseManifestText('big.yaml', text, { limits: limits({ maxDocumentBytes: 64 }) });
+    expect(result.issues.map(formatIssue)).toEqual([
+      'big.yaml[doc 1]: the document is 119 bytes, more than the limit of 64 bytes (--max-document-bytes)',
+    ]);
+  });
+
+  it('counts documents, and the items of Lists, against the documents limit', () => {
+    const few = limits({ maxDocumentsPerFile: 3 });
+    expect(parseManifestText('a.yaml', 'kind: A\n---\nkind: B\n---\nkind: C\n', { limits: few }).failed).toBe(
+      undefined,
+    );
+    expect(
+      parseManifestText('a.yaml', 'a: 1\n---\n'.repeat(4), { limits: few }).issues.map(formatIssue),
+    ).toEqual(['a.yaml: holds 5 documents, more than the limit of 3 (--max-documents-per-file)']);
+    const list = 'kind: List\nitems: [{ kind: A }, { kind: B }, { kind: C }, { kind: D }]\n';
+    expect(parseManifestText('l.yaml', list, { limits: few }).issues.map(formatIssue)).toEqual([
+      'l.yaml: holds 4 documents, counting the items of Lists, more than the limit of 3 (--max-documents-per-file)',
+    ]);
+  });
+
+  it('refuses a mapping over the key limit, with its path and count, in YAML and JSON', () => {
+    const keys = (n: number) => Array.from({ length: n }, (_, i) => `k${i}: 1`).join(', ');
+    const few = limits({ maxKeysPerMapping: 3 });
+    expect(
+      parseManifestText('a.yaml', `spec: { ports: [{ ${keys(4)} }] }\n`, { limits: few }).issues.map(
+        formatIssue,
+      ),
+    ).toEqual([
+      'a.yaml[doc 0]: spec.ports[0]: is a mapping of 4 keys, more than the limit of 3 (--max-keys-per-mapping)',
+    ]);
+    const json = JSON.stringify({ spec: { labels: { a: 1, b: 2, c: 3, 'x.io/d': 4 } } });
+    expect(parseManifestText('a.json', json, { limits: few }).issues.map(formatIssue)).toEqual([
+      'a.json[doc 0]: spec.labels: is a mapping of 4 keys, more than the limit of 3 (--max-keys-per-mapping)',
+    ]);
+  });
+
+  it('counts anchors and aliases together, in a document that has an alias', () => {
+    const few = limits({ maxAliases: 3 });
+    expect(parseManifestText('a.yaml', 'a: &a 1\nb: &b 2\nc: &c 3\nd: &d 4\n', { limits: few }).failed).toBe(
+      undefined,
+    );
+    expect(
+      parseManifestText('a.yaml', 'a: &a 1\nb: &b 2\nc: *a\nd: *b\n', { limits: few }).issues.map(
+        formatIssue,
+      ),
+    ).toEqual([
+      'a.yaml[doc 0]: has 2 anchors and 2 aliases, more than the limit of 3 (--max-aliases) anchors and aliases together',
+    ]);
+  });
+
+  it('refuses an alias inside the node it names, and one that names nothing', () => {
+    expect(parseManifestText('a.yaml', 'a: &a [1, *a]\n').issues.map(formatIssue)).toEqual([
+      'a.yaml[doc 0]: a[1]: invalid YAML at line 1, column 11: the alias *a is inside the node it names',
+    ]);
+    expect(parseManifestText('a.yaml', 'a: *b\n').issues.map(formatIssue)).toEqual([
+      'a.yaml[doc 0]: a: invalid YAML at line 1, column 4: the alias *b names no anchor before it',
+    ]);
+  });
+
+  it('counts the expanded size of the whole file against the file limit', () => {
+    const doc = `a: &a "${'x'.repeat(100)}"\nb: [*a, *a, *a]\n`;
+    const text = `${doc}---\n${doc}`;
+    const result = parseManifestText('a.yaml', text, { limits: limits({ maxFileBytes: 600 }) });
+    expect(result.issues.map(formatIssue)).toEqual([
+      'a.yaml: with its aliases expanded, is 866 bytes, more than the limit of 600 bytes (--max-file-bytes)',
+    ]);
+  });
+
+  it('reports a JSON syntax error by position, quoting nothing of the text', () => {
+    const { issues } = parseManifestText('a.json', '{"password": "hunter2" "x": 1}');
+    expect(issues.map(formatIssue)).toEqual([
+      'a.json[doc 0]: invalid JSON at line 1, column 24: expected "," or "}"',
+    ]);
+    expect(parseManifestText('b.json', '{"a": [1, 2,]}').issues.map(formatIssue)).toEqual([
+      'b.json[doc 0]: invalid JSON at line 1, column 13: expected a value',
+    ]);
+    expect(parseManifestText('c.json', '{"a": "\\q"}').issues.map(formatIssue)).toEqual([
+      'c.json[doc 0]: invalid JSON at line 1, column 8: invalid string',
+    ]);
+    expect(parseManifestText('d.json', '[1').issues.map(formatIssue)).toEqual([
+      'd.json[doc 0]: invalid JSON at line 1, column 3: unexpected end of input',
+    ]);
+    expect(parseManifestText('e.json', '{"a": -01}').issues.map(formatIssue)).toEqual([
+      'e.json[doc 0]: invalid JSON at line 1, column 9: expected "," or "}"',
+    ]);
+  });
+});
+
+describe('parseManifestText: in steps', () => {
+  it('reads every golden input the same when the lexer is fed a line at a time', () => {
+    const cases = fs.readdirSync(TESTDATA);
+    expect(cases.length).toBeGreaterThan(10);
+    for (const name of cases) {
+      const text = fs.readFileSync(path.join(TESTDATA, name, 'in.yaml'), 'utf8');
+      const whole = parseManifestText(`${name}/in.yaml`, text);
+      expect(parseManifestText(`${name}/in.yaml`, text, { chunkChars: 1 })).toEqual(whole);
+      // And the same as the yaml package reads it in one go.
+      const expected = parseAllDocuments(text).map((d) => d.toJS() as unknown);
+      expect(whole.documents.map((d) => d.value)).toEqual(
+        expected.filter((v) => v !== null && v !== undefined),
+      );
+      expect(whole.issues).toEqual([]);
+    }
+  });
+
+  it('offers to pause between chunks and documents, so a large file never holds the event loop', async () => {
+    const doc = (i: number) => `apiVersion: v1\nkind: Namespace\nmetadata: { name: ns-${i} }\n`;
+    const text = Array.from({ length: 2000 }, (_, i) => doc(i)).join('---\n');
+    let pauses = 0;
+    const result = await parseManifestTextAsync('a.yaml', text, {}, () => {
+      pauses++;
+      return undefined;
+    });
+    expect(result.documents).toHaveLength(2000);
+    // One offer per 16 KiB chunk of lexing, one per document composed, and one between the passes.
+    expect(pauses).toBeGreaterThanOrEqual(Math.floor(text.length / (16 * 1024)) + 2000 + 1);
   });
 });
