@@ -243,4 +243,26 @@ describe('parseManifestText: in steps', () => {
     // One offer per 16 KiB chunk of lexing, one per document composed, and one between the passes.
     expect(pauses).toBeGreaterThanOrEqual(Math.floor(text.length / (16 * 1024)) + 2000 + 1);
   });
+
+  it('stops lexing a document as soon as it has outgrown the size limit, not at its end', async () => {
+    // One multi-line scalar: the lexer scans a token that spans chunks again with every chunk, so
+    // reading all 4 MiB before refusing it costs time quadratic in the size.
+    const limit = 64 * 1024;
+    const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\ndata:\n  a: ${'word\n    '.repeat(400_000)}`;
+    let chunks = 0;
+    const result = await parseManifestTextAsync(
+      'big.yaml',
+      text,
+      { limits: { ...DEFAULT_LIMITS, maxDocumentBytes: limit } },
+      () => {
+        chunks++;
+        return undefined;
+      },
+    );
+    expect(result.documents).toEqual([]);
+    expect(result.issues).toMatchObject([{ documentIndex: 0, reason: 'LimitExceeded' }]);
+    expect(result.issues[0]?.message).toMatch(/^the document is more than \d+ bytes .*--max-document-bytes/);
+    // Lexed a chunk at a time up to the limit, not the whole 4 MiB (256 chunks of 16 KiB).
+    expect(chunks).toBeLessThanOrEqual(limit / (16 * 1024) + 2);
+  });
 });

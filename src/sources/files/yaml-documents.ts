@@ -175,6 +175,10 @@ function* parseYamlFile(origin: string, text: string, limits: ManifestLimits, ch
   lineCounter.addNewLine(0);
   const tokens: CST.Token[] = [];
   let documentCount = 0;
+  // Where the document being read starts, at the latest: the lexer scans a token that spans chunks
+  // again from its start with every chunk, so a document that has already outgrown the limit is
+  // refused here, before that costs time quadratic in its size.
+  let documentStart = 0;
   for (let at = 0, end = 0; at < text.length; at = end) {
     // Whole lines only: the lexer reads a chunk that ends inside a line's indentation wrongly.
     const newline = text.indexOf('\n', at + chunkChars - 1);
@@ -182,7 +186,10 @@ function* parseYamlFile(origin: string, text: string, limits: ManifestLimits, ch
     for (const lexeme of lexer.lex(text.slice(at, end), end < text.length)) {
       for (const token of parser.next(lexeme)) {
         tokens.push(token);
-        if (token.type === 'document') documentCount++;
+        if (token.type === 'document') {
+          documentCount++;
+          documentStart = parser.offset;
+        }
       }
       if (parser.stack.length > stackLimit(limits)) {
         const levels = parser.stack.filter(isCollectionToken).length;
@@ -195,6 +202,17 @@ function* parseYamlFile(origin: string, text: string, limits: ManifestLimits, ch
           ),
         ]);
       }
+    }
+    // Characters never outnumber UTF-8 bytes: past the limit in characters is past it in bytes.
+    if (end < text.length && end - documentStart > limits.maxDocumentBytes) {
+      return failure([
+        docIssue(
+          origin,
+          documentCount,
+          'LimitExceeded',
+          `the document is more than ${describeBytes(end - documentStart)}, more than ${describeLimit(limits, 'maxDocumentBytes')}`,
+        ),
+      ]);
     }
     if (end >= text.length) {
       for (const token of parser.end()) {
@@ -245,7 +263,7 @@ function* parseYamlFile(origin: string, text: string, limits: ManifestLimits, ch
           origin,
           documentIndex,
           'BadYAML',
-          `invalid YAML at ${position(error.pos[0])}: ${error.message}`,
+          `invalid YAML at ${position(error.pos[0])}: ${yamlMessage(error.message)}`,
         ),
       );
       return;
@@ -289,7 +307,11 @@ function* parseYamlFile(origin: string, text: string, limits: ManifestLimits, ch
   for (const error of composer.streamInfo().errors) {
     failed = true;
     out.issues.push(
-      fileIssue(origin, 'BadYAML', `invalid YAML at ${position(error.pos[0])}: ${error.message}`),
+      fileIssue(
+        origin,
+        'BadYAML',
+        `invalid YAML at ${position(error.pos[0])}: ${yamlMessage(error.message)}`,
+      ),
     );
   }
   if (failed) return failure(out.issues);
@@ -584,6 +606,21 @@ function docIssue(
   fieldPath = '',
 ): Issue {
   return { severity: 'error', origin, documentIndex, fieldPath, reason, message };
+}
+
+const MAX_YAML_MESSAGE = 120;
+
+/**
+ * A message of the `yaml` package, which may quote the source it stumbled on (a hostile file's
+ * garbage): cut short, and its control characters escaped.
+ */
+function yamlMessage(message: string): string {
+  const shown = message.length > MAX_YAML_MESSAGE ? `${message.slice(0, MAX_YAML_MESSAGE)}…` : message;
+  return shown.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping them is the point
+    /[\u0000-\u001f\u007f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function errorText(err: unknown): string {
