@@ -1,12 +1,13 @@
 // `trellis config-dump`: the resources one proxy would receive, through the server's own code path.
 import { stringify } from 'yaml';
 import { proxyFromNode } from '../model/proxy.js';
+import type { ManifestReadFlags } from '../sources/files/manifest-flags.js';
 import { readManifestDir } from '../sources/files/read-dir.js';
 import { ProxyCompiler } from '../xds/compile-proxy.js';
 import { formatFieldError } from '../xds/envoy/resource-codec.js';
 import { TYPE_URL } from '../xds/envoy/type-urls.js';
 
-export interface ConfigDumpOptions {
+export interface ConfigDumpOptions extends Partial<ManifestReadFlags> {
   readonly manifests: string;
   readonly node: string;
   readonly proxyless: boolean;
@@ -28,10 +29,11 @@ export async function configDumpCommand(
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<number> {
-  const state = await readManifestDir(
-    opts.manifests,
-    opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {},
-  );
+  const state = await readManifestDir(opts.manifests, {
+    ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
+    ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.followExternalLinks ? { followExternalLinks: true } : {}),
+  });
   const parsed = proxyFromNode({
     id: opts.node,
     ...(opts.userAgentName ? { userAgentName: opts.userAgentName } : {}),

@@ -129,12 +129,17 @@ async function main(argv: string[]): Promise<number> {
           'user-agent': { type: 'string' },
           'user-agent-version': { type: 'string' },
           'cluster-domain': { type: 'string' },
+          ...MANIFEST_FLAGS,
         },
       });
       if (!values.manifests || !values.node)
         throw new UsageError('config-dump needs --manifests DIR and --node NODE_ID');
+      // Read the directory as `serve` would with the same flags, or it dumps what serve does not send.
+      const manifestFlags = readManifestFlags(values);
+      if (!manifestFlags.ok) throw new UsageError(manifestFlags.errors.join('; '));
       return configDumpCommand(
         {
+          ...manifestFlags.value,
           manifests: values.manifests,
           node: values.node,
           proxyless: values.proxyless,

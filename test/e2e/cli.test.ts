@@ -98,6 +98,53 @@ describe('trellis config-dump', () => {
     const dump = parse(result.stdout) as Record<string, { name?: string }[]>;
     expect(dump.listeners?.map((l) => l.name)).toContain('catalog.shop.svc.cluster.local:9090');
   });
+
+  it('prints what a given gRPC release is sent: C-core 1.51 gets the header matchers it reads', async () => {
+    const node = 'proxyless~127.0.0.1~py-0.shop~shop.svc.cluster.local';
+    const routesFor = async (...client: string[]) => {
+      const result = await trellis('config-dump', '--manifests', examples, '--node', node, ...client);
+      expect(result.code).toBe(0);
+      return JSON.stringify((parse(result.stdout) as { routes?: unknown[] }).routes);
+    };
+    // The example canary routes on the header x-canary (examples/shop/catalog-routing.yaml).
+    const old = await routesFor(
+      '--user-agent',
+      'gRPC C-core linux Python',
+      '--user-agent-version',
+      'C-core 29.0.0 Python 1.51.1',
+    );
+    expect(old).toContain('"exact_match":"yes"');
+    expect(old).not.toContain('string_match');
+    expect(await routesFor('--user-agent', 'gRPC Go', '--user-agent-version', '1.60.0')).toContain(
+      '"string_match"',
+    );
+  });
+
+  it('reads the directory with the limits serve would use, and names a bad one', async () => {
+    const tight = await trellis(
+      'config-dump',
+      '--manifests',
+      examples,
+      '--node',
+      'client-1',
+      '--max-depth',
+      '2',
+    );
+    // Every example file nests deeper than 2: none is read, as serve would read none.
+    expect(tight.stderr).toMatch(/^\d+ manifest error\(s\): run `trellis validate/m);
+    expect(tight.stdout).not.toContain('catalog.shop.svc.cluster.local');
+    const bad = await trellis(
+      'config-dump',
+      '--manifests',
+      examples,
+      '--node',
+      'client-1',
+      '--max-depth',
+      'deep',
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--max-depth');
+  });
 });
 
 describe('trellis serve on the example mesh', () => {
