@@ -12,7 +12,7 @@ export function reporter(doc: ManifestDocument, resource?: ResourceRef): Report 
     severity,
     origin: doc.origin,
     documentIndex: doc.documentIndex,
-    ...(resource ? { resource } : {}),
+    ...(resource ? { resource: shownRef(resource) } : {}),
     fieldPath: joinPath(doc.pathPrefix, fieldPath),
     reason,
     message,
@@ -40,6 +40,22 @@ export function formatPath(segments: readonly (string | number)[]): string {
 }
 
 const MAX_SHOWN = 60;
+
+/** A resource as an issue names it: a hostile file's kilobytes-long name or namespace is cut short. */
+function shownRef(ref: ResourceRef): ResourceRef {
+  const cut = (text: string) => (text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text);
+  if (
+    ref.kind.length <= MAX_SHOWN &&
+    (ref.namespace?.length ?? 0) <= MAX_SHOWN &&
+    (ref.name?.length ?? 0) <= MAX_SHOWN
+  )
+    return ref;
+  return {
+    kind: cut(ref.kind),
+    ...(ref.namespace !== undefined ? { namespace: cut(ref.namespace) } : {}),
+    ...(ref.name !== undefined ? { name: cut(ref.name) } : {}),
+  };
+}
 
 /** How a value the user wrote is shown back in a message: strings quoted, containers by shape. */
 export function describeValue(value: unknown): string {

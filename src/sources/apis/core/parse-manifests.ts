@@ -285,7 +285,7 @@ function dispatch(
       reporter(doc, ref)(
         'apiVersion',
         'UnsupportedAPIVersion',
-        `${kind} is read only as apiVersion ${JSON.stringify(kindParser.apiVersion)}, got ${JSON.stringify(apiVersion)}`,
+        `${kind} is read only as apiVersion ${JSON.stringify(kindParser.apiVersion)}, got ${describeValue(apiVersion)}`,
       ),
     );
     return undefined;
@@ -314,7 +314,7 @@ function routingKindOf(
       reporter(doc, resourceRefOf(kind, value, true))(
         'apiVersion',
         'UnsupportedAPIVersion',
-        `${kind} is read as ${entry.versions.map((v) => JSON.stringify(`${group}/${v}`)).join(', ')}, got ${JSON.stringify(apiVersion)}`,
+        `${kind} is read as ${entry.versions.map((v) => JSON.stringify(`${group}/${v}`)).join(', ')}, got ${describeValue(apiVersion)}`,
       ),
     );
     return null;
