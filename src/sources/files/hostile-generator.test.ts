@@ -40,8 +40,11 @@ import { readManifestDir } from './read-dir.js';
 
 const SEED = Number(process.env.HOSTILE_SEED ?? 20_251_111);
 const CASES = Number(process.env.HOSTILE_CASES ?? 2_000);
-/** Heap growth allowed over all the cases: measured at about 50 MiB at most (printed in the console line). */
-const HEAP_BOUND_BYTES = 128 * 1024 * 1024;
+/**
+ * Heap growth allowed over all the cases. Measured 50 to 85 MiB at most (printed in the console line;
+ * sampled every 100 cases without forcing a collection, so it varies with the collector).
+ */
+const HEAP_BOUND_BYTES = 200 * 1024 * 1024;
 /** The longest issue line allowed: enough for any precise message, too short to echo a file. */
 const MAX_LINE_CHARS = 600;
 const AT = new Date('2030-01-02T03:04:05.000Z');
