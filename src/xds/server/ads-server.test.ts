@@ -285,6 +285,14 @@ describe('the ADS server (state of the world)', () => {
     await expect(second.listen(bound.address)).rejects.toThrow();
   });
 
+  it('reads its address as every address flag does: :PORT is loopback, a bad one is refused', async () => {
+    const server = new XdsServer({ cache: new SnapshotCache(), logger: silentLogger() });
+    servers.push(server);
+    await expect(server.listen('localhost')).rejects.toThrow(/xDS address "localhost" has no port/);
+    const bound = await server.listen(':0');
+    expect(bound.address).toBe(`127.0.0.1:${bound.port}`);
+  });
+
   describe('tells onStreamOpened which proxy connected', () => {
     const cases: { name: string; node: NodeObject; proxy: MeshProxy; metadata?: Record<string, unknown> }[] =
       [

@@ -2,7 +2,9 @@
 // delta) and the per-type discovery services, identifies the node on each, and wires the stream's
 // protocol state (sotw-stream.ts, delta-stream.ts) to the proxy's snapshot in the cache.
 // It knows nothing of how snapshots are made: the hooks tell whoever does that who connected.
+
 import * as grpc from '@grpc/grpc-js';
+import { formatHostPort, parseHostPort } from '../../address.js';
 import { noopMetrics, type XdsMetrics } from '../../admin/metrics.js';
 import type { Logger } from '../../log.js';
 import { type MeshProxy, type NodeInfo, proxyFromNode } from '../../model/proxy.js';
@@ -157,6 +159,10 @@ export class XdsServer {
   /** Binds `host:port` (port 0 picks a free one) and resolves with what was bound. */
   async listen(address: string): Promise<BoundAddress> {
     if (this.server) throw new Error('XdsServer is already listening');
+    // The same reading as every address flag (:PORT is loopback), whoever calls.
+    const parsed = parseHostPort(address);
+    if (!parsed.ok) throw new Error(`xDS address ${parsed.errors.join('; ')}`);
+    const listenOn = formatHostPort(parsed.value);
     const server = new grpc.Server(grpcServerOptions(this.budgets, this.timeouts));
     server.addService(adsServiceDefinition(), {
       StreamAggregatedResources: this.handler(sotwWireStream),
@@ -169,7 +175,7 @@ export class XdsServer {
       });
     }
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+      server.bindAsync(listenOn, grpc.ServerCredentials.createInsecure(), (err, bound) => {
         if (!err) return resolve(bound);
         server.forceShutdown();
         reject(err);
@@ -177,7 +183,7 @@ export class XdsServer {
     );
     this.server = server;
     this.closing = false;
-    const bound = { port, address: `${address.slice(0, address.lastIndexOf(':'))}:${port}` };
+    const bound = { port, address: formatHostPort({ host: parsed.value.host, port }) };
     this.logger.info(bound, 'xDS server listening');
     return bound;
   }
