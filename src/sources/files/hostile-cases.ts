@@ -4,19 +4,8 @@
 // must become of it (its fate) and, where its class is precise, the issue it must raise: the reason,
 // the document, the field path and the words of the message (the measured value, the limit, its flag).
 // The limits are small (HOSTILE_LIMITS) so that every case is a few KiB and 2,000 of them run quickly.
+import { seededRandom } from '../apis/shared/fuzz-mutations.js';
 import type { ManifestLimits } from './limits.js';
-
-/** mulberry32: a tiny deterministic PRNG, [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const HOSTILE_LIMITS: ManifestLimits = {
   maxFileBytes: 32 * 1024,
@@ -648,7 +637,7 @@ spec:
 
 /** Case `index` of the run with `seed`: the anchor file and 1 to 4 files of random classes. */
 export function generateCase(seed: number, index: number): HostileCase {
-  const rng = mulberry32((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
+  const rng = seededRandom((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
   const files: HostileFile[] = [];
   const count = int(rng, 1, 4);
   for (let f = 0; f < count; f++) {
