@@ -149,6 +149,16 @@ function withValid(
   return { text: docs.join('---\n'), at, services };
 }
 
+/** The file `withValid` made, rejected whole for `issue`, raised in the hostile document. */
+function rejectedIn(made: ReturnType<typeof withValid>, issue: Omit<ExpectedIssue, 'documentIndex'>): Made {
+  return {
+    content: made.text,
+    fate: 'rejected',
+    services: made.services,
+    expected: { ...issue, documentIndex: made.at },
+  };
+}
+
 interface Made {
   readonly content: string | Uint8Array;
   readonly fate: Fate;
@@ -195,31 +205,19 @@ const makers: Record<HostileClass, (rng: Rng, prefix: string) => Made> = {
     const path = block
       ? ['data', ...Array.from({ length: HOSTILE_LIMITS.maxDepth - 1 }, (_, i) => `k${i}`)].join('.')
       : `data${'[0]'.repeat(HOSTILE_LIMITS.maxDepth - 1)}`;
-    return {
-      content: made.text,
-      fate: 'rejected',
-      services: made.services,
-      expected: {
-        reason: 'LimitExceeded',
-        documentIndex: made.at,
-        fieldPath: path,
-        includes: [`nests ${depth} levels deep, more than ${limitText('maxDepth', 'max-depth')}`],
-      },
-    };
+    return rejectedIn(made, {
+      reason: 'LimitExceeded',
+      fieldPath: path,
+      includes: [`nests ${depth} levels deep, more than ${limitText('maxDepth', 'max-depth')}`],
+    });
   },
   'very-deep-yaml': (rng, prefix) => {
     const depth = int(rng, 1500, 6000);
     const made = withValid(rng, prefix, `${'['.repeat(depth)}${']'.repeat(depth)}\n`);
-    return {
-      content: made.text,
-      fate: 'rejected',
-      services: made.services,
-      expected: {
-        reason: 'LimitExceeded',
-        documentIndex: made.at,
-        includes: ['levels deep, more than', limitText('maxDepth', 'max-depth'), 'at line'],
-      },
-    };
+    return rejectedIn(made, {
+      reason: 'LimitExceeded',
+      includes: ['levels deep, more than', limitText('maxDepth', 'max-depth'), 'at line'],
+    });
   },
   'alias-expansion': (rng, prefix) => {
     // Under the alias limit (one anchor and count aliases), over the document limit expanded.
@@ -234,20 +232,14 @@ const makers: Record<HostileClass, (rng: Rng, prefix: string) => Made> = {
       `data:\n  a: &a "${'x'.repeat(size)}"\n  list: [${Array(count).fill('*a').join(', ')}]\n`,
     );
     const made = withValid(rng, prefix, bomb);
-    return {
-      content: made.text,
-      fate: 'rejected',
-      services: made.services,
-      expected: {
-        reason: 'LimitExceeded',
-        documentIndex: made.at,
-        fieldPath: '',
-        includes: [
-          'with its aliases expanded, the document is',
-          limitText('maxDocumentBytes', 'max-document-bytes'),
-        ],
-      },
-    };
+    return rejectedIn(made, {
+      reason: 'LimitExceeded',
+      fieldPath: '',
+      includes: [
+        'with its aliases expanded, the document is',
+        limitText('maxDocumentBytes', 'max-document-bytes'),
+      ],
+    });
   },
   'alias-count': (rng, prefix) => {
     const count = int(rng, HOSTILE_LIMITS.maxAliases, 200);
@@ -256,19 +248,13 @@ const makers: Record<HostileClass, (rng: Rng, prefix: string) => Made> = {
       prefix,
       configMap(`${prefix}-aliases`, `data:\n  a: &a x\n  list: [${Array(count).fill('*a').join(', ')}]\n`),
     );
-    return {
-      content: made.text,
-      fate: 'rejected',
-      services: made.services,
-      expected: {
-        reason: 'LimitExceeded',
-        documentIndex: made.at,
-        fieldPath: '',
-        includes: [
-          `has 1 anchors and ${count} aliases, more than ${limitText('maxAliases', 'max-aliases')} anchors and aliases together`,
-        ],
-      },
-    };
+    return rejectedIn(made, {
+      reason: 'LimitExceeded',
+      fieldPath: '',
+      includes: [
+        `has 1 anchors and ${count} aliases, more than ${limitText('maxAliases', 'max-aliases')} anchors and aliases together`,
+      ],
+    });
   },
   'alias-file-expansion': (rng, prefix) => {
     // Each document stays under the document limit expanded; together they pass the file limit.
@@ -300,19 +286,13 @@ const makers: Record<HostileClass, (rng: Rng, prefix: string) => Made> = {
     const keys = int(rng, HOSTILE_LIMITS.maxKeysPerMapping + 1, 400);
     const data = `data:\n${Array.from({ length: keys }, (_, i) => `  k${i}: v`).join('\n')}\n`;
     const made = withValid(rng, prefix, configMap(`${prefix}-wide`, data));
-    return {
-      content: made.text,
-      fate: 'rejected',
-      services: made.services,
-      expected: {
-        reason: 'LimitExceeded',
-        documentIndex: made.at,
-        fieldPath: 'data',
-        includes: [
-          `is a mapping of ${keys} keys, more than ${limitText('maxKeysPerMapping', 'max-keys-per-mapping')}`,
-        ],
-      },
-    };
+    return rejectedIn(made, {
+      reason: 'LimitExceeded',
+      fieldPath: 'data',
+      includes: [
+        `is a mapping of ${keys} keys, more than ${limitText('maxKeysPerMapping', 'max-keys-per-mapping')}`,
+      ],
+    });
   },
   'too-many-keys-json': (rng) => {
     const keys = int(rng, HOSTILE_LIMITS.maxKeysPerMapping + 1, 400);
@@ -375,17 +355,11 @@ const makers: Record<HostileClass, (rng: Rng, prefix: string) => Made> = {
   'document-too-big': (rng, prefix) => {
     const size = int(rng, HOSTILE_LIMITS.maxDocumentBytes + 1, HOSTILE_LIMITS.maxFileBytes - 2000);
     const made = withValid(rng, prefix, configMap(`${prefix}-big`, `data:\n  big: "${'z'.repeat(size)}"\n`));
-    return {
-      content: made.text,
-      fate: 'rejected',
-      services: made.services,
-      expected: {
-        reason: 'LimitExceeded',
-        documentIndex: made.at,
-        fieldPath: '',
-        includes: ['the document is', `more than ${limitText('maxDocumentBytes', 'max-document-bytes')}`],
-      },
-    };
+    return rejectedIn(made, {
+      reason: 'LimitExceeded',
+      fieldPath: '',
+      includes: ['the document is', `more than ${limitText('maxDocumentBytes', 'max-document-bytes')}`],
+    });
   },
   'file-too-big': (rng, prefix) => {
     const size = int(rng, HOSTILE_LIMITS.maxFileBytes + 1, HOSTILE_LIMITS.maxFileBytes + 4000);
@@ -598,17 +572,11 @@ const makers: Record<HostileClass, (rng: Rng, prefix: string) => Made> = {
 };
 
 function badYaml(made: { text: string; at: number; services: string[] }, words?: string): Made {
-  return {
-    content: made.text,
-    fate: 'rejected',
-    services: made.services,
-    expected: {
-      reason: 'BadYAML',
-      documentIndex: made.at,
-      fieldPath: '',
-      includes: ['invalid YAML at line ', ...(words ? [words] : [])],
-    },
-  };
+  return rejectedIn(made, {
+    reason: 'BadYAML',
+    fieldPath: '',
+    includes: ['invalid YAML at line ', ...(words ? [words] : [])],
+  });
 }
 
 function regexRoute(rng: Rng, prefix: string, pattern: string): Made {
