@@ -79,7 +79,15 @@ export interface XdsServerOptions {
   readonly connections?: Partial<ConnectionTimeouts>;
   /** How many lines of a kind (a NACK, a stale nonce) one stream logs per window. */
   readonly logThrottle?: LogThrottleOptions;
+  /** How many stream opened/closed/ended lines of each kind the server logs per window. */
+  readonly streamLogThrottle?: LogThrottleOptions;
 }
+
+/**
+ * A fleet's cold start logs a line per stream, but a client that opens and drops streams in a loop
+ * must not fill the disk: a hundred lines a second of each kind, the rest counted.
+ */
+export const DEFAULT_STREAM_LOG_THROTTLE: LogThrottleOptions = { lines: 1_000, windowMs: 10_000 };
 
 export interface BoundAddress {
   readonly port: number;
@@ -136,6 +144,8 @@ export class XdsServer {
   private readonly timeouts: ConnectionTimeouts;
   /** Streams refused for the server's stream budget: a flood of them must not flood the log. */
   private readonly refusals: LogThrottle;
+  /** Streams opened, closed and ended with an error, across the server. */
+  private readonly lifecycle: LogThrottle;
   private identifiedCount = 0;
   private server: grpc.Server | undefined;
   private closing = false;
@@ -153,6 +163,7 @@ export class XdsServer {
     this.timeouts = { ...DEFAULT_CONNECTION_TIMEOUTS, ...options.connections };
     const logThrottle = options.logThrottle ?? DEFAULT_LOG_THROTTLE;
     this.refusals = new LogThrottle(this.logger, logThrottle);
+    this.lifecycle = new LogThrottle(this.logger, options.streamLogThrottle ?? DEFAULT_STREAM_LOG_THROTTLE);
     this.context = { logger: this.logger, metrics: this.metrics, budgets: this.budgets, logThrottle };
   }
 
@@ -360,7 +371,9 @@ export class XdsServer {
     );
     const snapshot = this.cache.getSnapshot(proxy.id);
     if (snapshot) stream.onSnapshot(snapshot);
-    this.logger.info(
+    this.lifecycle.log(
+      'info',
+      'stream opened',
       {
         node: boundedText(node.id),
         kind: proxy.kind,
@@ -378,7 +391,9 @@ export class XdsServer {
   private fail(open: OpenStream, code: grpc.status, details: string, log = true): void {
     if (open.ended) return;
     if (log && code !== grpc.status.UNAVAILABLE)
-      this.logger.warn(
+      this.lifecycle.log(
+        'warn',
+        'stream failed',
         { node: nodeOf(open), code: grpc.status[code], details },
         'xDS stream ended with an error',
       );
@@ -397,7 +412,7 @@ export class XdsServer {
     const stream = open.stream;
     if (!stream) return;
     stream.onClosed();
-    this.logger.info({ node: nodeOf(open) }, 'xDS stream closed');
+    this.lifecycle.log('info', 'stream closed', { node: nodeOf(open) }, 'xDS stream closed');
     this.metrics.streamClosed(stream.proxy.kind, stream.variant);
     this.runHook('onStreamClosed', () => this.hooks.onStreamClosed?.(stream.proxy, stream.variant));
   }

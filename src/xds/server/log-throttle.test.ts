@@ -170,4 +170,23 @@ describe('NACK logs of a real server', () => {
       ].sort(),
     );
   });
+
+  it('logs at most N stream opened and closed lines across the server, however fast streams churn', async () => {
+    const { lines, logger } = capture();
+    const cache = new SnapshotCache();
+    const server = new XdsServer({ cache, logger, streamLogThrottle: { lines: 4, windowMs: 60_000 } });
+    servers.push(server);
+    const { port } = await server.listen('127.0.0.1:0');
+    for (let i = 0; i < 12; i++) {
+      const id = `sidecar~10.0.0.${i}~churn-${i}.shop~shop.svc.cluster.local`;
+      const client = new AdsTestClient(port);
+      client.send({ node: { id }, type_url: CDS });
+      await until(() => server.status().some((s) => s.proxyId === id), `stream ${i} to open`);
+      client.close();
+      await until(() => server.status().length === 0, `stream ${i} to close`);
+    }
+    await settled();
+    expect(lines.filter((l) => l.msg === 'xDS stream opened')).toHaveLength(4);
+    expect(lines.filter((l) => l.msg === 'xDS stream closed')).toHaveLength(4);
+  });
 });

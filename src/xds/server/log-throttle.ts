@@ -38,7 +38,7 @@ interface KindState {
   level: Level;
 }
 
-/** One stream's rate limit on its log lines of each kind. */
+/** A rate limit on log lines of each kind: one per stream, or one for the whole server. */
 export class LogThrottle {
   private readonly kinds = new Map<string, KindState>();
 
