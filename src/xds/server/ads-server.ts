@@ -206,6 +206,9 @@ export class XdsServer {
     this.closing = true;
     for (const open of [...this.streams])
       this.fail(open, grpc.status.UNAVAILABLE, 'xDS server shutting down');
+    // What the server-wide throttles held back is said before the server goes.
+    this.lifecycle.flush();
+    this.refusals.flush();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         server.forceShutdown();
