@@ -365,6 +365,16 @@ export class FileSource implements Source {
       ...(this.parse ? { parse: this.parse } : {}),
       pacer,
     };
+    // A file may throw only together with another (two files meeting a lowering bug): when anything
+    // else changed, each file left out for throwing gets another try, and is left out again if it
+    // still throws; otherwise it stayed out until its own content changed.
+    if (this.changed.size > 0) {
+      for (const [origin, entry] of this.files) {
+        if (!entry.threw || this.changed.has(origin)) continue;
+        entry.threw = undefined;
+        this.changed.add(origin);
+      }
+    }
     let suspects: ReadonlySet<string> = this.changed;
     let built = await buildState(this.versions(), this.notes, options, suspects);
     while (built.threw.size > 0) {

@@ -336,6 +336,28 @@ describe('last good version per file', () => {
   });
 });
 
+describe('a file left out for throwing together with another', () => {
+  it('is tried again when the other changes, and served once the two no longer throw', async () => {
+    // The lowering throws only when both marks are in the mesh: neither file is wrong alone.
+    const throwing: typeof parseManifests = (docs, opts) => {
+      const text = JSON.stringify(docs.map((d) => d.value));
+      if (text.includes('test/left') && text.includes('test/right')) throw new Error('boom');
+      return parseManifests(docs, opts);
+    };
+    await write('a.yaml', service('web', 80, ', annotations: { test/left: "yes" }'));
+    await write('b.yaml', service('api'));
+    await start({ parse: throwing });
+    await write('b.yaml', service('api', 81, ', annotations: { test/right: "yes" }'));
+    const together = await waitForState('b.yaml left out', (s) => s.issues.length === 1);
+    expect(names(together)).toEqual(['api:80', 'web:80']);
+    expect(together.issues.map(formatIssue)[0]).toMatch(/^b\.yaml: serving the last good version/);
+    // a.yaml changes and drops its mark: b.yaml's new version no longer throws, and is served.
+    await write('a.yaml', service('web', 81));
+    const apart = await waitForState('b.yaml tried again', (s) => s.issues.length === 0);
+    expect(names(apart)).toEqual(['api:81', 'web:81']);
+  });
+});
+
 describe('duplicates are settled by age', () => {
   it('a newcomer that duplicates a served resource is rejected, naming its own file and the live one', async () => {
     await write('b.yaml', service('web', 80));
