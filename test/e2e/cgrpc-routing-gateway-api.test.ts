@@ -7,18 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cgrpcTally } from './helpers/cgrpc-client.js';
 import { type CgrpcMesh, startCgrpcMesh, untilFrom } from './helpers/cgrpc-mesh.js';
-
-const route = (rules: string) => `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: echo, namespace: default }
-spec:
-  parentRefs: [{ group: "", kind: Service, name: echo, port: 50051 }]
-  rules:
-${rules}`;
-
-const allTo = (service: string) =>
-  route(`    - backendRefs: [{ name: ${service}, port: 50051 }]
-`);
+import { gatewayAllTo as allTo, httpRoute as route } from './helpers/routing-manifests.js';
 
 describe('Gateway API routing, gRPC C-core client', () => {
   let cgrpc: CgrpcMesh;

@@ -5,29 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cgrpcTally } from './helpers/cgrpc-client.js';
 import { type CgrpcMesh, startCgrpcMesh, untilFrom } from './helpers/cgrpc-mesh.js';
-
-const destinationRules = `apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: echo, namespace: default }
-spec:
-  host: echo
-  subsets:
-    - { name: v1, labels: { version: v1 } }
-    - { name: v2, labels: { version: v2 } }
-`;
-
-const virtualService = (http: string) => `${destinationRules}---
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: echo, namespace: default }
-spec:
-  hosts: [echo]
-  http:
-${http}`;
-
-const allTo = (subset: string) =>
-  virtualService(`    - route: [{ destination: { host: echo, subset: ${subset} } }]
-`);
+import { istioAllTo as allTo, virtualService } from './helpers/routing-manifests.js';
 
 /** gRPC status codes, as C-core reports them. */
 const ABORTED = 10;

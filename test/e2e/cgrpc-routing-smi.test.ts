@@ -6,18 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cgrpcTally } from './helpers/cgrpc-client.js';
 import { type CgrpcMesh, startCgrpcMesh, untilFrom } from './helpers/cgrpc-mesh.js';
-
-const split = (backends: string, matches = '') => `apiVersion: split.smi-spec.io/v1alpha4
-kind: TrafficSplit
-metadata: { name: echo, namespace: default }
-spec:
-  service: echo
-${matches}  backends:
-${backends}`;
-
-const allTo = (service: string) =>
-  split(`    - { service: ${service}, weight: 100 }
-`);
+import { smiAllTo as allTo, trafficSplit as split } from './helpers/routing-manifests.js';
 
 describe('SMI routing, gRPC C-core client', () => {
   let cgrpc: CgrpcMesh;

@@ -2,19 +2,8 @@
 // @grpc/grpc-js-xds client. The Gateway API has no fault injection, so that check is Istio's alone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callsDuringChange } from './helpers/live-change.js';
+import { gatewayAllTo as allTo, httpRoute as route } from './helpers/routing-manifests.js';
 import { type RoutingMesh, startRoutingMesh, tally, untilRouted } from './helpers/routing-mesh.js';
-
-const route = (rules: string) => `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: echo, namespace: default }
-spec:
-  parentRefs: [{ group: "", kind: Service, name: echo, port: 50051 }]
-  rules:
-${rules}`;
-
-const allTo = (service: string) =>
-  route(`    - backendRefs: [{ name: ${service}, port: 50051 }]
-`);
 
 describe('Gateway API routing, end to end', () => {
   let mesh: RoutingMesh;

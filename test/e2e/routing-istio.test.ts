@@ -3,30 +3,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callsDuringChange } from './helpers/live-change.js';
+import { istioAllTo as allTo, virtualService } from './helpers/routing-manifests.js';
 import { type RoutingMesh, startRoutingMesh, tally, untilRouted } from './helpers/routing-mesh.js';
-
-const destinationRules = `apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: echo, namespace: default }
-spec:
-  host: echo
-  subsets:
-    - { name: v1, labels: { version: v1 } }
-    - { name: v2, labels: { version: v2 } }
-`;
-
-const virtualService = (http: string) => `${destinationRules}---
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: echo, namespace: default }
-spec:
-  hosts: [echo]
-  http:
-${http}`;
-
-const allTo = (subset: string) =>
-  virtualService(`    - route: [{ destination: { host: echo, subset: ${subset} } }]
-`);
 
 describe('Istio routing, end to end', () => {
   let mesh: RoutingMesh;

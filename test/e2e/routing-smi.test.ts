@@ -2,19 +2,8 @@
 // SMI has neither retries nor fault injection: those checks are Istio's and the Gateway API's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callsDuringChange } from './helpers/live-change.js';
+import { smiAllTo as allTo, trafficSplit as split } from './helpers/routing-manifests.js';
 import { type RoutingMesh, startRoutingMesh, tally, untilRouted } from './helpers/routing-mesh.js';
-
-const split = (backends: string, matches = '') => `apiVersion: split.smi-spec.io/v1alpha4
-kind: TrafficSplit
-metadata: { name: echo, namespace: default }
-spec:
-  service: echo
-${matches}  backends:
-${backends}`;
-
-const allTo = (service: string) =>
-  split(`    - { service: ${service}, weight: 100 }
-`);
 
 describe('SMI routing, end to end', () => {
   let mesh: RoutingMesh;
