@@ -149,11 +149,15 @@ function withValid(
   return { text: docs.join('---\n'), at, services };
 }
 
-/** The file `withValid` made, rejected whole for `issue`, raised in the hostile document. */
-function rejectedIn(made: ReturnType<typeof withValid>, issue: Omit<ExpectedIssue, 'documentIndex'>): Made {
+/** The file `withValid` made, with the fate and the issue its hostile document raises. */
+function madeWith(
+  made: ReturnType<typeof withValid>,
+  fate: Fate,
+  issue: Omit<ExpectedIssue, 'documentIndex'>,
+): Made {
   return {
     content: made.text,
-    fate: 'rejected',
+    fate,
     services: made.services,
     expected: { ...issue, documentIndex: made.at },
   };
@@ -205,7 +209,7 @@ const makers: Record<HostileClass, (rng: Rng, prefix: string) => Made> = {
     const path = block
       ? ['data', ...Array.from({ length: HOSTILE_LIMITS.maxDepth - 1 }, (_, i) => `k${i}`)].join('.')
       : `data${'[0]'.repeat(HOSTILE_LIMITS.maxDepth - 1)}`;
-    return rejectedIn(made, {
+    return madeWith(made, 'rejected', {
       reason: 'LimitExceeded',
       fieldPath: path,
       includes: [`nests ${depth} levels deep, more than ${limitText('maxDepth', 'max-depth')}`],
@@ -214,7 +218,7 @@ const makers: Record<HostileClass, (rng: Rng, prefix: string) => Made> = {
   'very-deep-yaml': (rng, prefix) => {
     const depth = int(rng, 1500, 6000);
     const made = withValid(rng, prefix, `${'['.repeat(depth)}${']'.repeat(depth)}\n`);
-    return rejectedIn(made, {
+    return madeWith(made, 'rejected', {
       reason: 'LimitExceeded',
       includes: ['levels deep, more than', limitText('maxDepth', 'max-depth'), 'at line'],
     });
@@ -232,7 +236,7 @@ const makers: Record<HostileClass, (rng: Rng, prefix: string) => Made> = {
       `data:\n  a: &a "${'x'.repeat(size)}"\n  list: [${Array(count).fill('*a').join(', ')}]\n`,
     );
     const made = withValid(rng, prefix, bomb);
-    return rejectedIn(made, {
+    return madeWith(made, 'rejected', {
       reason: 'LimitExceeded',
       fieldPath: '',
       includes: [
@@ -248,7 +252,7 @@ const makers: Record<HostileClass, (rng: Rng, prefix: string) => Made> = {
       prefix,
       configMap(`${prefix}-aliases`, `data:\n  a: &a x\n  list: [${Array(count).fill('*a').join(', ')}]\n`),
     );
-    return rejectedIn(made, {
+    return madeWith(made, 'rejected', {
       reason: 'LimitExceeded',
       fieldPath: '',
       includes: [
@@ -286,7 +290,7 @@ const makers: Record<HostileClass, (rng: Rng, prefix: string) => Made> = {
     const keys = int(rng, HOSTILE_LIMITS.maxKeysPerMapping + 1, 400);
     const data = `data:\n${Array.from({ length: keys }, (_, i) => `  k${i}: v`).join('\n')}\n`;
     const made = withValid(rng, prefix, configMap(`${prefix}-wide`, data));
-    return rejectedIn(made, {
+    return madeWith(made, 'rejected', {
       reason: 'LimitExceeded',
       fieldPath: 'data',
       includes: [
@@ -355,7 +359,7 @@ const makers: Record<HostileClass, (rng: Rng, prefix: string) => Made> = {
   'document-too-big': (rng, prefix) => {
     const size = int(rng, HOSTILE_LIMITS.maxDocumentBytes + 1, HOSTILE_LIMITS.maxFileBytes - 2000);
     const made = withValid(rng, prefix, configMap(`${prefix}-big`, `data:\n  big: "${'z'.repeat(size)}"\n`));
-    return rejectedIn(made, {
+    return madeWith(made, 'rejected', {
       reason: 'LimitExceeded',
       fieldPath: '',
       includes: ['the document is', `more than ${limitText('maxDocumentBytes', 'max-document-bytes')}`],
@@ -464,17 +468,11 @@ const makers: Record<HostileClass, (rng: Rng, prefix: string) => Made> = {
   },
   'duplicate-of-anchor': (rng, prefix) => {
     const made = withValid(rng, prefix, service(ANCHOR_SERVICE, int(rng, 1, 65535)));
-    return {
-      content: made.text,
-      fate: 'partial',
-      services: made.services,
-      expected: {
-        reason: 'DuplicateResource',
-        documentIndex: made.at,
-        fieldPath: 'metadata.name',
-        includes: [`duplicates the Service defined at ${ANCHOR_FILE}[doc 0]; that first definition is used`],
-      },
-    };
+    return madeWith(made, 'partial', {
+      reason: 'DuplicateResource',
+      fieldPath: 'metadata.name',
+      includes: [`duplicates the Service defined at ${ANCHOR_FILE}[doc 0]; that first definition is used`],
+    });
   },
   'garbage-bytes': (rng) => {
     const bytes = new Uint8Array(int(rng, 1, 2000));
@@ -512,12 +510,7 @@ const makers: Record<HostileClass, (rng: Rng, prefix: string) => Made> = {
       ],
     ] as const);
     const made = withValid(rng, prefix, `apiVersion: v1\nkind: Service\n${body}`);
-    return {
-      content: made.text,
-      fate: 'partial',
-      services: made.services,
-      expected: { reason: 'any', documentIndex: made.at, fieldPath: path, includes: [] },
-    };
+    return madeWith(made, 'partial', { reason: 'any', fieldPath: path, includes: [] });
   },
   'huge-string': (rng, prefix) => {
     const huge = 'H'.repeat(int(rng, 4000, HOSTILE_LIMITS.maxDocumentBytes - 1000));
@@ -538,18 +531,12 @@ const makers: Record<HostileClass, (rng: Rng, prefix: string) => Made> = {
       ],
     ] as const);
     const made = withValid(rng, prefix, doc);
-    return {
-      content: made.text,
-      fate: 'partial',
-      services: made.services,
-      expected: {
-        reason: 'any',
-        documentIndex: made.at,
-        ...(path ? { fieldPath: path } : {}),
-        includes: [],
-        optional: true,
-      },
-    };
+    return madeWith(made, 'partial', {
+      reason: 'any',
+      ...(path ? { fieldPath: path } : {}),
+      includes: [],
+      optional: true,
+    });
   },
   're2-refused': (rng, prefix) =>
     regexRoute(rng, prefix, pick(rng, ['(?<=a)b', 'a(?!b)', '(a', 'a{2,1}', '\\8', 'x**', '[z-a]'])),
@@ -572,7 +559,7 @@ const makers: Record<HostileClass, (rng: Rng, prefix: string) => Made> = {
 };
 
 function badYaml(made: { text: string; at: number; services: string[] }, words?: string): Made {
-  return rejectedIn(made, {
+  return madeWith(made, 'rejected', {
     reason: 'BadYAML',
     fieldPath: '',
     includes: ['invalid YAML at line ', ...(words ? [words] : [])],
@@ -590,17 +577,11 @@ spec:
       backendRefs: [{ name: ${ANCHOR_SERVICE}, port: ${ANCHOR_PORT} }]
 `;
   const made = withValid(rng, prefix, route);
-  return {
-    content: made.text,
-    fate: 'partial',
-    services: made.services,
-    expected: {
-      reason: 'any',
-      documentIndex: made.at,
-      fieldPath: 'spec.rules[0].matches[0].path.value',
-      includes: [],
-    },
-  };
+  return madeWith(made, 'partial', {
+    reason: 'any',
+    fieldPath: 'spec.rules[0].matches[0].path.value',
+    includes: [],
+  });
 }
 
 /** Case `index` of the run with `seed`: the anchor file and 1 to 4 files of random classes. */
