@@ -5,6 +5,7 @@
 // and it is proxyless when its user agent is a gRPC library. What client it is (Envoy, or which
 // gRPC release) is its profile (client-profile.ts).
 import { type ClientProfile, clientProfile, type Version } from './client-profile.js';
+import type { WorkloadIdentity } from './identity.js';
 
 export type ProxyKind = 'sidecar' | 'proxyless';
 
@@ -21,6 +22,12 @@ export interface MeshProxy {
    * Absent (a proxy made up by a caller, not read from a node): its kind's most compatible forms.
    */
   readonly profile?: ClientProfile;
+  /**
+   * Who the stream proved to be (a client certificate or a ServiceAccount token), not what its node
+   * claims: its service account and, through spiffeId(), its SPIFFE ID. Absent when the stream is
+   * not authenticated (the plaintext port), which gets no private key.
+   */
+  readonly identity?: WorkloadIdentity;
 }
 
 export interface Locality {
