@@ -51,6 +51,45 @@ export interface NodeInfo {
   readonly locality?: Locality;
 }
 
+/**
+ * What the node says it is: its namespace (from an Istio-style id, else metadata NAMESPACE) and its
+ * service account (metadata SERVICE_ACCOUNT). Each is absent when the node does not say. An
+ * authenticated stream's node must not claim anything its credential does not prove.
+ */
+export interface NodeClaims {
+  readonly namespace?: string;
+  readonly serviceAccount?: string;
+}
+
+export function nodeClaims(node: NodeInfo): NodeClaims {
+  const metaNs = node.metadata?.NAMESPACE;
+  const metaSa = node.metadata?.SERVICE_ACCOUNT;
+  const idNs = idKind(node) ? istioIdNamespace(node.id) : undefined;
+  const namespace = idNs ?? (typeof metaNs === 'string' && metaNs !== '' ? metaNs : undefined);
+  return {
+    ...(namespace !== undefined ? { namespace } : {}),
+    ...(typeof metaSa === 'string' && metaSa !== '' ? { serviceAccount: metaSa } : {}),
+  };
+}
+
+/** The namespace in `kind~ip~pod.namespace~namespace.svc.domain`, when the id has that shape. */
+function istioIdNamespace(id: string): string | undefined {
+  const parts = id.split('~');
+  const [, , podDotNs, domain] = parts;
+  if (parts.length !== 4 || !podDotNs || !domain) return undefined;
+  const dot = podDotNs.lastIndexOf('.');
+  return (dot > 0 ? podDotNs.slice(dot + 1) : domain.split('.')[0]) || undefined;
+}
+
+/**
+ * The proxy as its stream proved it: the identity's namespace replaces the default a node that
+ * claims none would get. Only call this once the claims were checked against the identity.
+ */
+export function withIdentity(proxy: MeshProxy, node: NodeInfo, identity: WorkloadIdentity): MeshProxy {
+  const namespace = nodeClaims(node).namespace === undefined ? identity.namespace : proxy.namespace;
+  return { ...proxy, namespace, identity };
+}
+
 function idKind(node: NodeInfo): ProxyKind | undefined {
   const kind = node.id.split('~', 1)[0];
   return kind === 'sidecar' || kind === 'proxyless' ? kind : undefined;

@@ -8,6 +8,8 @@ import { formatHostPort, parseHostPort } from '../../address.js';
 import { noopMetrics, type XdsMetrics } from '../../admin/metrics.js';
 import type { Logger } from '../../log.js';
 import { type MeshProxy, type NodeInfo, proxyFromNode } from '../../model/proxy.js';
+import { overlaySecrets, type SecretSource, type SecretSubscription } from '../cache/secret-overlay.js';
+import type { Snapshot } from '../cache/snapshot.js';
 import type { SnapshotWatcher } from '../cache/snapshot-cache.js';
 import {
   adsServiceDefinition,
@@ -21,6 +23,14 @@ import { boundedText, DEFAULT_LOG_THROTTLE, LogThrottle, type LogThrottleOptions
 import { type NackingStream, type NackReport, nackedProxyCounts, nackReport } from './nack-report.js';
 import { nodeInfoFromNode } from './node-info.js';
 import { type ProxySyncStatus, type StatusPage, takePage, type XdsVariant } from './status.js';
+import {
+  type AuthRefusal,
+  authenticateCall,
+  proveProxy,
+  type StreamAuthOptions,
+  type StreamCredential,
+  type Transport,
+} from './stream-identity.js';
 import {
   type ConnectionTimeouts,
   checkNameCount,
@@ -81,6 +91,21 @@ export interface XdsServerOptions {
   readonly logThrottle?: LogThrottleOptions;
   /** How many stream opened/closed/ended lines of each kind the server logs per window. */
   readonly streamLogThrottle?: LogThrottleOptions;
+  /**
+   * How streams prove who they are (stream-identity.ts). Default: trust domain cluster.local, no
+   * token review, and the plaintext port proves nothing.
+   */
+  readonly auth?: StreamAuthOptions;
+  /**
+   * Each proxy's own secrets, laid over its group's snapshot by its proved identity
+   * (secret-overlay.ts). Absent: streams get the group's snapshot as it is.
+   */
+  readonly secrets?: SecretSource;
+}
+
+/** How a port is secured: absent, plaintext; else TLS with these credentials (mesh-CA client certs). */
+export interface ListenOptions {
+  readonly tls?: grpc.ServerCredentials;
 }
 
 /**
@@ -124,6 +149,9 @@ interface OpenStream {
   ended: boolean;
   /** Type URLs the stream has asked for (stream-limits.ts). */
   readonly types: Set<string>;
+  /** What the stream proved, once authentication is done: only then are its requests read. */
+  credential?: StreamCredential;
+  secrets?: SecretSubscription;
   /** The write waiting for a slot, or holding one: given up when the stream ends. */
   withdraw?: () => void;
   slot?: WriteSlot;
@@ -146,8 +174,11 @@ export class XdsServer {
   private readonly refusals: LogThrottle;
   /** Streams opened, closed and ended with an error, across the server. */
   private readonly lifecycle: LogThrottle;
+  private readonly auth: StreamAuthOptions;
+  private readonly secrets: SecretSource | undefined;
   private identifiedCount = 0;
-  private server: grpc.Server | undefined;
+  /** One grpc-js server per port: the port's transport decides how its streams authenticate. */
+  private readonly servers: grpc.Server[] = [];
   private closing = false;
 
   constructor(options: XdsServerOptions) {
@@ -165,61 +196,62 @@ export class XdsServer {
     this.refusals = new LogThrottle(this.logger, logThrottle);
     this.lifecycle = new LogThrottle(this.logger, options.streamLogThrottle ?? DEFAULT_STREAM_LOG_THROTTLE);
     this.context = { logger: this.logger, metrics: this.metrics, budgets: this.budgets, logThrottle };
+    this.auth = options.auth ?? { trustDomain: 'cluster.local' };
+    this.secrets = options.secrets;
   }
 
-  /** Binds `host:port` (port 0 picks a free one) and resolves with what was bound. */
-  async listen(address: string): Promise<BoundAddress> {
-    if (this.server) throw new Error('XdsServer is already listening');
+  /**
+   * Binds `host:port` (port 0 picks a free one) and resolves with what was bound. Called once per
+   * port: the plaintext port and the TLS port serve the same streams, authenticated differently.
+   * `addServices` adds more services to this port (the CSR API on the TLS port).
+   */
+  async listen(
+    address: string,
+    options: ListenOptions = {},
+    addServices?: (server: grpc.Server, transport: Transport) => void,
+  ): Promise<BoundAddress> {
     // The same reading as every address flag (:PORT is loopback), whoever calls.
     const parsed = parseHostPort(address);
     if (!parsed.ok) throw new Error(`xDS address ${parsed.errors.join('; ')}`);
     const listenOn = formatHostPort(parsed.value);
+    const transport: Transport = options.tls ? 'tls' : 'plaintext';
     const server = new grpc.Server(grpcServerOptions(this.budgets, this.timeouts));
     server.addService(adsServiceDefinition(), {
-      StreamAggregatedResources: this.handler(sotwWireStream),
-      DeltaAggregatedResources: this.handler(deltaWireStream),
+      StreamAggregatedResources: this.handler(transport, sotwWireStream),
+      DeltaAggregatedResources: this.handler(transport, deltaWireStream),
     });
     for (const typed of TYPED_DISCOVERY_SERVICES) {
       server.addService(typedServiceDefinition(typed), {
-        [typed.sotwMethod]: this.handler(sotwWireStream, typed.typeUrl),
-        [typed.deltaMethod]: this.handler(deltaWireStream, typed.typeUrl),
+        [typed.sotwMethod]: this.handler(transport, sotwWireStream, typed.typeUrl),
+        [typed.deltaMethod]: this.handler(transport, deltaWireStream, typed.typeUrl),
       });
     }
+    addServices?.(server, transport);
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(listenOn, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+      server.bindAsync(listenOn, options.tls ?? grpc.ServerCredentials.createInsecure(), (err, bound) => {
         if (!err) return resolve(bound);
         server.forceShutdown();
         reject(err);
       }),
     );
-    this.server = server;
+    this.servers.push(server);
     this.closing = false;
     const bound = { port, address: formatHostPort({ host: parsed.value.host, port }) };
-    this.logger.info(bound, 'xDS server listening');
+    this.logger.info({ ...bound, transport }, 'xDS server listening');
     return bound;
   }
 
   /** Ends every open stream with UNAVAILABLE (clients reconnect elsewhere), then stops the server. */
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
+    if (this.servers.length === 0) return;
+    const servers = this.servers.splice(0);
     this.closing = true;
     for (const open of [...this.streams])
       this.fail(open, grpc.status.UNAVAILABLE, 'xDS server shutting down');
     // What the server-wide throttles held back is said before the server goes.
     this.lifecycle.flush();
     this.refusals.flush();
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        server.forceShutdown();
-        resolve();
-      }, GRACEFUL_SHUTDOWN_MS);
-      server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-    this.server = undefined;
+    await Promise.all(servers.map(shutDown));
     this.logger.info('xDS server closed');
   }
 
@@ -258,13 +290,15 @@ export class XdsServer {
    * requests may leave type_url out, and may not ask for another type.
    */
   private handler<Req extends WireRequest, Res extends WireResponse>(
+    transport: Transport,
     factory: WireStreamFactory<Req, Res>,
     onlyType?: string,
   ): grpc.handleBidiStreamingCall<Req, Res> {
-    return (call) => this.serve(call, factory, onlyType);
+    return (call) => this.serve(transport, call, factory, onlyType);
   }
 
   private serve<Req extends WireRequest, Res extends WireResponse>(
+    transport: Transport,
     call: grpc.ServerDuplexStream<Req, Res>,
     factory: WireStreamFactory<Req, Res>,
     onlyType: string | undefined,
@@ -302,7 +336,7 @@ export class XdsServer {
       });
       return false;
     };
-    call.on('data', (request: Req) =>
+    const onData = (request: Req) =>
       this.guard(open, () => {
         if (open.ended) return;
         const typeUrl = this.typeUrlOf(open, request, onlyType);
@@ -320,10 +354,10 @@ export class XdsServer {
           const { id: _, ...kept } = node;
           checkNodeMetadata(this.budgets, kept);
           stream = this.identify(open, node, (proxy) => factory(proxy, this.context, write));
+          if (!stream) return;
         }
         stream.onRequest(request, typeUrl);
-      }),
-    );
+      });
     call.on('end', () => {
       // The client half-closed: nothing more will come, so the stream is over for us too.
       if (open.ended) return;
@@ -336,6 +370,31 @@ export class XdsServer {
       if (!open.ended) this.logger.debug({ err, node: nodeOf(open) }, 'xDS stream error');
       this.finish(open);
     });
+    // Requests are read only once the stream has proved who it is (a token review is a round trip
+    // to the API server): until then grpc-js holds them, within HTTP/2 flow control.
+    authenticateCall(transport, call, this.auth).then(
+      (credential) => {
+        if (open.ended) return;
+        if (!credential.ok) return this.refuse(open, credential.errors[0]!);
+        open.credential = credential.value;
+        call.on('data', onData);
+      },
+      (err: unknown) => {
+        this.logger.error({ err, peer: call.getPeer() }, 'xDS stream authentication failed');
+        this.fail(open, grpc.status.INTERNAL, 'internal error while authenticating the stream');
+      },
+    );
+  }
+
+  /** Ends a stream that did not prove what it needed to, saying why (the reason names no secret). */
+  private refuse(open: OpenStream, refusal: AuthRefusal): void {
+    this.refusals.log(
+      'warn',
+      'stream refused',
+      { peer: open.call.getPeer(), code: grpc.status[refusal.code], details: refusal.details },
+      'xDS stream refused',
+    );
+    this.fail(open, refusal.code, refusal.details, false);
   }
 
   /** The request's type URL, or undefined once the stream was failed for it. */
@@ -361,19 +420,39 @@ export class XdsServer {
     open: OpenStream,
     node: NodeInfo,
     create: (proxy: MeshProxy) => WireStream<Req>,
-  ): WireStream<Req> {
-    const proxy = proxyFromNode(node);
+  ): WireStream<Req> | undefined {
+    const proved = proveProxy(
+      proxyFromNode(node),
+      node,
+      open.credential ?? { kind: 'none' },
+      this.auth.trustDomain,
+    );
+    if (!proved.ok) {
+      this.refuse(open, proved.errors[0]!);
+      return undefined;
+    }
+    const proxy = proved.value;
     const stream = create(proxy);
     open.stream = stream;
     open.seq = ++this.identifiedCount;
     // Counted as soon as finish() would uncount it: once per identified stream, whatever the hooks do.
     this.metrics.streamOpened(proxy.kind, stream.variant);
+    // The proxy's own secrets over its group's snapshot: a new certificate wakes only this
+    // identity's streams, a new group snapshot keeps the secrets they had.
+    const withSecrets = (snapshot: Snapshot): Snapshot =>
+      open.secrets ? overlaySecrets(snapshot, open.secrets.current()) : snapshot;
+    open.secrets = this.secrets?.subscribe(proxy.identity, () =>
+      this.guard(open, () => {
+        const snapshot = this.cache.getSnapshot(proxy.id);
+        if (snapshot && !open.ended) stream.onSnapshot(withSecrets(snapshot));
+      }),
+    );
     // Watch before the hook runs: a snapshot built inside it must not slip past the stream.
     open.unwatch = this.cache.watch(proxy.id, (snapshot) =>
-      this.guard(open, () => stream.onSnapshot(snapshot)),
+      this.guard(open, () => stream.onSnapshot(withSecrets(snapshot))),
     );
     const snapshot = this.cache.getSnapshot(proxy.id);
-    if (snapshot) stream.onSnapshot(snapshot);
+    if (snapshot) stream.onSnapshot(withSecrets(snapshot));
     this.lifecycle.log(
       'info',
       'stream opened',
@@ -381,6 +460,9 @@ export class XdsServer {
         node: boundedText(node.id),
         kind: proxy.kind,
         namespace: boundedText(proxy.namespace),
+        ...(proxy.identity
+          ? { identity: `${proxy.identity.namespace}/${proxy.identity.serviceAccount}` }
+          : {}),
         variant: stream.variant,
         peer: open.call.getPeer(),
       },
@@ -412,6 +494,7 @@ export class XdsServer {
     open.slot?.done();
     this.streams.delete(open);
     open.unwatch?.();
+    open.secrets?.stop();
     const stream = open.stream;
     if (!stream) return;
     stream.onClosed();
@@ -442,6 +525,20 @@ export class XdsServer {
       this.logger.error({ err, hook: name }, 'xDS server hook failed');
     }
   }
+}
+
+/** Lets clients see their streams end, then cuts what is left. */
+function shutDown(server: grpc.Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, GRACEFUL_SHUTDOWN_MS);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** The stream's node id for a log line, cut to 1 KiB: client text. */

@@ -1,15 +1,17 @@
 // What the xDS protocol says about each resource type, as far as a stream needs to know.
 import { TYPE_URL } from '../envoy/type-urls.js';
 
-// Make before break: clusters before the endpoints they load, listeners before their routes.
+// Make before break: secrets before the clusters and listeners that use them, clusters before the
+// endpoints they load, listeners before their routes.
 const PUSH_ORDER: readonly string[] = [
+  TYPE_URL.secret,
   TYPE_URL.cluster,
   TYPE_URL.endpoint,
   TYPE_URL.listener,
   TYPE_URL.route,
 ];
 
-/** Sorts type URLs into push order: CDS, EDS, LDS, RDS, then any other type by URL. */
+/** Sorts type URLs into push order: SDS, CDS, EDS, LDS, RDS, then any other type by URL. */
 export function inPushOrder(typeUrls: Iterable<string>): string[] {
   const rank = (t: string) => {
     const i = PUSH_ORDER.indexOf(t);
