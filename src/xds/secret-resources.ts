@@ -2,6 +2,7 @@
 // chain and key) and `ROOTCA` (the roots it trusts). They go through the same strict encoder as
 // every resource, but never through the shared encode memo: a key is encoded for its own identity
 // and held only in that identity's map. No error here carries a PEM: a failure names the field.
+import type { Secret } from '../generated/envoy/extensions/transport_sockets/tls/v3/Secret.js';
 import type { CachedResource } from './cache/snapshot.js';
 import { contentHash } from './cache/snapshot.js';
 import { encodeResource } from './envoy/resource-codec.js';
@@ -33,7 +34,7 @@ export function trustBundleSecret(bundlePem: string): CachedResource {
   });
 }
 
-function encodeSecret(secret: { readonly name: string }): CachedResource {
+function encodeSecret(secret: Secret & { readonly name: string }): CachedResource {
   const encoded = encodeResource(TYPE_URL.secret, secret);
   if (!encoded.ok)
     // Our own fixed shape failed the encoder: a bug. Only the paths are said, never the values.
