@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Logger } from '../log.js';
 import type { WorkloadIdentity } from '../model/identity.js';
+import type { Scheduler } from '../scheduler.js';
 import { decodeResource } from './envoy/resource-codec.js';
 import { TYPE_URL } from './envoy/type-urls.js';
-import { IdentitySecrets, type Scheduler, type WorkloadIssuer } from './identity-secrets.js';
+import { IdentitySecrets, type WorkloadIssuer } from './identity-secrets.js';
 
 const HOUR = 3_600_000;
 const silent = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Logger;

@@ -8,6 +8,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../log.js';
 import { describeIdentity, spiffeId, type WorkloadIdentity } from '../model/identity.js';
+import { realScheduler, runAt, type Scheduler } from '../scheduler.js';
 import type { SecretMap, SecretSource, SecretSubscription } from './cache/secret-overlay.js';
 import type { CachedResource } from './cache/snapshot.js';
 import {
@@ -27,23 +28,6 @@ export interface WorkloadIssuer {
   trustBundlePem(): string;
 }
 
-/** Time and timers, injected so rotation is tested without waiting. */
-export interface Scheduler {
-  now(): number;
-  setTimeout(run: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realScheduler: Scheduler = {
-  now: () => Date.now(),
-  setTimeout: (run, ms) => {
-    const timer = setTimeout(run, ms);
-    timer.unref();
-    return timer;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
 export interface IdentitySecretsOptions {
   readonly issuer: WorkloadIssuer;
   readonly logger: Logger;
@@ -59,8 +43,6 @@ export interface IdentitySecretsOptions {
 /** Rotation happens between 50 % and 60 % of a certificate's life. */
 const ROTATE_AT = 0.5;
 const ROTATE_JITTER = 0.1;
-// Setting a timer beyond 2^31-1 ms fires it at once; a longer wait is done in steps.
-const MAX_TIMER_MS = 2 ** 31 - 1;
 // When issuance fails (a bug, or a CA that cannot sign), try again after this long.
 const RETRY_MS = 10_000;
 
@@ -74,7 +56,7 @@ interface Entry {
   readonly listeners: Set<(secrets: SecretMap) => void>;
   issued?: Issued;
   map: SecretMap;
-  timer?: unknown;
+  cancelTimer?: () => void;
 }
 
 export class IdentitySecrets implements SecretSource {
@@ -126,7 +108,7 @@ export class IdentitySecrets implements SecretSource {
         held.listeners.delete(onChange);
         if (held.listeners.size > 0 || this.entries.get(key) !== held) return;
         this.entries.delete(key);
-        if (held.timer !== undefined) this.scheduler.clearTimeout(held.timer);
+        held.cancelTimer?.();
         if (held.issued) this.idle.set(key, held.issued);
       },
     };
@@ -180,18 +162,13 @@ export class IdentitySecrets implements SecretSource {
   }
 
   private schedule(entry: Entry, at: number): void {
-    if (entry.timer !== undefined) this.scheduler.clearTimeout(entry.timer);
-    const wait = Math.max(0, at - this.scheduler.now());
-    entry.timer = this.scheduler.setTimeout(
-      () => {
-        entry.timer = undefined;
-        if (this.entries.get(spiffeId(entry.identity)) !== entry) return;
-        if (this.scheduler.now() < at) return this.schedule(entry, at);
-        this.issue(entry, entry.issued ? 'rotation' : 'new');
-        this.notify(entry);
-      },
-      Math.min(wait, MAX_TIMER_MS),
-    );
+    entry.cancelTimer?.();
+    entry.cancelTimer = runAt(this.scheduler, at, () => {
+      entry.cancelTimer = undefined;
+      if (this.entries.get(spiffeId(entry.identity)) !== entry) return;
+      this.issue(entry, entry.issued ? 'rotation' : 'new');
+      this.notify(entry);
+    });
   }
 
   private mapOf(issued: Issued): SecretMap {
