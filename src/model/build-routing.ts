@@ -3,6 +3,7 @@
 // it in status conditions. Pure: same input, same output. The rules are documented in
 // docs/routing-conflicts.md; change both together.
 import type { Mesh, Service } from './mesh.js';
+import { settlePeerAuthentications } from './peer-authentication-conflicts.js';
 import {
   indexServices,
   refText,
@@ -80,7 +81,20 @@ export function buildRouting(mesh: MeshWithoutRouting, fragments: readonly Routi
     services,
     book,
   );
-  return { routing: { routeTables, backendPolicies, rateLimits }, statuses: book.list() };
+  const peerAuthentications = settlePeerAuthentications(
+    fragments.flatMap((f) => f.peerAuthentications ?? []),
+    mesh.workloads,
+    book,
+  );
+  return {
+    routing: {
+      routeTables,
+      backendPolicies,
+      rateLimits,
+      ...(peerAuthentications.length > 0 ? { peerAuthentications } : {}),
+    },
+    statuses: book.list(),
+  };
 }
 
 interface Policy {

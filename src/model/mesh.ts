@@ -1,3 +1,4 @@
+import { DEFAULT_TRUST_DOMAIN } from './identity.js';
 import { EMPTY_ROUTING, type Routing } from './routing.js';
 
 // The internal model: plain, readonly, JSON-shaped data. Every source and API family lowers into
@@ -94,6 +95,28 @@ export interface Mesh {
   readonly workloads: readonly Workload[];
   /** Routes and policies from every routing API, merged and resolved against the services above. */
   readonly routing: Routing;
+  /** Mesh-wide settings; absent means the defaults (meshConfigOf). */
+  readonly config?: MeshConfig;
+}
+
+/** Mesh-wide settings that are not resources: set by flags (--trust-domain, --root-namespace). */
+export interface MeshConfig {
+  /** The SPIFFE trust domain of every workload identity (spiffe://<trustDomain>/ns/<ns>/sa/<sa>). */
+  readonly trustDomain: string;
+  /** Where mesh-wide policies live (Istio's istio-system): a PeerAuthentication there without a selector applies to every namespace. */
+  readonly rootNamespace: string;
+}
+
+export const DEFAULT_ROOT_NAMESPACE = 'trellis-system';
+
+export const DEFAULT_MESH_CONFIG: MeshConfig = {
+  trustDomain: DEFAULT_TRUST_DOMAIN,
+  rootNamespace: DEFAULT_ROOT_NAMESPACE,
+};
+
+/** The mesh's settings, the defaults where it has none. */
+export function meshConfigOf(mesh: { readonly config?: MeshConfig | undefined }): MeshConfig {
+  return mesh.config ?? DEFAULT_MESH_CONFIG;
 }
 
 export const EMPTY_MESH: Mesh = {

@@ -6,6 +6,7 @@ import type {
   BackendPolicy,
   HttpRoute,
   Origin,
+  PeerAuthenticationPolicy,
   RateLimitPolicy,
   ResourceStatus,
   ServiceRef,
@@ -32,6 +33,7 @@ export interface RoutingFragment {
   readonly routes?: readonly RouteContribution[];
   readonly backendPolicies?: readonly BackendPolicy[];
   readonly rateLimits?: readonly RateLimitPolicy[];
+  readonly peerAuthentications?: readonly PeerAuthenticationPolicy[];
   /** Conditions the parser can decide alone (e.g. Accepted=False, reason UnsupportedValue). */
   readonly statuses?: readonly ResourceStatus[];
 }

@@ -215,12 +215,30 @@ export interface OutlierDetection {
 
 export type TlsMode = 'DISABLE' | 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL';
 
+/**
+ * How a client connects to a destination (DestinationRule trafficPolicy.tls). ISTIO_MUTUAL uses the
+ * mesh's own certificates (SDS `default` and `ROOTCA`); SIMPLE and MUTUAL use files on the proxy.
+ */
+export interface ClientTls {
+  readonly mode: TlsMode;
+  /** SNI to send; ISTIO_MUTUAL defaults to outbound_.<port>_.<subset>_.<fqdn>. */
+  readonly sni?: string;
+  /** The server certificate must carry one of these (URI for spiffe://..., else DNS). */
+  readonly subjectAltNames?: readonly string[];
+  /** SIMPLE/MUTUAL: file paths on the proxy. */
+  readonly caCertificates?: string;
+  readonly clientCertificate?: string;
+  readonly privateKey?: string;
+  /** SIMPLE/MUTUAL: the server certificate is not verified. */
+  readonly insecureSkipVerify?: boolean;
+}
+
 export interface TrafficPolicy {
   readonly loadBalancer?: LoadBalancer;
   readonly localityFailover?: readonly LocalityFailover[];
   readonly connectionPool?: ConnectionPool;
   readonly outlierDetection?: OutlierDetection;
-  readonly tlsMode?: TlsMode;
+  readonly tls?: ClientTls;
 }
 
 export interface Subset {
@@ -253,10 +271,32 @@ export interface RateLimitPolicy {
   readonly status: number;
 }
 
+/** The server side's mutual TLS mode (Istio PeerAuthentication). */
+export type MtlsMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE';
+
+/**
+ * A PeerAuthentication: which mTLS mode the sidecars of some workloads take on their inbound side.
+ * Without a selector it covers its namespace, or the whole mesh in the mesh's root namespace.
+ * `mode` (and a port's `mode`) absent is Istio's UNSET: inherited from the level above.
+ */
+export interface PeerAuthenticationPolicy {
+  /** kind PeerAuthentication; origin.namespace is the policy's namespace. */
+  readonly origin: Origin;
+  /** metadata.creationTimestamp (RFC 3339): between policies of one level, the oldest applies. */
+  readonly createdAt?: string;
+  /** matchLabels; absent (or empty) = the whole namespace. */
+  readonly selector?: Labels;
+  readonly mode?: MtlsMode;
+  /** By the port the workload listens on; only read on policies with a selector (as Istio does). */
+  readonly portLevelMtls?: readonly { readonly port: number; readonly mode?: MtlsMode }[];
+}
+
 export interface Routing {
   readonly routeTables: readonly RouteTable[];
   readonly backendPolicies: readonly BackendPolicy[];
   readonly rateLimits: readonly RateLimitPolicy[];
+  /** PeerAuthentications, sorted by namespace/name; absent = none. */
+  readonly peerAuthentications?: readonly PeerAuthenticationPolicy[];
 }
 
 export const EMPTY_ROUTING: Routing = { routeTables: [], backendPolicies: [], rateLimits: [] };

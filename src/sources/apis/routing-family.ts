@@ -15,6 +15,8 @@ export interface FamilyKind {
 
 export interface FamilyContext {
   readonly clusterDomain: string;
+  /** The mesh's root namespace (mesh-wide policies); default DEFAULT_ROOT_NAMESPACE. */
+  readonly rootNamespace?: string;
 }
 
 /** One row of the support table in docs/support.md: generated from the parsers, so it cannot drift. */

@@ -4,8 +4,10 @@
 // Lowering never throws by design, but a file that makes it throw anyway is isolated: it is left
 // out, with an InternalError issue, and every other file is served. The work is done with pauses so
 // a large directory does not stall the event loop.
+
 import type { Logger } from '../../log.js';
 import type { Issue } from '../../model/issue.js';
+import type { MeshConfig } from '../../model/mesh.js';
 import {
   type ParsedManifests,
   type ParseManifestsOptions,
@@ -26,6 +28,8 @@ export interface FileVersion {
 
 export interface BuildStateOptions {
   readonly clusterDomain?: string;
+  /** Trust domain and root namespace; see ParseManifestsOptions.meshConfig. */
+  readonly meshConfig?: Partial<MeshConfig>;
   readonly logger?: Logger;
   /** Who served each resource last time; see ParseManifestsOptions.incumbents. */
   readonly incumbents?: ReadonlyMap<string, string>;
@@ -100,6 +104,7 @@ export async function buildState(
   };
   const options: ParseManifestsOptions = {
     ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
+    ...(opts.meshConfig ? { meshConfig: opts.meshConfig } : {}),
     ...(opts.incumbents ? { incumbents: opts.incumbents } : {}),
   };
   const threw = new Map<string, Issue>();

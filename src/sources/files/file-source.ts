@@ -2,12 +2,14 @@
 // events re-reads only the files it touched, re-parses the whole set (duplicates span files), and
 // emits the new state only if it differs from the last one. A file that fails keeps serving its last
 // good version (FileEntry); duplicates are settled by age (parse-manifests.ts, `incumbents`).
+
 import { realpathSync, type Stats } from 'node:fs';
 import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import type { Logger } from '../../log.js';
 import type { Issue } from '../../model/issue.js';
+import type { MeshConfig } from '../../model/mesh.js';
 import { compareStrings } from '../apis/issues.js';
 import type { Source, SourceState } from '../source.js';
 import { type BuildStateOptions, buildState, type FileVersion, versionOf } from './build-state.js';
@@ -28,6 +30,8 @@ import type { ManifestText } from './yaml-documents.js';
 export interface FileSourceOptions {
   readonly logger: Logger;
   readonly clusterDomain?: string;
+  /** Trust domain and root namespace (--trust-domain, --root-namespace). */
+  readonly meshConfig?: Partial<MeshConfig>;
   /** Quiet time after the last file event before re-reading; editors write a file in several steps. */
   readonly debounceMs?: number;
   readonly limits?: ManifestLimits;
@@ -76,6 +80,7 @@ export class FileSource implements Source {
   private readonly dir: string;
   private readonly logger: Logger;
   private readonly clusterDomain: string | undefined;
+  private readonly meshConfig: Partial<MeshConfig> | undefined;
   private readonly debounceMs: number;
   private readonly issueLog: IssueLog;
   private readonly readOptions: ReadManifestOptions;
@@ -111,6 +116,7 @@ export class FileSource implements Source {
     this.dir = path.resolve(dir);
     this.logger = opts.logger;
     this.clusterDomain = opts.clusterDomain;
+    this.meshConfig = opts.meshConfig;
     this.debounceMs = opts.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     this.issueLog = new IssueLog(opts.logger);
     this.followExternalLinks = opts.followExternalLinks ?? false;
@@ -360,6 +366,7 @@ export class FileSource implements Source {
     const pacer = new Pacer();
     const options: BuildStateOptions = {
       ...(this.clusterDomain ? { clusterDomain: this.clusterDomain } : {}),
+      ...(this.meshConfig ? { meshConfig: this.meshConfig } : {}),
       logger: this.logger,
       incumbents: this.owners,
       ...(this.parse ? { parse: this.parse } : {}),

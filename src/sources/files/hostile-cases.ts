@@ -4,6 +4,7 @@
 // must become of it (its fate) and, where its class is precise, the issue it must raise: the reason,
 // the document, the field path and the words of the message (the measured value, the limit, its flag).
 // The limits are small (HOSTILE_LIMITS) so that every case is a few KiB and 2,000 of them run quickly.
+import { badPeerAuthentication, ERROR_MISTAKES } from '../apis/istio/bad-peer-authentications.js';
 import { seededRandom } from '../apis/shared/fuzz-mutations.js';
 import type { ManifestLimits } from './limits.js';
 
@@ -67,6 +68,7 @@ export const CLASSES = [
   'huge-string',
   're2-refused',
   're2-too-large',
+  'bad-peer-authentication',
   'valid',
 ] as const;
 export type HostileClass = (typeof CLASSES)[number];
@@ -552,6 +554,20 @@ const makers: Record<HostileClass, (rng: Rng, prefix: string) => Made> = {
         `${'(ab|cd)'.repeat(40)}`,
       ]),
     ),
+  'bad-peer-authentication': (rng, prefix) => {
+    // Named after the file, so that two such files of one case are not duplicates of each other.
+    const bad = badPeerAuthentication(
+      rng,
+      ERROR_MISTAKES.filter((m) => m !== 'bad name'),
+    );
+    (bad.value.metadata as Record<string, unknown>).name = `${prefix}-pa`;
+    const made = withValid(rng, prefix, `${JSON.stringify(bad.value)}\n`);
+    return madeWith(made, 'partial', {
+      reason: bad.expected.reason,
+      fieldPath: bad.expected.fieldPath,
+      includes: [],
+    });
+  },
   valid: (rng, prefix) => {
     const made = withValid(rng, prefix, service(`${prefix}-ok`), 4);
     return { content: made.text, fate: 'served', services: [...made.services, `${prefix}-ok`] };

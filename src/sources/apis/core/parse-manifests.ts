@@ -8,6 +8,8 @@ import type { Issue } from '../../../model/issue.js';
 import {
   DEFAULT_CLUSTER_DOMAIN,
   type EndpointSlice,
+  type MeshConfig,
+  meshConfigOf,
   type Namespace,
   type Service,
   type Workload,
@@ -33,6 +35,8 @@ import { parseService } from './service.js';
 
 export interface ParseManifestsOptions {
   readonly clusterDomain?: string;
+  /** Trust domain and root namespace (--trust-domain, --root-namespace); absent fields take the defaults. */
+  readonly meshConfig?: Partial<MeshConfig>;
   /** Receives one info line per unknown kind per call. */
   readonly logger?: Logger;
   /**
@@ -51,6 +55,7 @@ export interface ParsedManifests extends SourceState {
 
 interface Options {
   readonly clusterDomain: string;
+  readonly rootNamespace: string;
 }
 
 type Resource =
@@ -126,7 +131,11 @@ export function parseManifests(
   docs: readonly ManifestDocument[],
   opts: ParseManifestsOptions = {},
 ): ParsedManifests {
-  const options: Options = { clusterDomain: opts.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN };
+  const config = opts.meshConfig ? { ...meshConfigOf({}), ...definedFields(opts.meshConfig) } : undefined;
+  const options: Options = {
+    clusterDomain: opts.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
+    rootNamespace: meshConfigOf({ config }).rootNamespace,
+  };
   const issues: Issue[] = [];
   const ignored = new Map<string, Ignored>();
   const namespaces: Namespace[] = [];
@@ -217,11 +226,15 @@ export function parseManifests(
   }
   const built = buildRouting(core, fragments);
   return {
-    mesh: { ...core, routing: built.routing },
+    mesh: { ...core, routing: built.routing, ...(config ? { config } : {}) },
     issues: sortIssues(issues),
     statuses: built.statuses,
     owners,
   };
+}
+
+function definedFields(config: Partial<MeshConfig>): Partial<MeshConfig> {
+  return Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined));
 }
 
 /** One definition of a resource identity; `add` puts it in the mesh, for the one that is served. */

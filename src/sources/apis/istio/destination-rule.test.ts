@@ -77,12 +77,15 @@ describe('DestinationRule', () => {
             baseEjectionTimeMs: 900_000,
             maxEjectionPercent: 50,
           },
-          tlsMode: 'ISTIO_MUTUAL',
+          tls: { mode: 'ISTIO_MUTUAL' },
         },
         portPolicies: [
           {
             port: 9080,
-            policy: { loadBalancer: { kind: 'simple', algorithm: 'LEAST_REQUEST' }, tlsMode: 'DISABLE' },
+            policy: {
+              loadBalancer: { kind: 'simple', algorithm: 'LEAST_REQUEST' },
+              tls: { mode: 'DISABLE' },
+            },
           },
         ],
         subsets: [
@@ -128,7 +131,7 @@ describe('DestinationRule', () => {
     connectionPool: { tcp: { maxConnections: -1 } }
     outlierDetection: { maxEjectionPercent: 101, interval: 0s }
     tls: { mode: ISTIO_MUTUAL }`);
-    expect(policies[0]?.policy).toEqual({ tlsMode: 'ISTIO_MUTUAL' });
+    expect(policies[0]?.policy).toEqual({ tls: { mode: 'ISTIO_MUTUAL' } });
     expect(messages).toEqual([
       'spec.trafficPolicy.connectionPool.tcp.maxConnections: must be an integer 0..2147483647, got -1',
       'spec.trafficPolicy.loadBalancer.consistentHash: must set one of httpHeaderName, httpCookie, useSourceIp, httpQueryParameterName',
@@ -200,12 +203,45 @@ ${spec}`)[0]?.toJSON() as unknown,
     ]);
   });
 
-  it('reads a tls block without a mode as DISABLE, as Istio does, and warns about client certificates', () => {
+  it('reads a tls block without a mode as DISABLE, as Istio does, and warns about files it does not read', () => {
     const { policies, messages } = parse(`  host: reviews
-  trafficPolicy: { tls: { sni: reviews.example } }`);
-    expect(policies[0]?.policy).toEqual({ tlsMode: 'DISABLE' });
+  trafficPolicy: { tls: { sni: reviews.example, caCertificates: /etc/ca.pem } }`);
+    expect(policies[0]?.policy).toEqual({ tls: { mode: 'DISABLE' } });
     expect(messages).toEqual([
-      'spec.trafficPolicy.tls.sni: is not supported; user-supplied client TLS settings are ignored; ISTIO_MUTUAL uses the mesh certificates',
+      'spec.trafficPolicy.tls.caCertificates: is read only with mode SIMPLE or MUTUAL; with DISABLE it is ignored',
+    ]);
+  });
+
+  it('reads SIMPLE and MUTUAL with files on the proxy, and names what MUTUAL lacks', () => {
+    const { policies, messages } = parse(`  host: reviews
+  trafficPolicy:
+    tls: { mode: SIMPLE, caCertificates: /etc/ca.pem, sni: api.example, subjectAltNames: [api.example] }
+    portLevelSettings:
+    - port: { number: 80 }
+      tls: { mode: MUTUAL, caCertificates: /c, clientCertificate: /cert, privateKey: /key }
+    - port: { number: 81 }
+      tls: { mode: MUTUAL, credentialName: api-cert, caCertificates: /c }`);
+    expect(policies[0]?.policy).toEqual({
+      tls: {
+        mode: 'SIMPLE',
+        caCertificates: '/etc/ca.pem',
+        sni: 'api.example',
+        subjectAltNames: ['api.example'],
+      },
+    });
+    expect(policies[0]?.portPolicies).toEqual([
+      {
+        port: 80,
+        policy: {
+          tls: { mode: 'MUTUAL', caCertificates: '/c', clientCertificate: '/cert', privateKey: '/key' },
+        },
+      },
+      { port: 81, policy: {} },
+    ]);
+    expect(messages).toEqual([
+      'spec.trafficPolicy.portLevelSettings[1].tls.clientCertificate: is required with mode MUTUAL (credentialName is not supported)',
+      'spec.trafficPolicy.portLevelSettings[1].tls.credentialName: is not supported; Kubernetes Secrets are not read or served; use caCertificates, clientCertificate and privateKey (files on the proxy)',
+      'spec.trafficPolicy.portLevelSettings[1].tls.privateKey: is required with mode MUTUAL (credentialName is not supported)',
     ]);
   });
 
@@ -213,10 +249,12 @@ ${spec}`)[0]?.toJSON() as unknown,
     const { policies, messages } = parse(`  host: reviews
   trafficPolicy:
     portLevelSettings:
-    - { port: { number: 80 }, tls: { mode: SIMPLE } }
+    - { port: { number: 80 }, tls: { mode: SIMPLE, insecureSkipVerify: true } }
     - { port: { number: 80 }, tls: { mode: MUTUAL } }
     - { tls: { mode: MUTUAL } }`);
-    expect(policies[0]?.portPolicies).toEqual([{ port: 80, policy: { tlsMode: 'SIMPLE' } }]);
+    expect(policies[0]?.portPolicies).toEqual([
+      { port: 80, policy: { tls: { mode: 'SIMPLE', insecureSkipVerify: true } } },
+    ]);
     expect(messages).toEqual([
       'spec.trafficPolicy.portLevelSettings[1].port.number: port 80 already has settings in spec.trafficPolicy.portLevelSettings[0]; these are ignored',
       'spec.trafficPolicy.portLevelSettings[2].port: is required',

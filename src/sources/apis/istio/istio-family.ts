@@ -1,7 +1,9 @@
-// The Istio routing family: VirtualService and DestinationRule of networking.istio.io. Rules are
-// read first, so that routes can tell which subsets exist.
+// The Istio routing family: VirtualService and DestinationRule of networking.istio.io, and
+// PeerAuthentication of security.istio.io. Rules are read first, so that routes can tell which
+// subsets exist.
 import type { Issue } from '../../../model/issue.js';
-import type { BackendPolicy } from '../../../model/routing.js';
+import { DEFAULT_ROOT_NAMESPACE } from '../../../model/mesh.js';
+import type { BackendPolicy, PeerAuthenticationPolicy } from '../../../model/routing.js';
 import type { RouteContribution } from '../../../model/routing-fragment.js';
 import { isRecord } from '../core/resource.js';
 import type { ManifestDocument } from '../manifest.js';
@@ -9,17 +11,21 @@ import type { RoutingFamilyParser } from '../routing-family.js';
 import { parseDestinationRule } from './destination-rule.js';
 import { serviceKey } from './hosts.js';
 import type { SubsetIndex } from './lowering-scope.js';
+import { PEER_AUTHENTICATION, parsePeerAuthentication } from './peer-authentication.js';
 import { ISTIO_SUPPORT } from './support.js';
 import { parseVirtualService } from './virtual-service.js';
 
 const GROUP = 'networking.istio.io';
 const VERSIONS = ['v1', 'v1beta1', 'v1alpha3'];
+const SECURITY_GROUP = 'security.istio.io';
+const SECURITY_VERSIONS = ['v1', 'v1beta1'];
 
 export const istioFamily: RoutingFamilyParser = {
   family: 'istio',
   kinds: [
     { group: GROUP, kind: 'VirtualService', versions: VERSIONS },
     { group: GROUP, kind: 'DestinationRule', versions: VERSIONS },
+    { group: SECURITY_GROUP, kind: PEER_AUTHENTICATION, versions: SECURITY_VERSIONS },
   ],
   support: ISTIO_SUPPORT,
   parse(docs, ctx) {
@@ -39,7 +45,21 @@ export const istioFamily: RoutingFamilyParser = {
       issues.push(...parsed.issues);
       routes.push(...parsed.routes);
     }
-    return { fragment: { routes, backendPolicies }, issues };
+    const peerAuthentications: PeerAuthenticationPolicy[] = [];
+    for (const doc of docs) {
+      if (kindOf(doc) !== PEER_AUTHENTICATION) continue;
+      const parsed = parsePeerAuthentication(doc, ctx.rootNamespace ?? DEFAULT_ROOT_NAMESPACE);
+      issues.push(...parsed.issues);
+      if (parsed.policy) peerAuthentications.push(parsed.policy);
+    }
+    return {
+      fragment: {
+        routes,
+        backendPolicies,
+        ...(peerAuthentications.length > 0 ? { peerAuthentications } : {}),
+      },
+      issues,
+    };
   },
 };
 

@@ -3,7 +3,12 @@ import { parseAllDocuments } from 'yaml';
 import { formatIssue } from '../../../model/issue.js';
 import { sortIssues } from '../issues.js';
 import { istioFamily } from './istio-family.js';
-import { DESTINATION_RULE_SUPPORT, ISTIO_SUPPORT, VIRTUAL_SERVICE_SUPPORT } from './support.js';
+import {
+  DESTINATION_RULE_SUPPORT,
+  ISTIO_SUPPORT,
+  PEER_AUTHENTICATION_SUPPORT,
+  VIRTUAL_SERVICE_SUPPORT,
+} from './support.js';
 
 function parse(text: string) {
   const docs = parseAllDocuments(text).map((d, i) => ({
@@ -17,7 +22,7 @@ function parse(text: string) {
 
 describe('Istio support table', () => {
   it('lists each field once per kind, with a note for every unsupported one', () => {
-    for (const rows of [VIRTUAL_SERVICE_SUPPORT, DESTINATION_RULE_SUPPORT]) {
+    for (const rows of [VIRTUAL_SERVICE_SUPPORT, DESTINATION_RULE_SUPPORT, PEER_AUTHENTICATION_SUPPORT]) {
       const fields = rows.map((r) => r.field);
       expect(new Set(fields).size).toBe(fields.length);
       for (const row of rows) if (!row.supported) expect(row.note, row.field).toBeTruthy();
@@ -74,7 +79,7 @@ spec:
     connectionPool: { http: { h2UpgradePolicy: UPGRADE }, tcp: { tcpKeepalive: { time: 1s } } }
     outlierDetection: { consecutiveErrors: 5 }
     tunnel: { protocol: CONNECT, targetHost: a, targetPort: 1 }
-    portLevelSettings: [{ port: { number: 80 }, tls: { mode: SIMPLE, caCertificates: /etc/ca.pem } }]
+    portLevelSettings: [{ port: { number: 80 }, tls: { mode: SIMPLE, insecureSkipVerify: true, caCrl: /etc/crl.pem } }]
   subsets:
   - name: v1
     trafficPolicy: { portLevelSettings: [{ port: { number: 80 } }], connectionPool: { tcp: { maxConnectionDuration: 1h } } }
@@ -103,7 +108,7 @@ spec:
         'x.yaml[doc 1]: DestinationRule shop/reviews: spec.trafficPolicy.connectionPool.http.h2UpgradePolicy: is not supported; HTTP/1.1 connections are not upgraded to HTTP/2',
         'x.yaml[doc 1]: DestinationRule shop/reviews: spec.trafficPolicy.outlierDetection.consecutiveErrors: is not supported; deprecated and ignored: use consecutive5xxErrors',
         'x.yaml[doc 1]: DestinationRule shop/reviews: spec.trafficPolicy.tunnel: is not supported; connections are not tunneled',
-        'x.yaml[doc 1]: DestinationRule shop/reviews: spec.trafficPolicy.portLevelSettings[0].tls.caCertificates: is not supported; user-supplied client TLS settings are ignored; ISTIO_MUTUAL uses the mesh certificates',
+        'x.yaml[doc 1]: DestinationRule shop/reviews: spec.trafficPolicy.portLevelSettings[0].tls.caCrl: is not supported; revocation lists are not checked',
         "x.yaml[doc 1]: DestinationRule shop/reviews: spec.subsets[0].trafficPolicy.portLevelSettings: is not supported; the subset's policy applies to every port",
         'x.yaml[doc 1]: DestinationRule shop/reviews: spec.subsets[0].trafficPolicy.connectionPool.tcp.maxConnectionDuration: is not supported; connections are not aged out',
       ].sort(),

@@ -1,4 +1,4 @@
-// What Trellis does with every field of VirtualService and DestinationRule. The rows feed the
+// What Trellis does with every field of VirtualService, DestinationRule and PeerAuthentication. The rows feed the
 // support table in the docs and the walker that reports unsupported and unknown fields, so the
 // table cannot drift from what the parser reports.
 import type { SupportRow } from '../routing-family.js';
@@ -159,7 +159,8 @@ const VIRTUAL_SERVICE: readonly Row[] = [
   ['spec.tls', false, 'TLS (SNI) routes are not served: that traffic follows the TCP routes'],
 ];
 
-const TLS_SETTING = 'user-supplied client TLS settings are ignored; ISTIO_MUTUAL uses the mesh certificates';
+const NO_SECRETS =
+  'Kubernetes Secrets are not read or served; use caCertificates, clientCertificate and privateKey (files on the proxy)';
 
 function policyGroups(path: string): Row[] {
   const lb = `${path}.loadBalancer`;
@@ -230,16 +231,28 @@ function policyGroups(path: string): Row[] {
     [`${outlier}.consecutiveLocalOriginFailures`, false, 'local-origin failures are not counted apart'],
     [`${outlier}.consecutiveErrors`, false, 'deprecated and ignored: use consecutive5xxErrors'],
     [`${outlier}.outlierDetectionHttpErrorCodes`, false, 'only 5xx and gateway errors count'],
-    [tls, true, 'only the mode is read; a tls block without a mode means DISABLE, as in Istio'],
-    [`${tls}.mode`, true, 'DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL'],
-    [`${tls}.clientCertificate`, false, TLS_SETTING],
-    [`${tls}.privateKey`, false, TLS_SETTING],
-    [`${tls}.caCertificates`, false, TLS_SETTING],
-    [`${tls}.credentialName`, false, TLS_SETTING],
-    [`${tls}.subjectAltNames`, false, TLS_SETTING],
-    [`${tls}.sni`, false, TLS_SETTING],
-    [`${tls}.insecureSkipVerify`, false, TLS_SETTING],
-    [`${tls}.caCrl`, false, TLS_SETTING],
+    [tls, true, 'a tls block without a mode means DISABLE, as in Istio; without one, auto mTLS applies'],
+    [
+      `${tls}.mode`,
+      true,
+      'ISTIO_MUTUAL (the mesh certificates over SDS), DISABLE (plaintext), SIMPLE and MUTUAL (files on the proxy)',
+    ],
+    [`${tls}.clientCertificate`, true, 'MUTUAL: required, a file path on the proxy'],
+    [`${tls}.privateKey`, true, 'MUTUAL: required, a file path on the proxy'],
+    [
+      `${tls}.caCertificates`,
+      true,
+      'SIMPLE, MUTUAL: required unless insecureSkipVerify (the system roots are not used), a file path on the proxy',
+    ],
+    [`${tls}.credentialName`, false, NO_SECRETS],
+    [
+      `${tls}.subjectAltNames`,
+      true,
+      'spiffe:// names are matched as URI SANs, others as DNS SANs; ISTIO_MUTUAL defaults to the identities of the pods behind',
+    ],
+    [`${tls}.sni`, true, 'ISTIO_MUTUAL defaults to outbound_.<port>_.<subset>_.<host>'],
+    [`${tls}.insecureSkipVerify`, true, 'SIMPLE, MUTUAL: the server certificate is not checked'],
+    [`${tls}.caCrl`, false, 'revocation lists are not checked'],
   ];
 }
 
@@ -273,9 +286,39 @@ const DESTINATION_RULE: readonly Row[] = [
   ['spec.workloadSelector', false, 'the DestinationRule is skipped, rather than applied to every client'],
 ];
 
+const PEER_AUTHENTICATION: readonly Row[] = [
+  [
+    'spec.selector',
+    true,
+    'absent or empty: the whole namespace, or the whole mesh in the root namespace (--root-namespace, default trellis-system)',
+  ],
+  [
+    'spec.selector.matchLabels',
+    true,
+    "pods of the policy's namespace carrying all of these labels; when several policies select a pod, the oldest applies",
+  ],
+  ['spec.mtls', true],
+  [
+    'spec.mtls.mode',
+    true,
+    'STRICT, PERMISSIVE, DISABLE, or UNSET (inherit); a pod takes its selecting policy, else its namespace policy, else the mesh-wide one, else PERMISSIVE',
+  ],
+  ['spec.portLevelMtls', true, 'only on a policy with a selector (an error otherwise), as in Istio'],
+  ['spec.portLevelMtls.<port>', true, 'the port the pod listens on (its container port), 1..65535'],
+  ['spec.portLevelMtls.<port>.mode', true, "as spec.mtls.mode; UNSET inherits the pod's mode"],
+];
+
 export const VIRTUAL_SERVICE_SUPPORT: readonly SupportRow[] = rows('VirtualService', VIRTUAL_SERVICE);
 export const DESTINATION_RULE_SUPPORT: readonly SupportRow[] = rows('DestinationRule', DESTINATION_RULE);
-export const ISTIO_SUPPORT: readonly SupportRow[] = [...VIRTUAL_SERVICE_SUPPORT, ...DESTINATION_RULE_SUPPORT];
+export const PEER_AUTHENTICATION_SUPPORT: readonly SupportRow[] = rows(
+  'PeerAuthentication',
+  PEER_AUTHENTICATION,
+);
+export const ISTIO_SUPPORT: readonly SupportRow[] = [
+  ...VIRTUAL_SERVICE_SUPPORT,
+  ...DESTINATION_RULE_SUPPORT,
+  ...PEER_AUTHENTICATION_SUPPORT,
+];
 
 /** How UnsupportedField warnings about an Istio kind read. */
 export const istioFieldWalk = (kind: string): FieldWalk => ({

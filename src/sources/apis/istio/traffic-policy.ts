@@ -3,8 +3,8 @@
 // and the rest of the policy still applies.
 import { z } from 'zod';
 import type { Issue } from '../../../model/issue.js';
-import type { ConnectionPool, OutlierDetection, TlsMode, TrafficPolicy } from '../../../model/routing.js';
-import { integer, list, object } from '../core/fields.js';
+import type { ClientTls, ConnectionPool, OutlierDetection, TrafficPolicy } from '../../../model/routing.js';
+import { boolean, integer, list, object, string } from '../core/fields.js';
 import { hasErrors } from '../core/resource.js';
 import type { Report } from '../issues.js';
 import { validateAt } from '../shared/validate-at.js';
@@ -33,9 +33,40 @@ const outlierDetectionSchema = object({
 });
 
 const TLS_MODES = ['DISABLE', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL'] as const;
+const path = () =>
+  string()
+    .refine((value) => value !== '', { message: 'must be a file path on the proxy' })
+    .nullish();
 const tlsSchema = object({
   mode: z.enum(TLS_MODES, { message: `must be one of ${TLS_MODES.join(', ')}` }).nullish(),
+  clientCertificate: path(),
+  privateKey: path(),
+  caCertificates: path(),
+  credentialName: string().nullish(),
+  subjectAltNames: list(string()).nullish(),
+  sni: string().nullish(),
+  insecureSkipVerify: boolean().nullish(),
+}).superRefine((tls, ctx) => {
+  const need = (field: 'clientCertificate' | 'privateKey' | 'caCertificates', why: string) => {
+    if (tls[field]) return;
+    const secret = tls.credentialName ? ' (credentialName is not supported)' : '';
+    ctx.addIssue({
+      code: 'custom',
+      path: [field],
+      message: `is required with mode ${tls.mode}${why}${secret}`,
+      params: { reason: 'MissingField', complete: true },
+    });
+  };
+  if (tls.mode === 'MUTUAL') {
+    need('clientCertificate', '');
+    need('privateKey', '');
+  }
+  if ((tls.mode === 'SIMPLE' || tls.mode === 'MUTUAL') && !tls.insecureSkipVerify)
+    need('caCertificates', ' unless insecureSkipVerify is true: the system roots are not used');
 });
+
+/** The fields only SIMPLE and MUTUAL read. */
+const FILE_FIELDS = ['clientCertificate', 'privateKey', 'caCertificates', 'insecureSkipVerify'] as const;
 
 /** The field groups, each checked on its own afterwards. */
 const groupsSchema = object({
@@ -132,17 +163,52 @@ function lowerGroups(groups: Groups, at: string, report: Report, issues: Issue[]
     lowerChecked(outlierDetectionSchema, raw, where, report, local, toOutlierDetection),
   );
   // A tls block without a mode is DISABLE, protobuf's default, as Istio reads it.
-  const tlsMode = group(groups.tls, 'tls', (raw, where, local) =>
-    lowerChecked(tlsSchema, raw, where, report, local, (tls): TlsMode => tls.mode ?? 'DISABLE'),
+  const tls = group(groups.tls, 'tls', (raw, where, local) =>
+    lowerChecked(tlsSchema, raw, where, report, local, (checked) =>
+      toClientTls(checked, where, report, local),
+    ),
   );
   const policy: TrafficPolicy = {
     ...(lb?.loadBalancer ? { loadBalancer: lb.loadBalancer } : {}),
     ...(lb?.localityFailover ? { localityFailover: lb.localityFailover } : {}),
     ...(connectionPool ? { connectionPool } : {}),
     ...(outlierDetection ? { outlierDetection } : {}),
-    ...(tlsMode ? { tlsMode } : {}),
+    ...(tls ? { tls } : {}),
   };
   return Object.keys(policy).length > 0 ? policy : undefined;
+}
+
+function toClientTls(
+  tls: z.output<typeof tlsSchema>,
+  at: string,
+  report: Report,
+  issues: Issue[],
+): ClientTls {
+  const mode = tls.mode ?? 'DISABLE';
+  const files = mode === 'SIMPLE' || mode === 'MUTUAL';
+  for (const field of FILE_FIELDS) {
+    if (tls[field] === undefined || tls[field] === null) continue;
+    const clientSide = field === 'clientCertificate' || field === 'privateKey';
+    if (clientSide ? mode === 'MUTUAL' : files) continue;
+    issues.push(
+      report(
+        `${at}.${field}`,
+        'UnsupportedValue',
+        `is read only with mode ${clientSide ? 'MUTUAL' : 'SIMPLE or MUTUAL'}; with ${mode} it is ignored`,
+        'warning',
+      ),
+    );
+  }
+  const sans = tls.subjectAltNames?.filter((name) => name !== '') ?? [];
+  return {
+    mode,
+    ...(mode !== 'DISABLE' && tls.sni ? { sni: tls.sni } : {}),
+    ...(mode !== 'DISABLE' && sans.length > 0 ? { subjectAltNames: sans } : {}),
+    ...(files && tls.caCertificates && !tls.insecureSkipVerify ? { caCertificates: tls.caCertificates } : {}),
+    ...(mode === 'MUTUAL' && tls.clientCertificate ? { clientCertificate: tls.clientCertificate } : {}),
+    ...(mode === 'MUTUAL' && tls.privateKey ? { privateKey: tls.privateKey } : {}),
+    ...(files && tls.insecureSkipVerify ? { insecureSkipVerify: true } : {}),
+  };
 }
 
 function lowerChecked<S extends z.ZodTypeAny, T>(

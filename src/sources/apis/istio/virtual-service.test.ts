@@ -32,6 +32,7 @@ describe('VirtualService', () => {
     expect(istioFamily.kinds).toEqual([
       { group: 'networking.istio.io', kind: 'VirtualService', versions: ['v1', 'v1beta1', 'v1alpha3'] },
       { group: 'networking.istio.io', kind: 'DestinationRule', versions: ['v1', 'v1beta1', 'v1alpha3'] },
+      { group: 'security.istio.io', kind: 'PeerAuthentication', versions: ['v1', 'v1beta1'] },
     ]);
   });
 
