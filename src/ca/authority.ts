@@ -1,0 +1,247 @@
+// The certificate authority: one signing chain, the roots the mesh trusts, and issuance.
+//
+// Its material comes either from a store (a root Trellis generated on first start, ECDSA P-256,
+// ten years, and rotates on request) or from a directory in Istio's `cacerts` layout (a root and
+// intermediate the user supplies and rotates). Both go through the same checks
+// (ca-material.ts) before anything is signed. Time comes from the injected clock only.
+import { checkIdentity, spiffeId, type WorkloadIdentity } from '../model/identity.js';
+import { fail, ok, type Result } from '../model/result.js';
+import { type CaMaterialText, type ValidatedCa, validateCaMaterial } from './ca-material.js';
+import type { CaLoadError, CaStore } from './ca-store.js';
+import { readCacertsDir } from './cacerts.js';
+import {
+  DEFAULT_WORKLOAD_TTL_MS,
+  type IssuedCertificate,
+  type IssuingChain,
+  issueLeaf,
+  type LeafRequest,
+  type SignedCertificate,
+} from './issue.js';
+import { generateKey, type KeyAlgorithm } from './keys.js';
+import { LeafTemplate } from './leaf-template.js';
+import { createRoot, ROOT_TTL_MS } from './root.js';
+import type { CaExpiry } from './rotation.js';
+
+export interface Clock {
+  now(): number;
+}
+
+export type CaSource = { readonly store: CaStore } | { readonly cacertsDir: string };
+
+export interface AuthorityOptions {
+  readonly source: CaSource;
+  readonly clock: Clock;
+  /** Written in a generated root's subject (O=). Default `cluster.local`. */
+  readonly trustDomain?: string;
+  /** Default and maximum lifetime of a leaf. Default 24 h. */
+  readonly workloadTtlMs?: number;
+  readonly rootTtlMs?: number;
+  /** Told each note of an issuance (a validity cut to the issuer's), besides the returned notes. */
+  readonly onWarning?: (message: string) => void;
+}
+
+export interface IssueOptions {
+  readonly keyAlgorithm?: KeyAlgorithm;
+  /** Lifetime from now; default the authority's workload TTL. */
+  readonly ttlMs?: number;
+}
+
+export interface RootInfo {
+  readonly fingerprintSha256: string;
+  readonly notAfter: Date;
+  readonly current: boolean;
+  readonly pem: string;
+}
+
+// RFC 1123 host names, with an optional leading wildcard label.
+const DNS_NAME = /^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
+export class CertificateAuthority {
+  private chain: IssuingChain;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly options: AuthorityOptions,
+    private ca: ValidatedCa,
+  ) {
+    this.chain = issuingChain(ca);
+  }
+
+  /** Loads (or, for an empty store, generates and saves) the CA; every refusal names its source. */
+  static async open(options: AuthorityOptions): Promise<Result<CertificateAuthority, CaLoadError>> {
+    const material = await loadMaterial(options);
+    if (!material.ok) return material;
+    const ca = validateCaMaterial(material.value, options.clock.now());
+    return ca.ok ? ok(new CertificateAuthority(options, ca.value)) : fail(ca.errors);
+  }
+
+  get generated(): boolean {
+    return 'store' in this.options.source;
+  }
+
+  private get ttlMs(): number {
+    return this.options.workloadTtlMs ?? DEFAULT_WORKLOAD_TTL_MS;
+  }
+
+  /** A key pair and certificate for a workload: one URI SAN, its SPIFFE ID. */
+  issueWorkload(identity: WorkloadIdentity, options: IssueOptions = {}): IssuedCertificate {
+    const checked = checkIdentity(identity);
+    if (!checked.ok) throw new TypeError(`issueWorkload: ${checked.errors[0]}`);
+    return this.issueWithKey({ uri: spiffeId(identity) }, options);
+  }
+
+  /** A key pair and certificate for Trellis's own TLS port: DNS SANs, serverAuth + clientAuth. */
+  issueServing(dnsNames: readonly string[], options: IssueOptions = {}): IssuedCertificate {
+    if (dnsNames.length === 0 || dnsNames.length > 100)
+      throw new TypeError(`issueServing: 1 to 100 DNS names, got ${dnsNames.length}`);
+    for (const name of dnsNames)
+      if (name.length > 253 || !DNS_NAME.test(name))
+        throw new TypeError(`issueServing: "${name}" is not a DNS name`);
+    return this.issueWithKey({ dns: [...dnsNames] }, options);
+  }
+
+  /** Every trusted root, PEM concatenated, the current one first. */
+  trustBundlePem(): string {
+    return this.ca.roots.map((r) => r.pem).join('');
+  }
+
+  roots(): RootInfo[] {
+    return this.ca.roots.map((r, i) => ({
+      fingerprintSha256: r.fingerprintSha256,
+      notAfter: r.notAfter,
+      current: i === 0,
+      pem: r.pem,
+    }));
+  }
+
+  /** Expiry of every CA certificate: the trusted roots and the chain from the signing one. */
+  expiries(): CaExpiry[] {
+    const chain = this.generated ? [] : [this.ca.signing, ...this.ca.intermediates];
+    return [...this.ca.roots.map((c) => expiry('root', c)), ...chain.map((c) => expiry('intermediate', c))];
+  }
+
+  /**
+   * A new self-signed root that signs from now on; the old roots stay in the trust bundle until
+   * retired. Only for a generated root: a user-supplied one is rotated by the user.
+   */
+  rotateRoot(): Promise<Result<RootInfo, string>> {
+    return this.serialised(async () => {
+      if (!('store' in this.options.source))
+        return fail([
+          'the root was supplied in a cacerts directory; rotate it there, Trellis does not own it',
+        ]);
+      const root = createRoot(
+        this.options.trustDomain ?? 'cluster.local',
+        this.options.clock.now(),
+        this.options.rootTtlMs ?? ROOT_TTL_MS,
+      );
+      const switched = await this.persist(
+        this.options.source.store,
+        [root.certPem, ...this.ca.roots.map((r) => r.pem)],
+        root.keyPem,
+      );
+      return switched.ok ? ok(this.roots()[0]!) : switched;
+    });
+  }
+
+  /** Removes a root that is no longer current from the trust bundle, for good. */
+  retireRoot(fingerprintSha256: string): Promise<Result<RootInfo[], string>> {
+    return this.serialised(async () => {
+      if (!('store' in this.options.source))
+        return fail(['the root was supplied in a cacerts directory; edit root-cert.pem there']);
+      const index = this.ca.roots.findIndex((r) => r.fingerprintSha256 === fingerprintSha256.toLowerCase());
+      if (index < 0) return fail([`no trusted root has the SHA-256 fingerprint ${fingerprintSha256}`]);
+      if (index === 0) return fail([`root ${fingerprintSha256} is the current root; rotate first`]);
+      const kept = this.ca.roots.filter((_, i) => i !== index).map((r) => r.pem);
+      const key = this.ca.signingKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      const switched = await this.persist(this.options.source.store, kept, key);
+      return switched.ok ? ok(this.roots()) : switched;
+    });
+  }
+
+  private issueWithKey(san: LeafRequest['san'], options: IssueOptions): IssuedCertificate {
+    const ttlMs = options.ttlMs ?? this.ttlMs;
+    if (!(Number.isFinite(ttlMs) && ttlMs >= 1000))
+      throw new RangeError(`TTL ${ttlMs} ms is not at least 1 s`);
+    const key = generateKey(options.keyAlgorithm);
+    const signed = this.sign({ spkiDer: key.spkiDer, keyKind: key.kind, san, ttlMs });
+    return { ...signed, privateKeyPem: key.privateKeyPem };
+  }
+
+  private sign(request: LeafRequest): SignedCertificate {
+    const signed = issueLeaf(this.chain, request, this.options.clock.now());
+    for (const note of signed.notes) this.options.onWarning?.(note);
+    return signed;
+  }
+
+  /** Saves first, switches after: a failed save leaves both the store and the CA as they were. */
+  private async persist(store: CaStore, rootPems: string[], keyPem: string): Promise<Result<true, string>> {
+    const text: CaMaterialText = generatedMaterial(store, rootPems.join(''), keyPem);
+    const ca = validateCaMaterial(text, this.options.clock.now());
+    if (!ca.ok) return fail(ca.errors.map((e) => e.message));
+    await store.save({ rootCertsPem: rootPems.join(''), rootKeyPem: keyPem });
+    this.ca = ca.value;
+    this.chain = issuingChain(ca.value);
+    return ok(true);
+  }
+
+  private serialised<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+async function loadMaterial(options: AuthorityOptions): Promise<Result<CaMaterialText, CaLoadError>> {
+  const { source } = options;
+  if ('cacertsDir' in source) return readCacertsDir(source.cacertsDir);
+  const stored = await source.store.load();
+  if (!stored.ok) return fail(stored.errors);
+  if (stored.value) {
+    const { rootCerts, rootKey } = stored.value;
+    return ok({ signingCert: firstCertificate(rootCerts), signingKey: rootKey, roots: rootCerts });
+  }
+  const root = createRoot(
+    options.trustDomain ?? 'cluster.local',
+    options.clock.now(),
+    options.rootTtlMs ?? ROOT_TTL_MS,
+  );
+  await source.store.save({ rootCertsPem: root.certPem, rootKeyPem: root.keyPem });
+  return ok(generatedMaterial(source.store, root.certPem, root.keyPem));
+}
+
+function generatedMaterial(store: CaStore, rootsPem: string, keyPem: string): CaMaterialText {
+  const roots = { source: `${store.description} (rootCertsPem)`, text: rootsPem };
+  return {
+    signingCert: firstCertificate(roots),
+    signingKey: { source: `${store.description} (rootKeyPem)`, text: keyPem },
+    roots,
+  };
+}
+
+/** A generated CA signs with its current root, the first certificate of the stored list. */
+function firstCertificate(roots: { source: string; text: string }): { source: string; text: string } {
+  const end = roots.text.indexOf('-----END CERTIFICATE-----');
+  const text = end < 0 ? roots.text : `${roots.text.slice(0, end + '-----END CERTIFICATE-----'.length)}\n`;
+  return { source: `${roots.source}, first certificate`, text };
+}
+
+function issuingChain(ca: ValidatedCa): IssuingChain {
+  const template = new LeafTemplate({
+    nameDer: ca.signing.subjectDer,
+    keyId: ca.signing.keyId,
+    key: ca.signingKey,
+    scheme: ca.scheme,
+  });
+  const selfSigned = ca.signing.der.equals(ca.roots[0]!.der);
+  return {
+    template,
+    signing: ca.signing,
+    chainPem: selfSigned ? '' : [ca.signing, ...ca.intermediates].map((c) => c.pem).join(''),
+    path: selfSigned ? [ca.signing] : [ca.signing, ...ca.intermediates, ca.roots[0]!],
+  };
+}
+
+function expiry(which: 'root' | 'intermediate', cert: ValidatedCa['signing']): CaExpiry {
+  return { which, notAfter: cert.notAfter, subject: cert.subject, fingerprintSha256: cert.fingerprintSha256 };
+}

@@ -1,0 +1,36 @@
+// Where a generated CA keeps its roots and key between restarts. The authority sees only this
+// interface: the file store (file-store.ts) is today's, a Kubernetes Secret store is planned
+// (issue 14). A store hands back text with the place it came from, so the authority's checks
+// (ca-material.ts) name the file, or the Secret's key, in every refusal.
+
+/** Text and where it came from: a path, or "secret ns/name key k". */
+export interface Sourced {
+  readonly source: string;
+  readonly text: string;
+}
+
+/** One refusal at load: where, and why. `message` is both, for a log line. */
+export interface CaLoadError {
+  readonly source: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+export function loadError(source: string, reason: string): CaLoadError {
+  return { source, reason, message: `${source}: ${reason}` };
+}
+
+/** A generated CA as stored: every trusted root (PEM, current first) and the current root's key. */
+export interface StoredCa {
+  readonly rootCerts: Sourced;
+  readonly rootKey: Sourced;
+}
+
+export interface CaStore {
+  /** Where the store keeps the CA, for messages. */
+  readonly description: string;
+  /** The stored CA, `undefined` when none was ever saved, or why it cannot be read. */
+  load(): Promise<{ ok: true; value: StoredCa | undefined } | { ok: false; errors: readonly CaLoadError[] }>;
+  /** Replaces the stored CA as a whole: a reader sees the old one or the new one, never a mix. */
+  save(ca: { readonly rootCertsPem: string; readonly rootKeyPem: string }): Promise<void>;
+}
