@@ -9,6 +9,7 @@ import { fail, ok, type Result } from '../model/result.js';
 import { type CaMaterialText, type ValidatedCa, validateCaMaterial } from './ca-material.js';
 import type { CaLoadError, CaStore } from './ca-store.js';
 import { readCacertsDir } from './cacerts.js';
+import { type CsrError, checkCsr } from './csr.js';
 import {
   DEFAULT_WORKLOAD_TTL_MS,
   type IssuedCertificate,
@@ -98,6 +99,36 @@ export class CertificateAuthority {
       if (name.length > 253 || !DNS_NAME.test(name))
         throw new TypeError(`issueServing: "${name}" is not a DNS name`);
     return this.issueWithKey({ dns: [...dnsNames] }, options);
+  }
+
+  /** Signs a workload's CSR for the identity its caller proved; see csr.ts for what is refused. */
+  signCsr(
+    csrPem: string,
+    authenticated: WorkloadIdentity,
+    validityMs?: number,
+  ): Result<SignedCertificate, CsrError> {
+    const identity = checkIdentity(authenticated);
+    if (!identity.ok)
+      return fail([{ code: 'PERMISSION_DENIED', message: `authenticated identity: ${identity.errors[0]}` }]);
+    if (validityMs !== undefined && !(Number.isFinite(validityMs) && validityMs >= 1000))
+      return fail([
+        { code: 'INVALID_ARGUMENT', message: `validity ${validityMs} ms is not a duration of at least 1 s` },
+      ]);
+    const checked = checkCsr(csrPem, authenticated);
+    if (!checked.ok) return checked;
+    const notes = [...checked.value.notes];
+    let ttlMs = validityMs ?? this.ttlMs;
+    if (ttlMs > this.ttlMs) {
+      notes.push(`validity of ${validityMs} ms asked; cut to the maximum of ${this.ttlMs} ms`);
+      ttlMs = this.ttlMs;
+    }
+    const signed = this.sign({
+      spkiDer: checked.value.spkiDer,
+      keyKind: checked.value.keyKind,
+      san: { uri: spiffeId(authenticated) },
+      ttlMs,
+    });
+    return ok({ ...signed, notes: [...notes, ...signed.notes] });
   }
 
   /** Every trusted root, PEM concatenated, the current one first. */
