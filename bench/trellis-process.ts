@@ -122,6 +122,8 @@ export class TrellisProcess {
         `127.0.0.1:${xdsPort}`,
         '--admin-address',
         `127.0.0.1:${adminPort}`,
+        '--xds-tls-address',
+        '127.0.0.1:0',
         '--log-level',
         'warn',
       ],

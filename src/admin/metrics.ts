@@ -32,6 +32,13 @@ export const PUSH_REASONS: readonly PushReason[] = ['initial', 'subscription', '
  */
 export type ChangeStamp = number;
 
+/** The CA's certificates: which, a fingerprint to tell two roots apart, and expiry. */
+export type CaExpiryReader = () => readonly {
+  readonly which: string;
+  readonly fingerprint: string;
+  readonly notAfter: Date;
+}[];
+
 export interface XdsMetrics {
   /** A stream identified its node: the server calls it once per stream, beside its onStreamOpened hook. */
   streamOpened(kind: ProxyKind, variant: XdsVariant): void;
@@ -139,6 +146,8 @@ export class PrometheusMetrics implements XdsMetrics, MetricsExposition {
   private readonly resourceCount: Gauge<'type'>;
   private resourceCounter: ResourceCounter | undefined;
   private nackedProxyCounter: NackedProxyCounter | undefined;
+  private caExpiryReader: CaExpiryReader | undefined;
+  private readonly issued: Counter;
 
   constructor(options: PrometheusMetricsOptions = {}) {
     this.now = options.now ?? (() => performance.now());
@@ -211,6 +220,33 @@ export class PrometheusMetrics implements XdsMetrics, MetricsExposition {
         if (counter) setByType(this, counter());
       },
     });
+    const caExpiries = () => this.caExpiryReader;
+    // Read when scraped (readCaExpiry): the CA's certificates change only at a rotation.
+    new Gauge({
+      name: 'trellis_ca_cert_expiry_timestamp_seconds',
+      help:
+        "When each of the CA's certificates expires (Unix seconds), by which (root, intermediate) and SHA-256 " +
+        'fingerprint; alert well before: workloads stop getting certificates once the signing chain expires.',
+      labelNames: ['which', 'fingerprint'],
+      registers,
+      collect() {
+        const read = caExpiries();
+        if (!read) return;
+        this.reset();
+        for (const cert of read())
+          this.set(
+            { which: cert.which, fingerprint: cert.fingerprint },
+            Math.floor(cert.notAfter.getTime() / 1000),
+          );
+      },
+    });
+    this.issued = new Counter({
+      name: 'trellis_ca_certificates_issued_total',
+      help: 'Certificates the CA signed, by reason: new (an identity first connected), rotation, csr (the CSR API).',
+      labelNames: ['reason'],
+      registers,
+    });
+    for (const reason of ['new', 'rotation', 'csr']) this.issued.inc({ reason }, 0);
     // Series that exist from the start, at zero: rate() and absent() then work before the first event.
     for (const type of KNOWN_TYPES) {
       this.nacks.inc({ type }, 0);
@@ -285,6 +321,16 @@ export class PrometheusMetrics implements XdsMetrics, MetricsExposition {
    */
   countNackedProxies(counter: NackedProxyCounter): void {
     this.nackedProxyCounter = counter;
+  }
+
+  /** Reads the CA certificates' expiry at each scrape. */
+  readCaExpiry(reader: CaExpiryReader): void {
+    this.caExpiryReader = reader;
+  }
+
+  /** The CA signed a certificate. */
+  certificateIssued(reason: 'new' | 'rotation' | 'csr'): void {
+    this.issued.inc({ reason });
   }
 
   changeSeen(): ChangeStamp {

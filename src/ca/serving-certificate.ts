@@ -60,9 +60,14 @@ export class ServingCertificate {
     this.cancelTimer?.();
   }
 
+  // grpc-js registers a provider's listeners before its own watcher of the credentials, so an
+  // answer given inside add*Listener would be lost and the port would drop every connection until
+  // the first rotation: the current values are handed over on the next turn instead.
   addCaCertificateListener(listener: CaListener): void {
     this.caListeners.add(listener);
-    listener({ caCertificate: this.roots });
+    queueMicrotask(() => {
+      if (this.caListeners.has(listener)) listener({ caCertificate: this.roots });
+    });
   }
 
   removeCaCertificateListener(listener: CaListener): void {
@@ -71,7 +76,9 @@ export class ServingCertificate {
 
   addIdentityCertificateListener(listener: IdentityListener): void {
     this.identityListeners.add(listener);
-    if (this.identity) listener(this.identity);
+    queueMicrotask(() => {
+      if (this.identity && this.identityListeners.has(listener)) listener(this.identity);
+    });
   }
 
   removeIdentityCertificateListener(listener: IdentityListener): void {

@@ -30,6 +30,7 @@ const TRELLIS_NAMESPACE = process.env.POD_NAMESPACE || 'trellis-system';
 
 export const IDENTITY_FLAGS = {
   'xds-tls-address': { type: 'string', default: '0.0.0.0:15012' },
+  'trust-domain': { type: 'string' },
   'ca-dir': { type: 'string' },
   'state-dir': { type: 'string' },
   'workload-cert-ttl': { type: 'string', default: '24h' },

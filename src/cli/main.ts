@@ -9,6 +9,7 @@ import { MANIFEST_FLAGS, manifestFlagsUsage, readManifestFlags } from '../source
 import { readXdsServerFlags, XDS_SERVER_FLAGS, xdsServerUsage } from '../xds/server/server-flags.js';
 import { parseByteSize, parseDurationMs } from '../xds/tuning-flags.js';
 import { configDumpCommand } from './config-dump.js';
+import { IDENTITY_FLAGS, identityUsage, readIdentityFlags } from './identity-flags.js';
 import { adminBaseUrl, proxyStatusCommand } from './proxy-status.js';
 import { startServer } from './serve.js';
 import { validateCommand } from './validate.js';
@@ -19,6 +20,7 @@ const USAGE = `usage:
                 [--default-visible-namespaces NS,NS|*]
 ${manifestFlagsUsage('                ')}
 ${xdsServerUsage('                ')}
+${identityUsage('                ')}
   trellis validate DIR
 ${manifestFlagsUsage('                   ')}
   trellis config-dump --manifests DIR --node NODE_ID [--proxyless] [--user-agent NAME] [--user-agent-version V]
@@ -64,9 +66,12 @@ async function serveCommand(argv: string[]): Promise<number> {
       'default-visible-namespaces': { type: 'string', default: '*' },
       ...MANIFEST_FLAGS,
       ...XDS_SERVER_FLAGS,
+      ...IDENTITY_FLAGS,
     },
   });
   if (!values.manifests) throw new UsageError('serve: --manifests DIR is required');
+  const identity = readIdentityFlags(values);
+  if (!identity.ok) throw new UsageError(identity.errors.join('; '));
   const xdsAddress = addressFlag('xds-address', values['xds-address']);
   const adminAddress = addressFlag('admin-address', values['admin-address']);
   const debounceQuietMs = flagValue('debounce-quiet', parseDurationMs(values['debounce-quiet']));
@@ -91,6 +96,7 @@ async function serveCommand(argv: string[]): Promise<number> {
     defaultVisibility: parseVisibleNamespaces(values['default-visible-namespaces']),
     ...manifestFlags.value,
     xdsLimits: xdsLimits.value,
+    identity: identity.value,
   });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

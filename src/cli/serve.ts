@@ -11,6 +11,8 @@ import { XdsServer } from '../xds/server/ads-server.js';
 import type { XdsServerLimits } from '../xds/server/server-flags.js';
 import type { StatusPage } from '../xds/server/status.js';
 import { SnapshotBuilder } from '../xds/snapshot-builder.js';
+import type { IdentityOptions } from './identity-flags.js';
+import { type IdentityRuntime, startIdentity } from './serve-identity.js';
 
 export interface ServeOptions {
   readonly manifests: string;
@@ -32,11 +34,18 @@ export interface ServeOptions {
   readonly followExternalLinks?: boolean;
   /** The xDS port's budgets and connection timeouts (--xds-max-*, --xds-idle-timeout...). */
   readonly xdsLimits?: Partial<XdsServerLimits>;
+  /**
+   * The CA, SDS, the TLS port and how streams authenticate (identity-flags.ts). Absent: no CA and
+   * no TLS port; streams get configuration only (tests of routing that need no identity).
+   */
+  readonly identity?: IdentityOptions;
 }
 
 export interface RunningServer {
   readonly xdsPort: number;
   readonly adminPort: number;
+  /** The TLS port, when one was asked for. */
+  readonly xdsTlsPort?: number;
   close(): Promise<void>;
 }
 
@@ -63,6 +72,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.followExternalLinks ? { followExternalLinks: true } : {}),
+    // The trust domain the CA issues in is the one the generated config names in SAN matchers.
+    ...(opts.identity ? { meshConfig: { trustDomain: opts.identity.trustDomain } } : {}),
   });
   const initial = await source.start((state) => builder.update(state.mesh, state.issues, state.statuses));
   builder.update(initial.mesh, initial.issues, initial.statuses);
@@ -77,11 +88,20 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     'manifests loaded',
   );
 
+  let identity: IdentityRuntime | undefined;
+  try {
+    identity = opts.identity ? await startIdentity(opts.identity, logger, metrics) : undefined;
+  } catch (err) {
+    builder.close();
+    await source.stop();
+    throw err;
+  }
   const xds = new XdsServer({
     cache,
     logger,
     metrics,
     ...opts.xdsLimits,
+    ...(identity ? { auth: identity.auth, secrets: identity.secrets } : {}),
     hooks: {
       onStreamOpened: (proxy) => builder.connect(proxy),
       onStreamClosed: (proxy) => builder.disconnect(proxy),
@@ -100,22 +120,35 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   });
   try {
     const xdsBound = await xds.listen(opts.xdsAddress);
+    const tlsAddress = opts.identity?.tlsAddress;
+    const tlsBound =
+      identity && tlsAddress
+        ? await xds.listen(tlsAddress, { tls: identity.tlsCredentials }, identity.addServices)
+        : undefined;
     const adminBound = await admin.listen(opts.adminAddress);
-    // One line with both bound ports: what operators and tests (which pass port 0) read back.
+    // One line with the bound ports: what operators and tests (which pass port 0) read back.
     logger.info(
-      { xdsPort: xdsBound.port, adminPort: adminBound.port, manifests: opts.manifests },
+      {
+        xdsPort: xdsBound.port,
+        ...(tlsBound ? { xdsTlsPort: tlsBound.port } : {}),
+        adminPort: adminBound.port,
+        manifests: opts.manifests,
+      },
       'trellis serving',
     );
     return {
       xdsPort: xdsBound.port,
       adminPort: adminBound.port,
+      ...(tlsBound ? { xdsTlsPort: tlsBound.port } : {}),
       close: async () => {
         builder.close();
+        identity?.stop();
         await Promise.allSettled([xds.close(), admin.close(), source.stop()]);
       },
     };
   } catch (err) {
     builder.close();
+    identity?.stop();
     await Promise.allSettled([xds.close(), admin.close(), source.stop()]);
     throw err;
   }

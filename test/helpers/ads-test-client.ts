@@ -10,12 +10,12 @@ import {
   discoveryCodecs,
   STREAM_AGGREGATED_RESOURCES,
 } from '../../src/xds/server/ads-service.js';
-import { BidiTestClient } from './bidi-test-client.js';
+import { BidiTestClient, type TestConnection } from './bidi-test-client.js';
 
 export class AdsTestClient extends BidiTestClient<DiscoveryRequestObject, DiscoveryResponseObject> {
-  constructor(port: number, method = STREAM_AGGREGATED_RESOURCES) {
+  constructor(port: number, method = STREAM_AGGREGATED_RESOURCES, connection?: TestConnection) {
     const { request, response } = discoveryCodecs();
-    super(port, method, request, response);
+    super(port, method, request, response, connection);
   }
 }
 

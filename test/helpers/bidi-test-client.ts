@@ -4,6 +4,31 @@
 import * as grpc from '@grpc/grpc-js';
 import type { MessageCodec } from '../../src/xds/server/ads-service.js';
 
+/** How to reach the server: plaintext by default; TLS (mTLS with a client key pair) and call metadata. */
+export interface TestConnection {
+  readonly credentials?: grpc.ChannelCredentials;
+  /** The name the server's certificate must carry (the target is always 127.0.0.1). */
+  readonly serverName?: string;
+  readonly metadata?: grpc.Metadata;
+}
+
+/** TLS to a Trellis TLS port: the mesh roots, optionally a client chain and key (PEM). */
+export function tlsConnection(
+  rootsPem: string,
+  client?: { readonly certChainPem: string; readonly privateKeyPem: string },
+  metadata?: grpc.Metadata,
+): TestConnection {
+  return {
+    credentials: grpc.credentials.createSsl(
+      Buffer.from(rootsPem),
+      client ? Buffer.from(client.privateKeyPem) : null,
+      client ? Buffer.from(client.certChainPem) : null,
+    ),
+    serverName: 'localhost',
+    ...(metadata ? { metadata } : {}),
+  };
+}
+
 export class BidiTestClient<Req, Res> {
   private readonly client: grpc.Client;
   private readonly call: grpc.ClientDuplexStream<Req, Res>;
@@ -11,9 +36,24 @@ export class BidiTestClient<Req, Res> {
   private readonly waiters: ((response: Res) => void)[] = [];
   private readonly status: Promise<grpc.StatusObject>;
 
-  constructor(port: number, method: string, request: MessageCodec<Req>, response: MessageCodec<Res>) {
-    this.client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    this.call = this.client.makeBidiStreamRequest(method, request.serialize, response.deserialize);
+  constructor(
+    port: number,
+    method: string,
+    request: MessageCodec<Req>,
+    response: MessageCodec<Res>,
+    connection: TestConnection = {},
+  ) {
+    this.client = new grpc.Client(
+      `127.0.0.1:${port}`,
+      connection.credentials ?? grpc.credentials.createInsecure(),
+      connection.serverName ? { 'grpc.ssl_target_name_override': connection.serverName } : {},
+    );
+    this.call = this.client.makeBidiStreamRequest(
+      method,
+      request.serialize,
+      response.deserialize,
+      connection.metadata ?? new grpc.Metadata(),
+    );
     this.call.on('data', (res: Res) => {
       const waiter = this.waiters.shift();
       if (waiter) waiter(res);

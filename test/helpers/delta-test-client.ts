@@ -8,15 +8,15 @@ import {
   discoveryCodecs,
 } from '../../src/xds/server/ads-service.js';
 import { anyName } from './ads-test-client.js';
-import { BidiTestClient } from './bidi-test-client.js';
+import { BidiTestClient, type TestConnection } from './bidi-test-client.js';
 
 export class DeltaTestClient extends BidiTestClient<
   DeltaDiscoveryRequestObject,
   DeltaDiscoveryResponseObject
 > {
-  constructor(port: number, method = DELTA_AGGREGATED_RESOURCES) {
+  constructor(port: number, method = DELTA_AGGREGATED_RESOURCES, connection?: TestConnection) {
     const { deltaRequest, deltaResponse } = discoveryCodecs();
-    super(port, method, deltaRequest, deltaResponse);
+    super(port, method, deltaRequest, deltaResponse, connection);
   }
 
   /** ACKs a response: its nonce, nothing else (subscriptions are increments, not repeated). */

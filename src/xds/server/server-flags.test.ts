@@ -43,7 +43,7 @@ describe('the xDS budget and timeout flags of trellis serve', () => {
     expect(result.ok ? [] : result.errors).toEqual([
       '--xds-max-streams-per-connection: "1.5" is not a whole number of at least 1',
       '--xds-max-node-id-bytes: a budget must be at least 1 byte',
-      '--xds-keepalive-timeout: "soon" is not a duration like 100ms, 1s or 2m',
+      '--xds-keepalive-timeout: "soon" is not a duration like 100ms, 1s, 2m or 24h',
     ]);
   });
 

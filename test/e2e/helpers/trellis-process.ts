@@ -9,6 +9,8 @@ export const CLI = path.join(repo, 'dist/src/cli/main.js');
 export interface TrellisProcess {
   readonly xdsPort: number;
   readonly adminPort: number;
+  /** The TLS port (mTLS, SDS, the CSR API), bound on 127.0.0.1:0 unless extraArgs say otherwise. */
+  readonly xdsTlsPort?: number;
   /** Every log line the process wrote so far, parsed. */
   readonly logs: () => readonly Record<string, unknown>[];
   stop(): Promise<void>;
@@ -29,40 +31,50 @@ export async function startTrellis(
       '127.0.0.1:0',
       '--admin-address',
       '127.0.0.1:0',
+      '--xds-tls-address',
+      '127.0.0.1:0',
       ...extraArgs,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const logs: Record<string, unknown>[] = [];
   let buffer = '';
-  const ready = new Promise<{ xdsPort: number; adminPort: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`trellis did not start in 20 s:\n${buffer}`)), 20_000);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let nl = buffer.indexOf('\n');
-      while (nl >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        nl = buffer.indexOf('\n');
-        try {
-          const entry = JSON.parse(line) as Record<string, unknown>;
-          logs.push(entry);
-          if (entry.msg === 'trellis serving') {
-            clearTimeout(timer);
-            resolve({ xdsPort: Number(entry.xdsPort), adminPort: Number(entry.adminPort) });
+  const ready = new Promise<{ xdsPort: number; adminPort: number; xdsTlsPort?: number }>(
+    (resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`trellis did not start in 20 s:\n${buffer}`)), 20_000);
+      child.stderr?.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString();
+        let nl = buffer.indexOf('\n');
+        while (nl >= 0) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          nl = buffer.indexOf('\n');
+          try {
+            const entry = JSON.parse(line) as Record<string, unknown>;
+            logs.push(entry);
+            if (entry.msg === 'trellis serving') {
+              clearTimeout(timer);
+              resolve({
+                xdsPort: Number(entry.xdsPort),
+                adminPort: Number(entry.adminPort),
+                ...(entry.xdsTlsPort !== undefined ? { xdsTlsPort: Number(entry.xdsTlsPort) } : {}),
+              });
+            }
+          } catch {
+            logs.push({ raw: line });
           }
-        } catch {
-          logs.push({ raw: line });
         }
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(
-        new Error(`trellis exited with ${code}:\n${logs.map((l) => JSON.stringify(l)).join('\n')}${buffer}`),
-      );
-    });
-  });
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(
+          new Error(
+            `trellis exited with ${code}:\n${logs.map((l) => JSON.stringify(l)).join('\n')}${buffer}`,
+          ),
+        );
+      });
+    },
+  );
   const ports = await ready;
   return {
     ...ports,

@@ -1,0 +1,216 @@
+// What `trellis serve` builds for identity: the CA (from --ca-dir, or generated and kept under
+// --state-dir), each identity's secrets for SDS, the TLS port's credentials with a rotating
+// certificate of our own, how streams authenticate (client certificates, ServiceAccount tokens by
+// TokenReview) and the CSR API. Wiring only: each piece lives in src/ca or src/xds.
+import * as grpc from '@grpc/grpc-js';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { PrometheusMetrics } from '../admin/metrics.js';
+import { CertificateAuthority as Authority, type CertificateAuthority } from '../ca/authority.js';
+import { bearerToken } from '../ca/bearer-token.js';
+import { addCsrService, type CsrSigner } from '../ca/csr-service.js';
+import { FileCaStore } from '../ca/file-store.js';
+import { MemoryCaStore } from '../ca/memory-store.js';
+import { type CaExpiry, expiryWarnings } from '../ca/rotation.js';
+import { ServingCertificate } from '../ca/serving-certificate.js';
+import { TokenReviewAuthenticator } from '../ca/token-review.js';
+import type { Logger } from '../log.js';
+import type { WorkloadIdentity } from '../model/identity.js';
+import { fail, ok, type Result } from '../model/result.js';
+import { realScheduler, type Scheduler } from '../scheduler.js';
+import { IdentitySecrets } from '../xds/identity-secrets.js';
+import {
+  authenticateCall,
+  type BearerAuthenticator,
+  type StreamAuthOptions,
+  type Transport,
+} from '../xds/server/stream-identity.js';
+import type { IdentityOptions } from './identity-flags.js';
+
+export interface IdentityRuntime {
+  readonly authority: CertificateAuthority;
+  readonly auth: StreamAuthOptions;
+  readonly secrets: IdentitySecrets;
+  /** The TLS port's credentials: our certificate, and client certificates checked against the roots. */
+  readonly tlsCredentials: grpc.ServerCredentials;
+  /** Adds the CSR API to the TLS port. */
+  addServices(server: grpc.Server, transport: Transport): void;
+  expiries(): readonly CaExpiry[];
+  stop(): void;
+}
+
+// How often the CA's own expiry is looked at: warnings come at 90, 30 and 7 days, so twice a day
+// is plenty.
+const EXPIRY_CHECK_MS = 12 * 3_600_000;
+
+export class IdentityStartError extends Error {}
+
+export async function startIdentity(
+  options: IdentityOptions,
+  logger: Logger,
+  metrics?: PrometheusMetrics,
+  scheduler: Scheduler = realScheduler,
+): Promise<IdentityRuntime> {
+  const authority = await openAuthority(options, logger, scheduler);
+  metrics?.readCaExpiry(() =>
+    authority
+      .expiries()
+      .map((e) => ({ which: e.which, fingerprint: e.fingerprintSha256.slice(0, 16), notAfter: e.notAfter })),
+  );
+  const keyAlgorithm = options.workloadKeyType === 'rsa' ? 'rsa-2048' : 'ecdsa-p256';
+  const secrets = new IdentitySecrets({
+    issuer: {
+      issueWorkload: (identity) => authority.issueWorkload(identity, { keyAlgorithm }),
+      trustBundlePem: () => authority.trustBundlePem(),
+    },
+    logger,
+    scheduler,
+    onIssued: (reason) => metrics?.certificateIssued(reason),
+  });
+  const serving = new ServingCertificate(
+    {
+      issueServing: (names) => authority.issueServing(names),
+      trustBundlePem: () => authority.trustBundlePem(),
+    },
+    options.serverNames,
+    logger,
+    scheduler,
+  );
+  // Client certificates are asked for but not required: a stream may prove itself with a token
+  // instead. grpc-js hands a certificate to us only when it chains to the roots given here.
+  const tlsCredentials = grpc.experimental.createCertificateProviderServerCredentials(
+    serving,
+    serving,
+    false,
+  );
+  const bearer = tokenReviewer(options, logger);
+  if (options.insecureLocalIdentity)
+    logger.warn(
+      'INSECURE: --insecure-local-identity is set. The plaintext xDS port hands each proxy the certificate and private key of whatever namespace and service account its node claims, without proof. For local demos only; never use it where another user can reach the port.',
+    );
+  const auth: StreamAuthOptions = {
+    trustDomain: options.trustDomain,
+    ...(bearer ? { bearer } : {}),
+    insecureLocalIdentity: options.insecureLocalIdentity,
+  };
+  const signer: CsrSigner = {
+    sign: (csrPem, identity, validityMs) => {
+      const signed = authority.signCsr(csrPem, identity, validityMs);
+      if (!signed.ok) return signed;
+      metrics?.certificateIssued('csr');
+      return ok({
+        certChainPem: pemBlocks(signed.value.certChainPem),
+        trustBundlePem: authority.trustBundlePem(),
+        notes: signed.value.notes,
+      });
+    },
+  };
+  const warned = new Set<string>();
+  const checkExpiry = () => {
+    for (const warning of expiryWarnings(authority.expiries(), scheduler.now())) {
+      const key = `${warning.which}:${warning.notAfter.toISOString()}:${warning.thresholdDays}`;
+      if (warned.has(key)) continue;
+      warned.add(key);
+      logger.warn(
+        {
+          which: warning.which,
+          subject: warning.subject,
+          notAfter: warning.notAfter.toISOString(),
+          daysLeft: warning.daysLeft,
+        },
+        warning.message,
+      );
+    }
+  };
+  checkExpiry();
+  let expiryTimer = scheduler.setTimeout(function again() {
+    checkExpiry();
+    expiryTimer = scheduler.setTimeout(again, EXPIRY_CHECK_MS);
+  }, EXPIRY_CHECK_MS);
+  return {
+    authority,
+    auth,
+    secrets,
+    tlsCredentials,
+    addServices: (server, transport) => {
+      if (transport !== 'tls') return;
+      addCsrService(server, {
+        signer,
+        logger,
+        authenticate: async (call) => {
+          const credential = await authenticateCall('tls', call, auth);
+          if (!credential.ok) return credential;
+          const { value } = credential;
+          return value.kind === 'certificate' || value.kind === 'token'
+            ? ok(value.identity)
+            : fail([{ code: grpc.status.UNAUTHENTICATED, details: 'the CSR API needs a proved identity' }]);
+        },
+      });
+    },
+    expiries: () => authority.expiries(),
+    stop: () => {
+      serving.stop();
+      scheduler.clearTimeout(expiryTimer);
+    },
+  };
+}
+
+async function openAuthority(options: IdentityOptions, logger: Logger, scheduler: Scheduler) {
+  const source = options.caDir
+    ? { cacertsDir: options.caDir }
+    : { store: options.stateDir ? new FileCaStore(options.stateDir) : new MemoryCaStore() };
+  const opened = await Authority.open({
+    source,
+    clock: scheduler,
+    trustDomain: options.trustDomain,
+    workloadTtlMs: options.workloadTtlMs,
+    onWarning: (message) => logger.warn({ reason: message }, 'certificate validity cut'),
+  });
+  if (!opened.ok)
+    throw new IdentityStartError(`the CA cannot start: ${opened.errors.map((e) => e.message).join('; ')}`);
+  const authority = opened.value;
+  const root = authority.roots()[0];
+  logger.info(
+    {
+      source: options.caDir
+        ? `cacerts ${options.caDir}`
+        : options.stateDir
+          ? `state ${options.stateDir}`
+          : 'memory',
+      trustDomain: options.trustDomain,
+      root: root?.fingerprintSha256,
+      rootNotAfter: root?.notAfter.toISOString(),
+    },
+    'CA ready',
+  );
+  if (!options.caDir && !options.stateDir)
+    logger.warn(
+      'the CA root lives in memory only: every restart makes a new one. Pass --state-dir DIR to keep it.',
+    );
+  return authority;
+}
+
+/** Token review needs a Kubernetes API: --kubeconfig, or the pod's own service account in a cluster. */
+function tokenReviewer(options: IdentityOptions, logger: Logger): BearerAuthenticator | undefined {
+  const config = new KubeConfig();
+  if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
+  else if (process.env.KUBERNETES_SERVICE_HOST) config.loadFromCluster();
+  else {
+    logger.info(
+      'no Kubernetes API: ServiceAccount tokens cannot be reviewed; streams prove themselves with certificates',
+    );
+    return undefined;
+  }
+  const reviewer = new TokenReviewAuthenticator(config, { trustDomain: options.trustDomain });
+  return {
+    authenticate: async (values): Promise<Result<WorkloadIdentity, string>> => {
+      const token = bearerToken(values);
+      if (!token.ok) return token;
+      const reviewed = await reviewer.authenticate(token.value);
+      return reviewed.ok ? ok(reviewed.value.identity) : reviewed;
+    },
+  };
+}
+
+function pemBlocks(pem: string): string[] {
+  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/g) ?? [];
+}
