@@ -4,10 +4,11 @@
 // compilation can be kept. Each field's hash is computed once per field value (a WeakMap on the
 // array or object), so proxies and parts asking about one mesh share the work.
 import { createHash } from 'node:crypto';
-import type { Mesh } from '../model/mesh.js';
+import { type Mesh, meshConfigOf } from '../model/mesh.js';
 import type { MeshField } from './translate/translation-parts.js';
 
 const hashes = new WeakMap<object, string>();
+const NONE: readonly never[] = [];
 
 function fieldHash(value: object): string {
   const known = hashes.get(value);
@@ -28,6 +29,10 @@ function fieldOf(mesh: Mesh, field: MeshField): object {
     case 'backendPolicies':
     case 'rateLimits':
       return mesh.routing[field];
+    case 'peerAuthentications':
+      return mesh.routing.peerAuthentications ?? NONE;
+    case 'config':
+      return meshConfigOf(mesh);
     default:
       return mesh[field];
   }

@@ -27,6 +27,8 @@ const CASES = [
   'multi-port',
   'local-ratelimit',
   'proxyless-dr-subsets-ring-hash',
+  'mtls-permissive-workload-override',
+  'mtls-subset-sni-sans',
 ];
 
 function meshOf(name: string): Mesh {
@@ -80,6 +82,21 @@ const MUTATIONS: Record<string, (m: Loose) => void> = {
   },
   'a route table gone': (m) => m.routing.routeTables.shift(),
   'a rate limit gone': (m) => m.routing.rateLimits.shift(),
+  "a pod's service account changed": (m) => {
+    const w = m.workloads.at(-1);
+    if (w) w.serviceAccount = 'renamed';
+  },
+  'a PeerAuthentication gone': (m) => m.routing.peerAuthentications?.pop(),
+  'a namespace turned DISABLE': (m) => {
+    const namespace = m.workloads[0]?.namespace ?? 'default';
+    m.routing.peerAuthentications = [
+      ...(m.routing.peerAuthentications ?? []),
+      { origin: { kind: 'PeerAuthentication', namespace, name: 'zz-off' }, mode: 'DISABLE' },
+    ];
+  },
+  'the trust domain changed': (m) => {
+    m.config = { trustDomain: 'example.org', rootNamespace: 'trellis-system' };
+  },
 };
 
 function versions(snapshot: Snapshot | undefined): Record<string, Record<string, string>> {

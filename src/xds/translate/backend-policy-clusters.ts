@@ -4,7 +4,8 @@
 // Subset clusters exist whether or not a route uses them (as in Istio), so a route can name one
 // without waiting for another push, and sidecars and proxyless clients get the same set.
 import type { Cluster } from '../../generated/envoy/config/cluster/v3/Cluster.js';
-import type { Mesh, Service, ServicePort } from '../../model/mesh.js';
+import { type Mesh, meshConfigOf, type Service, type ServicePort } from '../../model/mesh.js';
+import { upstreamTls } from '../../model/mtls.js';
 import type { Locality, ProxyKind } from '../../model/proxy.js';
 import type { Subset, TrafficPolicy } from '../../model/routing.js';
 import { backendPolicyFor, effectivePolicy } from '../../model/traffic-policy.js';
@@ -12,6 +13,7 @@ import { withTrafficPolicy } from './backend-policy.js';
 import { edsCluster, originalDstCluster, withProtocolOptions } from './clusters.js';
 import { type EndpointAddress, loadAssignment, servicePortEndpoints, zonesOf } from './endpoints.js';
 import { localityPriorities } from './locality-priorities.js';
+import { meshSni, upstreamTlsSocket } from './mesh-tls-sockets.js';
 import { isHeadless, outboundClusterName } from './names.js';
 import type { ClustersAndEndpoints } from './outbound-clusters.js';
 import { subsetClusterName, subsetEndpoints } from './subset-endpoints.js';
@@ -64,13 +66,29 @@ export function servicePortClusters(
   const policies = mesh.routing.backendPolicies;
   const all = servicePortEndpoints(mesh, service, port);
 
-  const add = (name: string, endpoints: readonly EndpointAddress[], policy: TrafficPolicy | undefined) => {
-    const cluster = withTrafficPolicy(
+  const trustDomain = meshConfigOf(mesh).trustDomain;
+  const add = (
+    name: string,
+    endpoints: readonly EndpointAddress[],
+    policy: TrafficPolicy | undefined,
+    subset?: string,
+  ) => {
+    const shaped = withTrafficPolicy(
       baseCluster(name, service, port, view.kind),
       forClient(policy, view),
       port.protocol,
       view.kind,
     );
+    // Sidecars only: mTLS for proxyless clients (gRFC A29) is not built yet.
+    const socket =
+      view.kind === 'sidecar'
+        ? upstreamTlsSocket(
+            upstreamTls(mesh, service, port, subset),
+            meshSni(port.port, subset, service.hostname),
+            trustDomain,
+          )
+        : undefined;
+    const cluster = socket ? { ...shaped, transport_socket: socket } : shaped;
     result.clusters.push(cluster);
     // PASSTHROUGH and headless clusters are ORIGINAL_DST: no EDS, so no assignment to pair with.
     if (cluster.type !== 'EDS') return;
@@ -84,6 +102,7 @@ export function servicePortClusters(
       subsetClusterName(port.port, subset.name, service.hostname),
       subsetEndpoints(mesh, all, subset.labels),
       effectivePolicy(policies, service, port.port, subset.name),
+      subset.name,
     );
   }
   return result;

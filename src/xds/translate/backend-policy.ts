@@ -30,9 +30,8 @@ function inKeyOrder(cluster: Cluster): Cluster {
 
 /**
  * Load balancer, connection pool and outlier detection. localityFailover shapes the endpoints, not
- * the cluster (see locality-priorities.ts). tlsMode is not applied yet: mesh mTLS between sidecars
- * is not built, so there is no transport socket for it to choose (DISABLE/ISTIO_MUTUAL would be
- * no-ops and SIMPLE/MUTUAL need client certificates the model does not carry).
+ * the cluster (see locality-priorities.ts). tls decides the cluster's transport socket, with auto
+ * mTLS (backend-policy-clusters.ts, mesh-tls-sockets.ts).
  */
 export function withTrafficPolicy(
   cluster: Cluster,

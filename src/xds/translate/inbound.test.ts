@@ -50,8 +50,8 @@ describe('inbound ports', () => {
     const otherNs = service('shop', 'client', [port({ port: 7002 })], { selector: { app: 'client' } });
     const m = mesh({ services: [web, metrics, notMine, noSelector, otherNs], workloads: [pod] });
     expect(inboundPorts(m, sidecar)).toEqual([
-      { port: 9080, protocol: 'HTTP' },
-      { port: 9100, protocol: 'TCP' },
+      { port: 9080, protocol: 'HTTP', mtls: 'PERMISSIVE' },
+      { port: 9100, protocol: 'TCP', mtls: 'PERMISSIVE' },
     ]);
   });
 
@@ -68,7 +68,7 @@ describe('inbound ports', () => {
       },
     );
     expect(inboundPorts(mesh({ services: [tcp, http], workloads: [pod] }), sidecar)).toEqual([
-      { port: 9080, protocol: 'HTTP' },
+      { port: 9080, protocol: 'HTTP', mtls: 'PERMISSIVE' },
     ]);
   });
 
@@ -100,7 +100,7 @@ describe('inbound ports', () => {
       },
     });
     expect(inboundPorts(m, sidecar)).toEqual([
-      { port: 9080, protocol: 'HTTP', rateLimits: [limit('p80', 80), limit('all')] },
+      { port: 9080, protocol: 'HTTP', rateLimits: [limit('p80', 80), limit('all')], mtls: 'PERMISSIVE' },
     ]);
   });
 

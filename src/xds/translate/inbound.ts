@@ -1,14 +1,19 @@
-// virtualInbound: the listener iptables sends every inbound connection of the pod to, with a chain
+// virtualInbound: the listener iptables sends every inbound connection of the pod to, with chains
 // per port the pod's services expose, each to its inbound|<port>|| cluster (the app itself). HTTP
-// chains carry the local rate limits of the services that select the pod.
+// chains carry the local rate limits of the services that select the pod. Each port's chains follow
+// its PeerAuthentication mode (inbound-mtls-chains.ts).
 import type { Cluster } from '../../generated/envoy/config/cluster/v3/Cluster.js';
 import type { FilterChain } from '../../generated/envoy/config/listener/v3/FilterChain.js';
 import type { Listener } from '../../generated/envoy/config/listener/v3/Listener.js';
-import type { Mesh, Protocol, Service, ServicePort, Workload } from '../../model/mesh.js';
-import type { RateLimitPolicy } from '../../model/routing.js';
+import { DEFAULT_TRUST_DOMAIN } from '../../model/identity.js';
+import type { Mesh, Protocol, Workload } from '../../model/mesh.js';
+import { workloadMtlsMode } from '../../model/mtls.js';
+import type { MtlsMode, RateLimitPolicy } from '../../model/routing.js';
+import { resolveTargetPort, selects } from '../../model/workload-selection.js';
 import { originalDstCluster, withProtocolOptions } from './clusters.js';
 import { connectionFilters } from './filters/index.js';
 import { hcmFilter, inlineConnectionManager, originalDstListenerFilter, tcpProxyFilter } from './filters.js';
+import { inboundChains, inspectsTls, tlsInspector } from './inbound-mtls-chains.js';
 import {
   BLACKHOLE_CLUSTER,
   INBOUND_PASSTHROUGH_CLUSTER,
@@ -30,23 +35,11 @@ export interface InboundPort {
   readonly protocol: Protocol;
   /** Local rate limits of the services targeting this port, in precedence order; absent when none. */
   readonly rateLimits?: readonly RateLimitPolicy[];
+  /** The port's PeerAuthentication mode (src/model/mtls.ts); absent: plaintext only. */
+  readonly mtls?: MtlsMode;
 }
 
-/** A selector selects a pod when it is non-empty and every pair is among the pod's labels. */
-export function selects(service: Service, workload: Workload): boolean {
-  const selector = Object.entries(service.selector ?? {});
-  return (
-    service.namespace === workload.namespace &&
-    selector.length > 0 &&
-    selector.every(([key, value]) => workload.labels[key] === value)
-  );
-}
-
-/** A service port's target on one pod: a number, or the pod's TCP container port of that name. */
-export function resolveTargetPort(port: ServicePort, workload: Workload): number | undefined {
-  if (typeof port.targetPort === 'number') return port.targetPort;
-  return workload.ports.find((c) => c.name === port.targetPort && c.protocol === 'TCP')?.port;
-}
+export { resolveTargetPort, selects };
 
 /**
  * The ports to open for the proxy's own pod, sorted. When services disagree about one port's
@@ -75,7 +68,12 @@ export function workloadInboundPorts(mesh: Mesh, workload: Workload | undefined)
   return [...ports.entries()]
     .map(([port, protocol]): InboundPort => {
       const rateLimits = orderRateLimits(limits.get(port) ?? []);
-      return { port, protocol, ...(rateLimits.length > 0 ? { rateLimits } : {}) };
+      return {
+        port,
+        protocol,
+        ...(rateLimits.length > 0 ? { rateLimits } : {}),
+        mtls: workloadMtlsMode(mesh, workload, port),
+      };
     })
     .sort((a, b) => a.port - b.port);
 }
@@ -92,23 +90,29 @@ function inboundHttpFilter(cluster: string, { port, protocol, rateLimits }: Inbo
   });
 }
 
-function inboundChain(inbound: InboundPort): FilterChain {
+function inboundPortChains(inbound: InboundPort, trustDomain: string): FilterChain[] {
   const cluster = inboundClusterName(inbound.port);
   const filter = isHttpish(inbound.protocol)
     ? inboundHttpFilter(cluster, inbound)
     : tcpProxyFilter(cluster, cluster);
-  return { name: cluster, filter_chain_match: { destination_port: inbound.port }, filters: [filter] };
+  return inboundChains({ port: inbound.port, filter }, inbound.mtls ?? 'DISABLE', trustDomain);
 }
 
-export function inboundListener(ports: readonly InboundPort[]): Listener {
+/** `trustDomain`: the client identities a port under mTLS accepts (spiffe://<trustDomain>/...). */
+export function inboundListener(ports: readonly InboundPort[], trustDomain = DEFAULT_TRUST_DOMAIN): Listener {
+  // The TLS inspector only on the ports under mTLS: it stalls server-first protocols (see the
+  // outbound listener), and ports under DISABLE and the passthrough do not need it.
+  const inspector = tlsInspector(ports.filter((p) => p.mtls && inspectsTls(p.mtls)).map((p) => p.port));
   return {
     name: VIRTUAL_INBOUND,
     address: { socket_address: { address: '0.0.0.0', port_value: INBOUND_PORT } },
     traffic_direction: 'INBOUND',
-    // See the outbound listener: no inspectors, they stall server-first protocols.
-    listener_filters: [originalDstListenerFilter()],
+    listener_filters: [originalDstListenerFilter(), ...(inspector ? [inspector] : [])],
+    // A client that sends nothing first (a server-first protocol on a PERMISSIVE port) is not
+    // dropped when the inspector gives up: its connection goes on as plaintext.
+    ...(inspector ? { continue_on_listener_filters_timeout: true } : {}),
     filter_chains: [
-      ...ports.map(inboundChain),
+      ...ports.flatMap((p) => inboundPortChains(p, trustDomain)),
       // A connection addressed to 15006 itself would be passed through to 15006 again, forever.
       {
         name: INBOUND_BLACKHOLE_FILTER_CHAIN,

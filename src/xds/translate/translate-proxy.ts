@@ -32,6 +32,7 @@ export function ordered(mesh: Mesh): Mesh {
     endpointSlices: byNamespaceName(mesh.endpointSlices),
     workloads: byNamespaceName(mesh.workloads),
     routing: mesh.routing,
+    ...(mesh.config ? { config: mesh.config } : {}),
   };
   orderedMeshes.set(mesh, result);
   return result;

@@ -7,7 +7,8 @@
 // reads something it does not declare gets nothing there, and the golden tests (which translate
 // every proxy part by part, see translate-proxy.ts) fail. That is what lets a caller reuse a part
 // across mesh changes that leave everything it reads as it was.
-import type { Mesh } from '../../model/mesh.js';
+import { type Mesh, meshConfigOf, type Workload } from '../../model/mesh.js';
+import { upstreamTls } from '../../model/mtls.js';
 import type { MeshProxy } from '../../model/proxy.js';
 import { EMPTY_ROUTING, type Routing, type TrafficPolicy } from '../../model/routing.js';
 import { backendPolicyFor } from '../../model/traffic-policy.js';
@@ -20,10 +21,14 @@ import { outboundClusters, sidecarFixedClusters } from './outbound-clusters.js';
 import { outboundListener } from './outbound-listener.js';
 import { findWorkload } from './own-workload.js';
 import { proxylessListeners, proxylessRoutes } from './proxyless.js';
+import { proxylessServerListeners, proxylessServerPorts } from './proxyless-server.js';
 import { routeReader, sidecarRoutes } from './routes.js';
 import type { ProxyResources } from './translate-proxy.js';
 
-/** The fields of the mesh, with routing split by kind: a route change leaves the inbound side be. */
+/**
+ * The fields of the mesh, with routing split by kind: a route change leaves the inbound side be.
+ * `config` is the mesh's settings (trust domain, root namespace).
+ */
 export type MeshField =
   | 'namespaces'
   | 'services'
@@ -31,7 +36,9 @@ export type MeshField =
   | 'workloads'
   | 'routeTables'
   | 'backendPolicies'
-  | 'rateLimits';
+  | 'rateLimits'
+  | 'peerAuthentications'
+  | 'config';
 
 /**
  * A piece of a part that can be translated on its own, such as the clusters of one service port.
@@ -65,6 +72,7 @@ const NONE: ProxyResources = { listeners: [], routes: [], clusters: [], endpoint
 /** `mesh` with only the fields of `reads` filled. */
 export function restrictedMesh(mesh: Mesh, reads: readonly MeshField[]): Mesh {
   const has = (field: MeshField) => reads.includes(field);
+  const peerAuthentications = has('peerAuthentications') ? mesh.routing.peerAuthentications : undefined;
   return {
     namespaces: has('namespaces') ? mesh.namespaces : [],
     services: has('services') ? mesh.services : [],
@@ -74,7 +82,9 @@ export function restrictedMesh(mesh: Mesh, reads: readonly MeshField[]): Mesh {
       routeTables: has('routeTables') ? mesh.routing.routeTables : EMPTY_ROUTING.routeTables,
       backendPolicies: has('backendPolicies') ? mesh.routing.backendPolicies : EMPTY_ROUTING.backendPolicies,
       rateLimits: has('rateLimits') ? mesh.routing.rateLimits : EMPTY_ROUTING.rateLimits,
+      ...(peerAuthentications ? { peerAuthentications } : {}),
     },
+    ...(has('config') && mesh.config ? { config: mesh.config } : {}),
   };
 }
 
@@ -94,19 +104,29 @@ function part(
 
 /**
  * One unit per meshed service port. What servicePortClusters reads: the service, its slices, its
- * backend policy, the proxy's kind and locality, and the pods' labels when the policy has subsets.
+ * backend policy, the proxy's kind and locality, the pods' labels when the policy has subsets, and
+ * for sidecars the TLS of each of its destinations (upstreamTls: the service accounts of the pods
+ * behind it and their modes, which is what it reads of the pods and PeerAuthentications) and the
+ * trust domain. A pod or policy change therefore recompiles only the services whose TLS it changes.
  */
 function clusterUnits(mesh: Mesh, view: ClusterView): TranslationUnit[] {
   const units: TranslationUnit[] = [];
+  const trustDomain = meshConfigOf(mesh).trustDomain;
   for (const service of mesh.services) {
     const policy = backendPolicyFor(mesh.routing.backendPolicies, service);
+    const subsets = policy?.subsets ?? [];
     const inputs = {
       service,
       slices: slicesOf(mesh, service),
       policy: policy ?? null,
       view,
       // Subset endpoints are chosen by their pods' labels.
-      workloads: policy && policy.subsets.length > 0 ? mesh.workloads : null,
+      workloads: subsets.length > 0 ? mesh.workloads : null,
+      trustDomain,
+      tls: meshedPorts(service).map((port) => [
+        upstreamTls(mesh, service, port),
+        ...subsets.map((s) => upstreamTls(mesh, service, port, s.name)),
+      ]),
     };
     for (const port of meshedPorts(service)) {
       units.push({
@@ -153,6 +173,29 @@ function clusterView(mesh: Mesh, proxy: MeshProxy): ClusterView {
 }
 
 /**
+ * A proxyless server's Listeners (proxyless-server.ts, gRFC A36): what it reads of its pod is the
+ * namespace and labels (which PeerAuthentications select it, whether it is meshed), the container
+ * ports and the IP (the Listeners' addresses); of the mesh, the policies and the root namespace.
+ */
+function proxylessServerPart(workload: Workload | undefined, proxyIp: string | undefined): TranslationPart {
+  // Without a pod there is nothing to serve: such proxies share one empty part.
+  const ip = workload ? (workload.ip ?? proxyIp) : undefined;
+  return part(
+    {
+      part: 'server',
+      ip: ip ?? null,
+      workload: workload && {
+        namespace: workload.namespace,
+        labels: Object.entries(workload.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        ports: workload.ports.map((p) => [p.port, p.protocol]),
+      },
+    },
+    ['peerAuthentications', 'config'],
+    (m) => ({ ...NONE, listeners: proxylessServerListeners(proxylessServerPorts(m, workload), ip) }),
+  );
+}
+
+/**
  * The parts of `proxy`'s configuration, shared ones first and the one of its own workload (if any)
  * last. `mesh` is the mesh as the proxy may see it (visibility); callers that share parts between
  * proxies of different visibilities must add the visibility to the key.
@@ -162,7 +205,15 @@ export function translationParts(mesh: Mesh, proxy: MeshProxy): TranslationPart[
   const reader = routeReader(mesh, proxy);
   const clusterPart = part(
     { part: 'clusters', ...clusters },
-    ['services', 'endpointSlices', 'workloads', 'backendPolicies'],
+    [
+      'services',
+      'endpointSlices',
+      'workloads',
+      'backendPolicies',
+      // Clusters carry mTLS: the pods' modes and the identities behind each service.
+      'peerAuthentications',
+      'config',
+    ],
     (m) => ({ ...NONE, ...outboundClusters(m, clusters) }),
     (m) => clusterUnits(m, clusters),
   );
@@ -177,6 +228,7 @@ export function translationParts(mesh: Mesh, proxy: MeshProxy): TranslationPart[
         ...NONE,
         listeners: proxylessListeners(m),
       })),
+      proxylessServerPart(findWorkload(mesh, proxy), proxy.ip),
     ];
   }
   const workload = findWorkload(mesh, proxy);
@@ -195,8 +247,9 @@ export function translationParts(mesh: Mesh, proxy: MeshProxy): TranslationPart[
         clusters: sidecarFixedClusters(),
       }),
     ),
-    // What the inbound side reads of the pod: its namespace and labels (which services select it)
-    // and its container ports (named target ports). Its name and IP only found it.
+    // What the inbound side reads of the pod: its namespace and labels (which services and which
+    // PeerAuthentications select it) and its container ports (named target ports). Its name and IP
+    // only found it. The mesh settings: the root namespace (mesh-wide policies), the trust domain.
     part(
       {
         part: 'inbound',
@@ -207,10 +260,14 @@ export function translationParts(mesh: Mesh, proxy: MeshProxy): TranslationPart[
           ports: workload.ports.map((p) => [p.name ?? null, p.port, p.protocol]),
         },
       },
-      ['services', 'rateLimits'],
+      ['services', 'rateLimits', 'peerAuthentications', 'config'],
       (m) => {
         const ports = workloadInboundPorts(m, workload);
-        return { ...NONE, listeners: [inboundListener(ports)], clusters: inboundClusters(ports) };
+        return {
+          ...NONE,
+          listeners: [inboundListener(ports, meshConfigOf(m).trustDomain)],
+          clusters: inboundClusters(ports),
+        };
       },
     ),
   ];
