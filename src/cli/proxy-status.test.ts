@@ -179,6 +179,17 @@ describe('the proxy-status table', () => {
     expect(out.split('\n')[1]).toMatch(/SYNCED +NOT SENT +NOT SENT +NOT SENT +NOT SENT$/);
   });
 
+  it('adds a ROOTCA column saying which proxies still run with an older trust bundle', () => {
+    const out = formatProxyStatus([
+      { ...proxy(WEB, { [TYPE_URL.secret]: synced }), trustBundle: 'current' },
+      { ...proxy(CLIENT, { [TYPE_URL.secret]: stale }), trustBundle: 'outdated' },
+    ]);
+    const lines = out.split('\n');
+    expect(lines[0]).toMatch(/ SDS +ROOTCA$/);
+    expect(lines.find((l) => l.startsWith(WEB))).toMatch(/SYNCED +CURRENT$/);
+    expect(lines.find((l) => l.startsWith(CLIENT))).toMatch(/STALE +OLD$/);
+  });
+
   it('merges the per-type streams of one proxy into one row, the newest stream winning a type', () => {
     const out = formatProxyStatus([
       proxy(WEB, { [TYPE_URL.cluster]: synced, [TYPE_URL.listener]: stale }),

@@ -62,6 +62,7 @@ interface Row {
   readonly variant: XdsVariant;
   readonly client?: string;
   readonly types: Readonly<Record<string, TypeSyncStatus>>;
+  trustBundle?: 'current' | 'outdated';
 }
 
 /**
@@ -71,7 +72,13 @@ interface Row {
 function rowsOf(proxies: readonly ProxySyncStatus[]): Row[] {
   const byKey = new Map<
     string,
-    { proxyId: string; variant: XdsVariant; client?: string; types: Record<string, TypeSyncStatus> }
+    {
+      proxyId: string;
+      variant: XdsVariant;
+      client?: string;
+      types: Record<string, TypeSyncStatus>;
+      trustBundle?: 'current' | 'outdated';
+    }
   >();
   const oldestFirst = [...proxies].sort((a, b) => compare(a.connectedAt, b.connectedAt));
   for (const proxy of oldestFirst) {
@@ -79,6 +86,7 @@ function rowsOf(proxies: readonly ProxySyncStatus[]): Row[] {
     const row = byKey.get(key) ?? { proxyId: proxy.proxyId, variant: proxy.variant, types: {} };
     Object.assign(row.types, proxy.types);
     if (proxy.client !== undefined) row.client = proxy.client;
+    if (proxy.trustBundle !== undefined) row.trustBundle = proxy.trustBundle;
     byKey.set(key, row);
   }
   return [...byKey.values()].sort((a, b) => compare(a.proxyId, b.proxyId) || compare(a.variant, b.variant));
@@ -91,7 +99,11 @@ export function formatProxyStatus(proxies: readonly ProxySyncStatus[]): string {
   const columns = rows.some((r) => r.types[TYPE_URL.secret] !== undefined)
     ? [...COLUMNS, SDS_COLUMN]
     : COLUMNS;
-  const table: string[][] = [['NAME', 'VARIANT', 'CLIENT', ...columns.map(([name]) => name)]];
+  // During a root rotation: which proxies run with the bundle they are offered, which with an older one.
+  const bundles = rows.some((r) => r.trustBundle !== undefined);
+  const table: string[][] = [
+    ['NAME', 'VARIANT', 'CLIENT', ...columns.map(([name]) => name), ...(bundles ? ['ROOTCA'] : [])],
+  ];
   const nacks: string[] = [];
   for (const row of rows) {
     const cells = [row.proxyId, row.variant, row.client ?? '-'];
@@ -103,6 +115,8 @@ export function formatProxyStatus(proxies: readonly ProxySyncStatus[]): string {
           describeNack(row.proxyId, name, state.nack, shared(row.proxyId, typeUrl, state.nack.version)),
         );
     }
+    if (bundles)
+      cells.push(row.trustBundle === 'current' ? 'CURRENT' : row.trustBundle === 'outdated' ? 'OLD' : '-');
     table.push(cells);
   }
   const lines = alignColumns(table);

@@ -3,13 +3,13 @@
 // every resource, but never through the shared encode memo: a key is encoded for its own identity
 // and held only in that identity's map. No error here carries a PEM: a failure names the field.
 import type { Secret } from '../generated/envoy/extensions/transport_sockets/tls/v3/Secret.js';
+import { IDENTITY_SECRET, TRUST_BUNDLE_SECRET } from './cache/secret-overlay.js';
 import type { CachedResource } from './cache/snapshot.js';
 import { contentHash } from './cache/snapshot.js';
 import { encodeResource } from './envoy/resource-codec.js';
 import { TYPE_URL } from './envoy/type-urls.js';
 
-export const IDENTITY_SECRET = 'default';
-export const TRUST_BUNDLE_SECRET = 'ROOTCA';
+export { IDENTITY_SECRET, TRUST_BUNDLE_SECRET } from './cache/secret-overlay.js';
 
 export interface WorkloadKeyPair {
   /** The leaf first, then its intermediates; never the root. */

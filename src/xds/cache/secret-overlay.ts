@@ -8,6 +8,11 @@ import type { CachedResource, Snapshot } from './snapshot.js';
 
 export type SecretMap = ReadonlyMap<string, CachedResource>;
 
+/** The Secrets a sidecar asks for over SDS, named as Istio names them: its own chain and key... */
+export const IDENTITY_SECRET = 'default';
+/** ...and the roots it trusts. */
+export const TRUST_BUNDLE_SECRET = 'ROOTCA';
+
 /** What a stream is watching: the current secrets, and how to stop. */
 export interface SecretSubscription {
   current(): SecretMap;

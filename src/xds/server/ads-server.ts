@@ -8,9 +8,15 @@ import { formatHostPort, parseHostPort } from '../../address.js';
 import { noopMetrics, type XdsMetrics } from '../../admin/metrics.js';
 import type { Logger } from '../../log.js';
 import { type MeshProxy, type NodeInfo, proxyFromNode } from '../../model/proxy.js';
-import { overlaySecrets, type SecretSource, type SecretSubscription } from '../cache/secret-overlay.js';
+import {
+  overlaySecrets,
+  type SecretSource,
+  type SecretSubscription,
+  TRUST_BUNDLE_SECRET,
+} from '../cache/secret-overlay.js';
 import type { Snapshot } from '../cache/snapshot.js';
 import type { SnapshotWatcher } from '../cache/snapshot-cache.js';
+import { TYPE_URL } from '../envoy/type-urls.js';
 import {
   adsServiceDefinition,
   type DeltaDiscoveryResponseObject,
@@ -141,7 +147,7 @@ interface OpenStream {
   readonly call: CallControl;
   stream?: Pick<
     WireStream<unknown>,
-    'proxy' | 'variant' | 'status' | 'heldNacks' | 'sentVersion' | 'onClosed'
+    'proxy' | 'variant' | 'status' | 'heldNacks' | 'sentVersion' | 'onClosed' | 'ackedVersion'
   >;
   /** Identification order: after the proxy id, what sorts /debug/syncz. */
   seq?: number;
@@ -257,18 +263,34 @@ export class XdsServer {
 
   /** One entry per identified stream, by proxy id, then by when it was identified. */
   status(): ProxySyncStatus[] {
-    return this.sortedIdentified().map((stream) => stream.status());
+    return this.sortedIdentified().map((open) => statusOf(open));
   }
 
   /** A page of status() for /debug/syncz, bounded in entries and size (status.ts, takePage). */
   statusPage(page: StatusPage = {}): ProxySyncStatus[] {
-    return takePage(this.sortedIdentified(), page, (stream) => stream.status());
+    return takePage(this.sortedIdentified(), page, statusOf);
   }
 
-  private sortedIdentified(): NonNullable<OpenStream['stream']>[] {
+  /**
+   * Which connected proxies run with the trust bundle they are offered now, and which with an
+   * older one: a root rotation waits for `outdated` to reach zero. Only streams that asked for the
+   * bundle count. `outdatedProxies` lists the first 20 ids, sorted.
+   */
+  trustBundleHolders(): { current: number; outdated: number; outdatedProxies: string[] } {
+    let current = 0;
+    const outdated: string[] = [];
+    for (const open of this.sortedIdentified()) {
+      const held = trustBundleOf(open);
+      if (held === 'current') current++;
+      else if (held === 'outdated') outdated.push(boundedText(open.stream!.proxy.id));
+    }
+    return { current, outdated: outdated.length, outdatedProxies: outdated.slice(0, 20) };
+  }
+
+  private sortedIdentified(): OpenStream[] {
     const opens = [...this.streams].filter((open) => open.stream);
     opens.sort((a, b) => compare(a.stream!.proxy.id, b.stream!.proxy.id) || a.seq! - b.seq!);
-    return opens.map((open) => open.stream!);
+    return opens;
   }
 
   /** The NACKs connected proxies hold, grouped for /debug/config-errors (nack-report.ts). */
@@ -525,6 +547,26 @@ export class XdsServer {
       this.logger.error({ err, hook: name }, 'xDS server hook failed');
     }
   }
+}
+
+/** A stream's status, with whether it runs with the trust bundle it is offered. */
+function statusOf(open: OpenStream): ProxySyncStatus {
+  const status = open.stream!.status();
+  const trustBundle = trustBundleOf(open);
+  return trustBundle ? { ...status, trustBundle } : status;
+}
+
+/**
+ * Whether the proxy has ACKed the ROOTCA it is offered now ('current'), holds another one or
+ * none yet ('outdated'), or never asked for it (undefined).
+ */
+function trustBundleOf(open: OpenStream): 'current' | 'outdated' | undefined {
+  const stream = open.stream;
+  const offered = open.secrets?.current().get(TRUST_BUNDLE_SECRET);
+  if (!stream || !offered || !stream.status().types[TYPE_URL.secret]) return undefined;
+  return stream.ackedVersion(TYPE_URL.secret, TRUST_BUNDLE_SECRET) === offered.version
+    ? 'current'
+    : 'outdated';
 }
 
 /** Lets clients see their streams end, then cuts what is left. */

@@ -6,7 +6,7 @@ import {
   sotwVersion,
   versionOfAll,
 } from '../cache/snapshot.js';
-import { type ClientChange, DeltaSubscription, type PendingChanges } from './delta-subscription.js';
+import { ABSENT, type ClientChange, DeltaSubscription, type PendingChanges } from './delta-subscription.js';
 import { boundedText } from './log-throttle.js';
 import { boundedMessage, rejectedResources } from './nack-record.js';
 import { inPushOrder } from './resource-types.js';
@@ -184,6 +184,15 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
       'proxy rejected configuration (NACK)',
     );
     return true;
+  }
+
+  /** The version of `name` the proxy has ACKed: what it held before a response still unanswered. */
+  ackedVersion(typeUrl: string, name: string): string | undefined {
+    const state = this.types.get(typeUrl);
+    if (!state) return undefined;
+    const inFlight = state.inFlight?.changes.get(name);
+    if (inFlight) return inFlight.before === ABSENT || inFlight.before === '' ? undefined : inFlight.before;
+    return state.subscription.heldVersion(name);
   }
 
   /** Whether rejected content of the type is still held back: the type has not changed since. */

@@ -204,6 +204,12 @@ export class DeltaSubscription {
     return resource;
   }
 
+  /** The version of `name` the client holds, as far as we sent it (absent: none, or unknown). */
+  heldVersion(name: string): string | undefined {
+    const version = this.held.get(name);
+    return version === ABSENT || version === UNKNOWN ? undefined : version;
+  }
+
   /** Records that a change was sent; returns what the client held before it. */
   apply(change: ClientChange): string | undefined {
     const before = this.held.get(change.name);

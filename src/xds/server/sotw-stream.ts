@@ -66,6 +66,8 @@ interface TypeState extends BaseTypeState {
    */
   lastSent?: SotwResponse;
   lastAckedVersion?: string;
+  /** The response the proxy last ACKed: what it holds of the type. */
+  lastAcked?: SotwResponse;
   lastNack?: NackStatus;
 }
 
@@ -129,8 +131,14 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
     };
   }
 
+  /** The version of `name` the proxy last ACKed, if it ACKed one. */
+  ackedVersion(typeUrl: string, name: string): string | undefined {
+    return this.types.get(typeUrl)?.lastAcked?.resources.find((r) => r.name === name)?.version;
+  }
+
   private recordAck(state: TypeState, request: SotwRequest): void {
     state.lastAckedVersion = state.lastSentVersion;
+    state.lastAcked = state.lastSent;
     state.heldNack = undefined;
     this.metrics.answered(request.typeUrl, request.responseNonce, true);
     this.logger.debug(

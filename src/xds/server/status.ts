@@ -62,6 +62,11 @@ export interface ProxySyncStatus {
   readonly connectedAt: string;
   /** Per type URL the proxy requested. */
   readonly types: Readonly<Record<string, TypeSyncStatus>>;
+  /**
+   * Whether the proxy has ACKed the trust bundle (ROOTCA) it is offered now, or still runs with an
+   * older one (during a root rotation) or none; absent when it never asked for it.
+   */
+  readonly trustBundle?: 'current' | 'outdated';
 }
 
 /** Names of a type listed in /debug/syncz at most, and characters of them at most. */

@@ -30,6 +30,8 @@ export interface WireStream<Req> extends NackingStream {
   /** The stream ended, however it ended. */
   onClosed(): void;
   status(): ProxySyncStatus;
+  /** The version of a resource the proxy last ACKed (it runs with it), if any. */
+  ackedVersion(typeUrl: string, name: string): string | undefined;
 }
 
 /** What every stream of a server shares. */
@@ -71,6 +73,7 @@ export const sotwWireStream: WireStreamFactory<DiscoveryRequestObject, Discovery
     status: () => stream.status(),
     heldNacks: () => stream.heldNacks(),
     sentVersion: (typeUrl) => stream.sentVersion(typeUrl),
+    ackedVersion: (typeUrl, name) => stream.ackedVersion(typeUrl, name),
   };
 };
 
@@ -97,6 +100,7 @@ export const deltaWireStream: WireStreamFactory<DeltaDiscoveryRequestObject, Del
     status: () => stream.status(),
     heldNacks: () => stream.heldNacks(),
     sentVersion: (typeUrl) => stream.sentVersion(typeUrl),
+    ackedVersion: (typeUrl, name) => stream.ackedVersion(typeUrl, name),
   };
 };
 
