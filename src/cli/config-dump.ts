@@ -1,5 +1,6 @@
 // `trellis config-dump`: the resources one proxy would receive, through the server's own code path.
 import { stringify } from 'yaml';
+import type { MeshConfig } from '../model/mesh.js';
 import { proxyFromNode } from '../model/proxy.js';
 import type { ManifestReadFlags } from '../sources/files/manifest-flags.js';
 import { readManifestDir } from '../sources/files/read-dir.js';
@@ -15,6 +16,8 @@ export interface ConfigDumpOptions extends Partial<ManifestReadFlags> {
   readonly userAgentName?: string;
   readonly userAgentVersion?: string;
   readonly clusterDomain?: string;
+  /** --trust-domain, --root-namespace: as serve reads them. */
+  readonly meshConfig?: Partial<MeshConfig>;
 }
 
 const SECTIONS = [
@@ -31,6 +34,7 @@ export async function configDumpCommand(
 ): Promise<number> {
   const state = await readManifestDir(opts.manifests, {
     ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
+    ...(opts.meshConfig ? { meshConfig: opts.meshConfig } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.followExternalLinks ? { followExternalLinks: true } : {}),
   });

@@ -10,20 +10,23 @@ import { readXdsServerFlags, XDS_SERVER_FLAGS, xdsServerUsage } from '../xds/ser
 import { parseByteSize, parseDurationMs } from '../xds/tuning-flags.js';
 import { configDumpCommand } from './config-dump.js';
 import { IDENTITY_FLAGS, identityUsage, readIdentityFlags } from './identity-flags.js';
+import { ROOT_NAMESPACE_FLAG, readMeshConfigFlags, TRUST_DOMAIN_FLAG } from './mesh-config-flags.js';
 import { adminBaseUrl, proxyStatusCommand } from './proxy-status.js';
 import { startServer } from './serve.js';
 import { validateCommand } from './validate.js';
 
 const USAGE = `usage:
   trellis serve --manifests DIR [--xds-address HOST:PORT] [--admin-address HOST:PORT] [--log-level LEVEL] [--cluster-domain D]
+                [--root-namespace trellis-system]
                 [--debounce-quiet 100ms] [--debounce-max 1s] [--encode-cache-bytes 64Mi]
                 [--default-visible-namespaces NS,NS|*]
 ${manifestFlagsUsage('                ')}
 ${xdsServerUsage('                ')}
 ${identityUsage('                ')}
-  trellis validate DIR
+  trellis validate DIR [--trust-domain cluster.local] [--root-namespace trellis-system]
 ${manifestFlagsUsage('                   ')}
   trellis config-dump --manifests DIR --node NODE_ID [--proxyless] [--user-agent NAME] [--user-agent-version V]
+                      [--trust-domain cluster.local] [--root-namespace trellis-system]
   trellis proxy-status [--admin-address HOST:PORT]
 
 serve         serve the manifests in DIR over xDS (default xDS 127.0.0.1:15010, admin 127.0.0.1:15014)
@@ -60,6 +63,7 @@ async function serveCommand(argv: string[]): Promise<number> {
       'admin-address': { type: 'string', default: '127.0.0.1:15014' },
       'log-level': { type: 'string', default: 'info' },
       'cluster-domain': { type: 'string' },
+      ...ROOT_NAMESPACE_FLAG,
       'debounce-quiet': { type: 'string', default: '100ms' },
       'debounce-max': { type: 'string', default: '1s' },
       'encode-cache-bytes': { type: 'string', default: '64Mi' },
@@ -72,6 +76,8 @@ async function serveCommand(argv: string[]): Promise<number> {
   if (!values.manifests) throw new UsageError('serve: --manifests DIR is required');
   const identity = readIdentityFlags(values);
   if (!identity.ok) throw new UsageError(identity.errors.join('; '));
+  const meshConfig = readMeshConfigFlags({ 'root-namespace': values['root-namespace'] });
+  if (!meshConfig.ok) throw new UsageError(meshConfig.errors.join('; '));
   const xdsAddress = addressFlag('xds-address', values['xds-address']);
   const adminAddress = addressFlag('admin-address', values['admin-address']);
   const debounceQuietMs = flagValue('debounce-quiet', parseDurationMs(values['debounce-quiet']));
@@ -89,6 +95,7 @@ async function serveCommand(argv: string[]): Promise<number> {
     xdsAddress,
     adminAddress,
     ...(values['cluster-domain'] ? { clusterDomain: values['cluster-domain'] } : {}),
+    ...(meshConfig.value.rootNamespace ? { rootNamespace: meshConfig.value.rootNamespace } : {}),
     logger,
     debounceQuietMs,
     debounceMaxMs,
@@ -118,12 +125,17 @@ async function main(argv: string[]): Promise<number> {
       const { positionals, values } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: MANIFEST_FLAGS,
+        options: { ...MANIFEST_FLAGS, ...TRUST_DOMAIN_FLAG, ...ROOT_NAMESPACE_FLAG },
       });
       if (positionals.length !== 1) throw new UsageError('validate takes exactly one directory');
       const manifestFlags = readManifestFlags(values);
       if (!manifestFlags.ok) throw new UsageError(manifestFlags.errors.join('; '));
-      return validateCommand(positionals[0]!, process.stdout, manifestFlags.value);
+      const meshConfig = readMeshConfigFlags(values);
+      if (!meshConfig.ok) throw new UsageError(meshConfig.errors.join('; '));
+      return validateCommand(positionals[0]!, process.stdout, {
+        ...manifestFlags.value,
+        meshConfig: meshConfig.value,
+      });
     }
     case 'config-dump': {
       const { values } = parseArgs({
@@ -135,6 +147,8 @@ async function main(argv: string[]): Promise<number> {
           'user-agent': { type: 'string' },
           'user-agent-version': { type: 'string' },
           'cluster-domain': { type: 'string' },
+          ...TRUST_DOMAIN_FLAG,
+          ...ROOT_NAMESPACE_FLAG,
           ...MANIFEST_FLAGS,
         },
       });
@@ -143,9 +157,12 @@ async function main(argv: string[]): Promise<number> {
       // Read the directory as `serve` would with the same flags, or it dumps what serve does not send.
       const manifestFlags = readManifestFlags(values);
       if (!manifestFlags.ok) throw new UsageError(manifestFlags.errors.join('; '));
+      const meshConfig = readMeshConfigFlags(values);
+      if (!meshConfig.ok) throw new UsageError(meshConfig.errors.join('; '));
       return configDumpCommand(
         {
           ...manifestFlags.value,
+          meshConfig: meshConfig.value,
           manifests: values.manifests,
           node: values.node,
           proxyless: values.proxyless,

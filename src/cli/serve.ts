@@ -19,6 +19,8 @@ export interface ServeOptions {
   readonly xdsAddress: string;
   readonly adminAddress: string;
   readonly clusterDomain?: string;
+  /** Where mesh-wide policies live (--root-namespace; default trellis-system). */
+  readonly rootNamespace?: string;
   readonly logger: Logger;
   /** Source changes are merged until this long passes without one (default 100 ms)... */
   readonly debounceQuietMs?: number;
@@ -73,7 +75,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.followExternalLinks ? { followExternalLinks: true } : {}),
     // The trust domain the CA issues in is the one the generated config names in SAN matchers.
-    ...(opts.identity ? { meshConfig: { trustDomain: opts.identity.trustDomain } } : {}),
+    meshConfig: {
+      ...(opts.identity ? { trustDomain: opts.identity.trustDomain } : {}),
+      ...(opts.rootNamespace ? { rootNamespace: opts.rootNamespace } : {}),
+    },
   });
   const initial = await source.start((state) => builder.update(state.mesh, state.issues, state.statuses));
   builder.update(initial.mesh, initial.issues, initial.statuses);

@@ -1,15 +1,17 @@
 // `trellis validate DIR`: every problem in a manifest directory, one line each; exit 1 if any error.
 // It reads the directory exactly as `trellis serve` does, with the same limits and link policy.
 import { formatIssue } from '../model/issue.js';
+import type { MeshConfig } from '../model/mesh.js';
 import type { ManifestReadFlags } from '../sources/files/manifest-flags.js';
 import { readManifestDir } from '../sources/files/read-dir.js';
 
 export async function validateCommand(
   dir: string,
   out: NodeJS.WritableStream,
-  opts: Partial<ManifestReadFlags> = {},
+  opts: Partial<ManifestReadFlags> & { readonly meshConfig?: Partial<MeshConfig> } = {},
 ): Promise<number> {
   const state = await readManifestDir(dir, {
+    ...(opts.meshConfig ? { meshConfig: opts.meshConfig } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.followExternalLinks ? { followExternalLinks: true } : {}),
   });
