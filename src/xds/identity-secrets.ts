@@ -6,6 +6,7 @@
 // A certificate outlives its streams for a while: a proxy that reconnects (or a second replica
 // of the pod's stream) gets the same one until it is due, instead of a fresh issuance per connect.
 import { LRUCache } from 'lru-cache';
+import { rotationTime } from '../ca/rotation.js';
 import type { Logger } from '../log.js';
 import { describeIdentity, spiffeId, type WorkloadIdentity } from '../model/identity.js';
 import { realScheduler, runAt, type Scheduler } from '../scheduler.js';
@@ -40,9 +41,6 @@ export interface IdentitySecretsOptions {
   readonly onIssued?: (reason: 'new' | 'rotation') => void;
 }
 
-/** Rotation happens between 50 % and 60 % of a certificate's life. */
-const ROTATE_AT = 0.5;
-const ROTATE_JITTER = 0.1;
 // When issuance fails (a bug, or a CA that cannot sign), try again after this long.
 const RETRY_MS = 10_000;
 
@@ -133,9 +131,7 @@ export class IdentitySecrets implements SecretSource {
   private issue(entry: Entry, reason: 'new' | 'rotation'): void {
     try {
       const cert = this.issuer.issueWorkload(entry.identity);
-      const life = cert.notAfter.getTime() - cert.notBefore.getTime();
-      const rotateAt =
-        cert.notBefore.getTime() + Math.round(life * (ROTATE_AT + ROTATE_JITTER * this.random()));
+      const rotateAt = rotationTime(cert, this.random).getTime();
       this.install(entry, { resource: identitySecret(cert), rotateAt });
       this.onIssued(reason);
       this.logger.info(

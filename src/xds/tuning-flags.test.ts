@@ -2,16 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { parseByteSize, parseDurationMs } from './tuning-flags.js';
 
 describe('parseDurationMs', () => {
-  it('reads milliseconds, seconds and minutes', () => {
+  it('reads milliseconds, seconds, minutes and hours', () => {
     expect(parseDurationMs('100ms')).toEqual({ ok: true, value: 100 });
     expect(parseDurationMs('1s')).toEqual({ ok: true, value: 1000 });
     expect(parseDurationMs('1.5s')).toEqual({ ok: true, value: 1500 });
     expect(parseDurationMs('2m')).toEqual({ ok: true, value: 120_000 });
     expect(parseDurationMs('0')).toEqual({ ok: true, value: 0 });
+    expect(parseDurationMs('24h')).toEqual({ ok: true, value: 86_400_000 });
   });
 
   it('rejects what is not a duration, saying what it expected', () => {
-    for (const text of ['', '-1s', '1h', 'fast', '1 s x']) {
+    for (const text of ['', '-1s', '1d', 'fast', '1 s x']) {
       const result = parseDurationMs(text);
       expect(result.ok).toBe(false);
       expect(result.ok ? '' : result.errors[0]).toContain('is not a duration like 100ms');
