@@ -49,9 +49,19 @@ export interface IssueOptions {
 
 export interface RootInfo {
   readonly fingerprintSha256: string;
+  readonly notBefore: Date;
   readonly notAfter: Date;
   readonly current: boolean;
+  /** Trusted, not signing yet: the first step of a root rotation (stageRoot). */
+  readonly staged?: boolean;
   readonly pem: string;
+}
+
+/** A root trusted but not signing yet, with its key, kept until activateStagedRoot. */
+interface StagedRoot {
+  readonly cert: ValidatedCa['signing'];
+  readonly certPem: string;
+  readonly keyPem: string;
 }
 
 // RFC 1123 host names, with an optional leading wildcard label.
@@ -64,6 +74,7 @@ export class CertificateAuthority {
   private constructor(
     private readonly options: AuthorityOptions,
     private ca: ValidatedCa,
+    private staged: StagedRoot | undefined,
   ) {
     this.chain = issuingChain(ca);
   }
@@ -73,7 +84,23 @@ export class CertificateAuthority {
     const material = await loadMaterial(options);
     if (!material.ok) return material;
     const ca = validateCaMaterial(material.value, options.clock.now());
-    return ca.ok ? ok(new CertificateAuthority(options, ca.value)) : fail(ca.errors);
+    if (!ca.ok) return fail(ca.errors);
+    const stored = 'store' in options.source ? await options.source.store.load() : undefined;
+    const stagedText = stored?.ok ? stored.value?.staged : undefined;
+    if (!stagedText) return ok(new CertificateAuthority(options, ca.value, undefined));
+    // A staged root is checked like any root: a self-signed CA whose key matches.
+    const staged = validateCaMaterial(
+      { signingCert: stagedText.cert, signingKey: stagedText.key, roots: stagedText.cert },
+      options.clock.now(),
+    );
+    if (!staged.ok) return fail(staged.errors);
+    return ok(
+      new CertificateAuthority(options, ca.value, {
+        cert: staged.value.signing,
+        certPem: stagedText.cert.text,
+        keyPem: stagedText.key.text,
+      }),
+    );
   }
 
   get generated(): boolean {
@@ -133,22 +160,89 @@ export class CertificateAuthority {
 
   /** Every trusted root, PEM concatenated, the current one first. */
   trustBundlePem(): string {
-    return this.ca.roots.map((r) => r.pem).join('');
+    return [...this.ca.roots.map((r) => r.pem), ...(this.staged ? [this.staged.cert.pem] : [])].join('');
   }
 
   roots(): RootInfo[] {
-    return this.ca.roots.map((r, i) => ({
+    const roots: RootInfo[] = this.ca.roots.map((r, i) => ({
       fingerprintSha256: r.fingerprintSha256,
+      notBefore: r.notBefore,
       notAfter: r.notAfter,
       current: i === 0,
       pem: r.pem,
     }));
+    const staged = this.staged?.cert;
+    if (staged)
+      roots.push({
+        fingerprintSha256: staged.fingerprintSha256,
+        notBefore: staged.notBefore,
+        notAfter: staged.notAfter,
+        current: false,
+        staged: true,
+        pem: staged.pem,
+      });
+    return roots;
   }
 
   /** Expiry of every CA certificate: the trusted roots and the chain from the signing one. */
   expiries(): CaExpiry[] {
     const chain = this.generated ? [] : [this.ca.signing, ...this.ca.intermediates];
-    return [...this.ca.roots.map((c) => expiry('root', c)), ...chain.map((c) => expiry('intermediate', c))];
+    const roots = [...this.ca.roots, ...(this.staged ? [this.staged.cert] : [])];
+    return [...roots.map((c) => expiry('root', c)), ...chain.map((c) => expiry('intermediate', c))];
+  }
+
+  /**
+   * The first step of a root rotation that never breaks a handshake: a new root joins the trust
+   * bundle but signs nothing yet. Once every proxy trusts it (the caller watches the ACKs),
+   * activateStagedRoot makes it sign; the old root stays trusted until its last leaf expired and
+   * the caller retires it.
+   */
+  stageRoot(): Promise<Result<RootInfo, string>> {
+    return this.serialised(async () => {
+      if (!('store' in this.options.source))
+        return fail([
+          'the root was supplied in a cacerts directory; rotate it there, Trellis does not own it',
+        ]);
+      if (this.staged) return fail([`root ${this.staged.cert.fingerprintSha256} is staged already`]);
+      const root = createRoot(
+        this.options.trustDomain ?? 'cluster.local',
+        this.options.clock.now(),
+        this.options.rootTtlMs ?? ROOT_TTL_MS,
+      );
+      const staged = validateCaMaterial(
+        {
+          signingCert: { source: 'new root', text: root.certPem },
+          signingKey: { source: 'new root key', text: root.keyPem },
+          roots: { source: 'new root', text: root.certPem },
+        },
+        this.options.clock.now(),
+      );
+      if (!staged.ok) return fail(staged.errors.map((e) => e.message));
+      const stagedRoot = { cert: staged.value.signing, certPem: root.certPem, keyPem: root.keyPem };
+      const saved = await this.persist(
+        this.options.source.store,
+        this.ca.roots.map((r) => r.pem),
+        this.ca.signingKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        stagedRoot,
+      );
+      return saved.ok ? ok(this.roots().at(-1)!) : saved;
+    });
+  }
+
+  /** The staged root signs from now on; the old roots stay trusted until retired. */
+  activateStagedRoot(): Promise<Result<RootInfo, string>> {
+    return this.serialised(async () => {
+      if (!('store' in this.options.source)) return fail(['the root was supplied in a cacerts directory']);
+      const staged = this.staged;
+      if (!staged) return fail(['no root is staged']);
+      const switched = await this.persist(
+        this.options.source.store,
+        [staged.certPem, ...this.ca.roots.map((r) => r.pem)],
+        staged.keyPem,
+        undefined,
+      );
+      return switched.ok ? ok(this.roots()[0]!) : switched;
+    });
   }
 
   /**
@@ -170,6 +264,7 @@ export class CertificateAuthority {
         this.options.source.store,
         [root.certPem, ...this.ca.roots.map((r) => r.pem)],
         root.keyPem,
+        this.staged,
       );
       return switched.ok ? ok(this.roots()[0]!) : switched;
     });
@@ -185,7 +280,7 @@ export class CertificateAuthority {
       if (index === 0) return fail([`root ${fingerprintSha256} is the current root; rotate first`]);
       const kept = this.ca.roots.filter((_, i) => i !== index).map((r) => r.pem);
       const key = this.ca.signingKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-      const switched = await this.persist(this.options.source.store, kept, key);
+      const switched = await this.persist(this.options.source.store, kept, key, this.staged);
       return switched.ok ? ok(this.roots()) : switched;
     });
   }
@@ -206,12 +301,22 @@ export class CertificateAuthority {
   }
 
   /** Saves first, switches after: a failed save leaves both the store and the CA as they were. */
-  private async persist(store: CaStore, rootPems: string[], keyPem: string): Promise<Result<true, string>> {
+  private async persist(
+    store: CaStore,
+    rootPems: string[],
+    keyPem: string,
+    staged: StagedRoot | undefined,
+  ): Promise<Result<true, string>> {
     const text: CaMaterialText = generatedMaterial(store, rootPems.join(''), keyPem);
     const ca = validateCaMaterial(text, this.options.clock.now());
     if (!ca.ok) return fail(ca.errors.map((e) => e.message));
-    await store.save({ rootCertsPem: rootPems.join(''), rootKeyPem: keyPem });
+    await store.save({
+      rootCertsPem: rootPems.join(''),
+      rootKeyPem: keyPem,
+      ...(staged ? { stagedRoot: { certPem: staged.certPem, keyPem: staged.keyPem } } : {}),
+    });
     this.ca = ca.value;
+    this.staged = staged;
     this.chain = issuingChain(ca.value);
     return ok(true);
   }

@@ -20,10 +20,21 @@ export function loadError(source: string, reason: string): CaLoadError {
   return { source, reason, message: `${source}: ${reason}` };
 }
 
-/** A generated CA as stored: every trusted root (PEM, current first) and the current root's key. */
+/**
+ * A generated CA as stored: every trusted root (PEM, current first) and the current root's key,
+ * and during a root rotation the staged root: trusted already, signing only once activated.
+ */
 export interface StoredCa {
   readonly rootCerts: Sourced;
   readonly rootKey: Sourced;
+  readonly staged?: { readonly cert: Sourced; readonly key: Sourced };
+}
+
+/** What a store saves, as one unit. */
+export interface CaState {
+  readonly rootCertsPem: string;
+  readonly rootKeyPem: string;
+  readonly stagedRoot?: { readonly certPem: string; readonly keyPem: string };
 }
 
 export interface CaStore {
@@ -32,5 +43,5 @@ export interface CaStore {
   /** The stored CA, `undefined` when none was ever saved, or why it cannot be read. */
   load(): Promise<{ ok: true; value: StoredCa | undefined } | { ok: false; errors: readonly CaLoadError[] }>;
   /** Replaces the stored CA as a whole: a reader sees the old one or the new one, never a mix. */
-  save(ca: { readonly rootCertsPem: string; readonly rootKeyPem: string }): Promise<void>;
+  save(ca: CaState): Promise<void>;
 }

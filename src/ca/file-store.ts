@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { type CaLoadError, type CaStore, loadError, type StoredCa } from './ca-store.js';
+import { type CaLoadError, type CaState, type CaStore, loadError, type StoredCa } from './ca-store.js';
 
 export const CA_STATE_FILE = 'ca.json';
 /** Far above two roots and a key in PEM (~2 KiB); a bigger file is not ours. */
@@ -15,6 +15,9 @@ interface StateFileV1 {
   readonly version: 1;
   readonly rootCertsPem: string;
   readonly rootKeyPem: string;
+  /** During a root rotation: the root that is trusted but does not sign yet. */
+  readonly stagedRootCertPem?: string;
+  readonly stagedRootKeyPem?: string;
 }
 
 export class FileCaStore implements CaStore {
@@ -55,19 +58,43 @@ export class FileCaStore implements CaStore {
       return refuse(this.file, 'not a Trellis CA state file of version 1');
     if (typeof s.rootCertsPem !== 'string' || typeof s.rootKeyPem !== 'string')
       return refuse(this.file, 'rootCertsPem and rootKeyPem must both be strings');
+    const stagedCert = s.stagedRootCertPem;
+    const stagedKey = s.stagedRootKeyPem;
+    if ((stagedCert === undefined) !== (stagedKey === undefined))
+      return refuse(this.file, 'stagedRootCertPem and stagedRootKeyPem must be both present or both absent');
+    if (
+      (stagedCert !== undefined && typeof stagedCert !== 'string') ||
+      (stagedKey !== undefined && typeof stagedKey !== 'string')
+    )
+      return refuse(this.file, 'stagedRootCertPem and stagedRootKeyPem must be strings');
     return {
       ok: true,
       value: {
         rootCerts: { source: `${this.file} (rootCertsPem)`, text: s.rootCertsPem },
         rootKey: { source: `${this.file} (rootKeyPem)`, text: s.rootKeyPem },
+        ...(stagedCert !== undefined && stagedKey !== undefined
+          ? {
+              staged: {
+                cert: { source: `${this.file} (stagedRootCertPem)`, text: stagedCert },
+                key: { source: `${this.file} (stagedRootKeyPem)`, text: stagedKey },
+              },
+            }
+          : {}),
       },
     };
   }
 
-  async save(ca: { readonly rootCertsPem: string; readonly rootKeyPem: string }): Promise<void> {
+  async save(ca: CaState): Promise<void> {
     await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
     await chmod(this.stateDir, 0o700); // mkdir's mode does not apply to an existing directory
-    const state: StateFileV1 = { version: 1, rootCertsPem: ca.rootCertsPem, rootKeyPem: ca.rootKeyPem };
+    const state: StateFileV1 = {
+      version: 1,
+      rootCertsPem: ca.rootCertsPem,
+      rootKeyPem: ca.rootKeyPem,
+      ...(ca.stagedRoot
+        ? { stagedRootCertPem: ca.stagedRoot.certPem, stagedRootKeyPem: ca.stagedRoot.keyPem }
+        : {}),
+    };
     await writeAtomically(this.file, `${JSON.stringify(state, null, 2)}\n`);
   }
 }

@@ -1,10 +1,10 @@
 // A CA store that forgets at exit: `trellis serve` without --state-dir (a demo, a test). Every start
 // then makes a new root, and the log says so.
-import type { CaStore, StoredCa } from './ca-store.js';
+import type { CaState, CaStore, StoredCa } from './ca-store.js';
 
 export class MemoryCaStore implements CaStore {
   readonly description = 'memory (not persisted: pass --state-dir to keep the root)';
-  private saved: { readonly rootCertsPem: string; readonly rootKeyPem: string } | undefined;
+  private saved: CaState | undefined;
 
   async load(): Promise<{ ok: true; value: StoredCa | undefined }> {
     const saved = this.saved;
@@ -14,11 +14,19 @@ export class MemoryCaStore implements CaStore {
       value: {
         rootCerts: { source: this.description, text: saved.rootCertsPem },
         rootKey: { source: this.description, text: saved.rootKeyPem },
+        ...(saved.stagedRoot
+          ? {
+              staged: {
+                cert: { source: this.description, text: saved.stagedRoot.certPem },
+                key: { source: this.description, text: saved.stagedRoot.keyPem },
+              },
+            }
+          : {}),
       },
     };
   }
 
-  async save(ca: { readonly rootCertsPem: string; readonly rootKeyPem: string }): Promise<void> {
+  async save(ca: CaState): Promise<void> {
     this.saved = { ...ca };
   }
 }

@@ -10,6 +10,7 @@ import { bearerToken } from '../ca/bearer-token.js';
 import { addCsrService, type CsrSigner } from '../ca/csr-service.js';
 import { FileCaStore } from '../ca/file-store.js';
 import { MemoryCaStore } from '../ca/memory-store.js';
+import { RootRotation, type RootRotationOptions } from '../ca/root-rotation.js';
 import { type CaExpiry, expiryWarnings } from '../ca/rotation.js';
 import { ServingCertificate } from '../ca/serving-certificate.js';
 import { TokenReviewAuthenticator } from '../ca/token-review.js';
@@ -35,6 +36,11 @@ export interface IdentityRuntime {
   /** Adds the CSR API to the TLS port. */
   addServices(server: grpc.Server, transport: Transport): void;
   expiries(): readonly CaExpiry[];
+  /**
+   * Starts the root rotation of a generated root (root-rotation.ts), which waits on the proxies
+   * the xDS server reports as running with an older trust bundle.
+   */
+  startRootRotation(outdated: RootRotationOptions['outdated']): RootRotation;
   stop(): void;
 }
 
@@ -104,6 +110,7 @@ export async function startIdentity(
       });
     },
   };
+  let rotation: RootRotation | undefined;
   const warned = new Set<string>();
   const checkExpiry = () => {
     for (const warning of expiryWarnings(authority.expiries(), scheduler.now())) {
@@ -147,7 +154,25 @@ export async function startIdentity(
       });
     },
     expiries: () => authority.expiries(),
+    startRootRotation: (outdated) => {
+      rotation?.stop();
+      rotation = new RootRotation({
+        authority,
+        // Proxies get the new bundle over SDS; the TLS port checks client certificates against it.
+        bundleChanged: () => {
+          secrets.trustBundleChanged();
+          serving.trustBundleChanged();
+        },
+        outdated,
+        leafTtlMs: options.workloadTtlMs,
+        scheduler,
+        logger,
+      });
+      rotation.start();
+      return rotation;
+    },
     stop: () => {
+      rotation?.stop();
       serving.stop();
       scheduler.clearTimeout(expiryTimer);
     },

@@ -114,6 +114,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   });
   // Read from the streams when scraped, as the resources are from the cache.
   metrics.countNackedProxies(() => xds.nackedProxies());
+  // A root rotation advances as proxies ACK the new trust bundle.
+  identity?.startRootRotation(() => xds.trustBundleHolders());
   const admin = new AdminServer({
     metrics,
     logger,

@@ -1,42 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { FakeScheduler } from '../../test/helpers/fake-scheduler.js';
 import type { Logger } from '../log.js';
 import type { WorkloadIdentity } from '../model/identity.js';
-import type { Scheduler } from '../scheduler.js';
 import { decodeResource } from './envoy/resource-codec.js';
 import { TYPE_URL } from './envoy/type-urls.js';
 import { IdentitySecrets, type WorkloadIssuer } from './identity-secrets.js';
 
 const HOUR = 3_600_000;
 const silent = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Logger;
-
-/** Timers that fire only when the test moves the clock. */
-class FakeScheduler implements Scheduler {
-  private time = 1_000_000;
-  private readonly timers = new Map<number, { at: number; run: () => void }>();
-  private next = 0;
-  now(): number {
-    return this.time;
-  }
-  setTimeout(run: () => void, ms: number): unknown {
-    const id = ++this.next;
-    this.timers.set(id, { at: this.time + ms, run });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (let guard = 0; guard < 10_000; guard++) {
-      const due = [...this.timers].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.timers.delete(due[0]);
-      this.time = due[1].at;
-      due[1].run();
-    }
-    this.time = end;
-  }
-}
 
 /** Stands in for the CA: a "certificate" that names its identity and serial, 24 h long. */
 class FakeIssuer implements WorkloadIssuer {
