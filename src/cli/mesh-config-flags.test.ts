@@ -26,7 +26,11 @@ describe('--trust-domain and --root-namespace', () => {
     );
     const lines = async (rootNamespace?: string) => {
       let text = '';
-      const out = { write: (chunk: string) => ((text += chunk), true) } as unknown as NodeJS.WritableStream;
+      const write = (chunk: string): boolean => {
+        text += chunk;
+        return true;
+      };
+      const out = { write } as unknown as NodeJS.WritableStream;
       await validateCommand(dir, out, rootNamespace ? { meshConfig: { rootNamespace } } : {});
       return text;
     };
