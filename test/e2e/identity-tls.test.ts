@@ -202,6 +202,33 @@ describe('identity on the TLS port', () => {
     ]);
   });
 
+  it('serves the same over the standalone SecretDiscoveryService (SotW and delta)', async () => {
+    const sotwSds = new AdsTestClient(
+      trellis.xdsTlsPort!,
+      '/envoy.service.secret.v3.SecretDiscoveryService/StreamSecrets',
+      tlsConnection(roots, undefined, metadataWith(tokens.shop)),
+    );
+    const deltaSds = new DeltaTestClient(
+      trellis.xdsTlsPort!,
+      '/envoy.service.secret.v3.SecretDiscoveryService/DeltaSecrets',
+      tlsConnection(roots, undefined, metadataWith(tokens.bank)),
+    );
+    clients.push(sotwSds, deltaSds);
+    sotwSds.send({ node: shopNode, resource_names: ['default', 'ROOTCA'] });
+    deltaSds.send({
+      node: { id: 'sidecar~10.0.0.2~teller-0.bank~bank.svc.cluster.local' },
+      resource_names_subscribe: ['default'],
+    });
+    const shop = secretsOf((await sotwSds.next(10_000)).resources);
+    const bank = secretsOf((await deltaSds.next(10_000)).resources.map((r) => r.resource!));
+    expect(uriSans(text(shop.get('default')!.tls_certificate!.certificate_chain.inline_bytes))).toEqual([
+      `URI:spiffe://${TD}/ns/shop/sa/cart`,
+    ]);
+    expect(uriSans(text(bank.get('default')!.tls_certificate!.certificate_chain.inline_bytes))).toEqual([
+      `URI:spiffe://${TD}/ns/bank/sa/teller`,
+    ]);
+  });
+
   it('gives the plaintext port the trust bundle and never a key', async () => {
     const client = new AdsTestClient(trellis.xdsPort);
     clients.push(client);
