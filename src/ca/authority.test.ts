@@ -64,8 +64,14 @@ describe('CertificateAuthority with a generated root', () => {
     await withTempDir(async (dir) => {
       const clock = fakeClock();
       const ca = await openGenerated(dir, { clock });
-      for (const keyAlgorithm of ['ecdsa-p256', 'rsa-2048'] as const) {
-        const issued = ca.issueWorkload(web, { keyAlgorithm });
+      for (const [keyAlgorithm, off] of [
+        ['ecdsa-p256', false],
+        ['rsa-2048', false],
+        ['rsa-2048', true], // the key made on the thread pool (issueWorkloadAsync)
+      ] as const) {
+        const issued = off
+          ? await ca.issueWorkloadAsync(web, { keyAlgorithm })
+          : ca.issueWorkload(web, { keyAlgorithm });
         const verified = await verifyChain(dir, ca.trustBundlePem(), issued.certChainPem);
         expect(verified.stderr).toBe('');
         expect(verified.stdout).toMatch(/: OK/);

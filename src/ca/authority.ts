@@ -18,7 +18,7 @@ import {
   type LeafRequest,
   type SignedCertificate,
 } from './issue.js';
-import { generateKey, type KeyAlgorithm } from './keys.js';
+import { type GeneratedKey, generateKey, generateKeyAsync, type KeyAlgorithm } from './keys.js';
 import { LeafTemplate } from './leaf-template.js';
 import { createRoot, ROOT_TTL_MS } from './root.js';
 import type { CaExpiry } from './rotation.js';
@@ -116,6 +116,17 @@ export class CertificateAuthority {
     const checked = checkIdentity(identity);
     if (!checked.ok) throw new TypeError(`issueWorkload: ${checked.errors[0]}`);
     return this.issueWithKey({ uri: spiffeId(identity) }, options);
+  }
+
+  /** issueWorkload with the key made off the event loop (RSA); ECDSA answers at once. */
+  async issueWorkloadAsync(
+    identity: WorkloadIdentity,
+    options: IssueOptions = {},
+  ): Promise<IssuedCertificate> {
+    const checked = checkIdentity(identity);
+    if (!checked.ok) throw new TypeError(`issueWorkload: ${checked.errors[0]}`);
+    const key = await generateKeyAsync(options.keyAlgorithm);
+    return this.issueForKey(key, { uri: spiffeId(identity) }, options);
   }
 
   /** A key pair and certificate for Trellis's own TLS port: DNS SANs, serverAuth + clientAuth. */
@@ -286,10 +297,13 @@ export class CertificateAuthority {
   }
 
   private issueWithKey(san: LeafRequest['san'], options: IssueOptions): IssuedCertificate {
+    return this.issueForKey(generateKey(options.keyAlgorithm), san, options);
+  }
+
+  private issueForKey(key: GeneratedKey, san: LeafRequest['san'], options: IssueOptions): IssuedCertificate {
     const ttlMs = options.ttlMs ?? this.ttlMs;
     if (!(Number.isFinite(ttlMs) && ttlMs >= 1000))
       throw new RangeError(`TTL ${ttlMs} ms is not at least 1 s`);
-    const key = generateKey(options.keyAlgorithm);
     const signed = this.sign({ spkiDer: key.spkiDer, keyKind: key.kind, san, ttlMs });
     return { ...signed, privateKeyPem: key.privateKeyPem };
   }

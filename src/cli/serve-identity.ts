@@ -65,7 +65,11 @@ export async function startIdentity(
   const keyAlgorithm = options.workloadKeyType === 'rsa' ? 'rsa-2048' : 'ecdsa-p256';
   const secrets = new IdentitySecrets({
     issuer: {
-      issueWorkload: (identity) => authority.issueWorkload(identity, { keyAlgorithm }),
+      // RSA keys are made on the thread pool: 100-350 ms each would stall every stream.
+      issueWorkload: (identity) =>
+        keyAlgorithm === 'rsa-2048'
+          ? authority.issueWorkloadAsync(identity, { keyAlgorithm })
+          : authority.issueWorkload(identity, { keyAlgorithm }),
       trustBundlePem: () => authority.trustBundlePem(),
     },
     logger,

@@ -149,6 +149,34 @@ describe('IdentitySecrets', () => {
     expect(chainOf(a.current())).toBe('CERT a/sa#1');
   });
 
+  it('waits for an issuer that answers later (an RSA key), then pushes the key', async () => {
+    const { secrets, issuer, scheduler } = setup();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow: WorkloadIssuer = {
+      issueWorkload: async (identity) => {
+        await gate;
+        return issuer.issueWorkload(identity);
+      },
+      trustBundlePem: () => issuer.trustBundlePem(),
+    };
+    const later = new IdentitySecrets({ issuer: slow, logger: silent, scheduler });
+    const heard: ReadonlyMap<string, unknown>[] = [];
+    const a = later.subscribe(id('a', 'sa'), (m) => heard.push(m));
+    const gone = later.subscribe(id('gone', 'sa'), () => {});
+    gone.stop();
+    expect([...a.current().keys()]).toEqual(['ROOTCA']);
+    release();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(heard).toHaveLength(1);
+    expect(chainOf(a.current())).toBe('CERT a/sa#1');
+    // The identity whose streams left before its key came gets nothing kept.
+    expect(later.identities()).toBe(1);
+    void secrets;
+  });
+
   it('retries an issuance that failed, and the stream gets the key then', () => {
     const { secrets, scheduler, issuer } = setup();
     issuer.failNext = true;

@@ -20,11 +20,12 @@ import {
   type WorkloadKeyPair,
 } from './secret-resources.js';
 
+export type IssuedWorkload = WorkloadKeyPair & { readonly notBefore: Date; readonly notAfter: Date };
+
 /** What the CA does for this module (src/ca implements it). */
 export interface WorkloadIssuer {
-  issueWorkload(
-    identity: WorkloadIdentity,
-  ): WorkloadKeyPair & { readonly notBefore: Date; readonly notAfter: Date };
+  /** At once, or later (a key made off the event loop). */
+  issueWorkload(identity: WorkloadIdentity): IssuedWorkload | Promise<IssuedWorkload>;
   /** Every root a workload should trust now, PEM, concatenated. */
   trustBundlePem(): string;
 }
@@ -128,27 +129,54 @@ export class IdentitySecrets implements SecretSource {
     return this.entries.size;
   }
 
+  /**
+   * Issues the identity's certificate. An issuer that answers at once (ECDSA keys take ~35 µs) is
+   * installed now, and the caller notifies if it must; one that answers later (an RSA key is made
+   * on the thread pool, 100-350 ms) is installed and notified when it does, if the identity still
+   * has streams; until then they have the trust bundle alone.
+   */
   private issue(entry: Entry, reason: 'new' | 'rotation'): void {
+    let answer: IssuedWorkload | Promise<IssuedWorkload>;
     try {
-      const cert = this.issuer.issueWorkload(entry.identity);
-      const rotateAt = rotationTime(cert, this.random).getTime();
-      this.install(entry, { resource: identitySecret(cert), rotateAt });
-      this.onIssued(reason);
-      this.logger.info(
-        { identity: describeIdentity(entry.identity), reason, notAfter: cert.notAfter.toISOString() },
-        'workload certificate issued',
-      );
+      answer = this.issuer.issueWorkload(entry.identity);
     } catch (err) {
-      // The message may be anything the CA says; it never holds key material (the CA's contract).
-      this.logger.error(
-        {
-          identity: describeIdentity(entry.identity),
-          reason: err instanceof Error ? err.message : String(err),
-        },
-        'workload certificate could not be issued; retrying',
-      );
-      this.schedule(entry, this.scheduler.now() + RETRY_MS);
+      return this.failed(entry, err);
     }
+    if (!(answer instanceof Promise)) return this.issued(entry, answer, reason);
+    entry.cancelTimer?.();
+    entry.cancelTimer = undefined;
+    answer.then(
+      (cert) => {
+        if (this.entries.get(spiffeId(entry.identity)) !== entry) return;
+        this.issued(entry, cert, reason);
+        this.notify(entry);
+      },
+      (err: unknown) => {
+        if (this.entries.get(spiffeId(entry.identity)) === entry) this.failed(entry, err);
+      },
+    );
+  }
+
+  private issued(entry: Entry, cert: IssuedWorkload, reason: 'new' | 'rotation'): void {
+    const rotateAt = rotationTime(cert, this.random).getTime();
+    this.install(entry, { resource: identitySecret(cert), rotateAt });
+    this.onIssued(reason);
+    this.logger.info(
+      { identity: describeIdentity(entry.identity), reason, notAfter: cert.notAfter.toISOString() },
+      'workload certificate issued',
+    );
+  }
+
+  private failed(entry: Entry, err: unknown): void {
+    // The message may be anything the CA says; it never holds key material (the CA's contract).
+    this.logger.error(
+      {
+        identity: describeIdentity(entry.identity),
+        reason: err instanceof Error ? err.message : String(err),
+      },
+      'workload certificate could not be issued; retrying',
+    );
+    this.schedule(entry, this.scheduler.now() + RETRY_MS);
   }
 
   private install(entry: Entry, issued: Issued): void {
