@@ -140,9 +140,13 @@ export class IdentitySecrets implements SecretSource {
     try {
       answer = this.issuer.issueWorkload(entry.identity);
     } catch (err) {
-      return this.failed(entry, err);
+      this.failed(entry, err);
+      return;
     }
-    if (!(answer instanceof Promise)) return this.issued(entry, answer, reason);
+    if (!(answer instanceof Promise)) {
+      this.issued(entry, answer, reason);
+      return;
+    }
     entry.cancelTimer?.();
     entry.cancelTimer = undefined;
     answer.then(
