@@ -167,6 +167,7 @@ describe('a proxy whose gRPC release goes without some features', () => {
     });
     expect(warning?.without).toEqual([
       expect.stringContaining('Retries'),
+      expect.stringMatching(/^mTLS, client side.*gRFC A29, from 1\.41\.0/),
       expect.stringMatching(/^Ring hash.*gRFC A42, from 1\.41\.0/),
     ]);
   });
@@ -184,6 +185,7 @@ describe('a proxy whose gRPC release goes without some features', () => {
         client: 'gRPC go 1.38.0',
         without: [
           expect.stringContaining('gRFC A44, from 1.41.0'),
+          expect.stringContaining('gRFC A29, from 1.41.0'),
           expect.stringContaining('gRFC A42, from 1.41.0'),
         ],
         proxyCount: 3,

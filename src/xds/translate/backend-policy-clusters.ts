@@ -16,6 +16,7 @@ import { localityPriorities } from './locality-priorities.js';
 import { meshSni, upstreamTlsSocket } from './mesh-tls-sockets.js';
 import { isHeadless, outboundClusterName } from './names.js';
 import type { ClustersAndEndpoints } from './outbound-clusters.js';
+import { proxylessUpstreamTlsSocket } from './proxyless-tls.js';
 import { subsetClusterName, subsetEndpoints } from './subset-endpoints.js';
 
 /**
@@ -79,15 +80,12 @@ export function servicePortClusters(
       port.protocol,
       view.kind,
     );
-    // Sidecars only: mTLS for proxyless clients (gRFC A29) is not built yet.
-    const socket =
-      view.kind === 'sidecar'
-        ? upstreamTlsSocket(
-            upstreamTls(mesh, service, port, subset),
-            meshSni(port.port, subset, service.hostname),
-            trustDomain,
-          )
-        : undefined;
+    // Proxyless clients read their certificates from their bootstrap (proxyless-tls.ts, gRFC A29).
+    const socket = (view.kind === 'sidecar' ? upstreamTlsSocket : proxylessUpstreamTlsSocket)(
+      upstreamTls(mesh, service, port, subset),
+      meshSni(port.port, subset, service.hostname),
+      trustDomain,
+    );
     const cluster = socket ? { ...shaped, transport_socket: socket } : shaped;
     result.clusters.push(cluster);
     // PASSTHROUGH and headless clusters are ORIGINAL_DST: no EDS, so no assignment to pair with.

@@ -169,7 +169,7 @@ describe('cluster units under mTLS', () => {
     expect(disabled['shop/web:80']).toBe(before['shop/web:80']);
   });
 
-  it('declares what it reads: sidecars the policies and settings, proxyless clients neither', () => {
+  it('declares what it reads: the policies and settings, for sidecars and proxyless clients alike', () => {
     const readsOf = (proxy = sidecar) =>
       translationParts(base, proxy).map((p) => [JSON.parse(p.key).part, p.reads]);
     expect(Object.fromEntries(readsOf())).toMatchObject({
@@ -183,11 +183,14 @@ describe('cluster units under mTLS', () => {
       ],
       inbound: ['services', 'rateLimits', 'peerAuthentications', 'config'],
     });
+    // Proxyless clients get mTLS too (proxyless-tls.ts, gRFC A29).
     expect(Object.fromEntries(readsOf(proxyless)).clusters).toEqual([
       'services',
       'endpointSlices',
       'workloads',
       'backendPolicies',
+      'peerAuthentications',
+      'config',
     ]);
   });
 });

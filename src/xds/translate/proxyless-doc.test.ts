@@ -46,7 +46,7 @@ describe('the versioned forms', () => {
 describe('feature gaps', () => {
   it('name what an older release goes without, and nothing for a current one or for Envoy', () => {
     const old = featureGaps({ kind: 'grpc', language: 'go', version: { major: 1, minor: 38, patch: 0 } });
-    expect(old.map((g) => g.grfc)).toEqual(['A44', 'A42']);
+    expect(old.map((g) => g.grfc)).toEqual(['A44', 'A29', 'A42']);
     expect(old[0]).toMatchObject({ since: '1.41.0', instead: 'the client ignores the policy: no retries' });
     expect(featureGaps({ kind: 'grpc', language: 'go', version: { major: 1, minor: 60, patch: 0 } })).toEqual(
       [],
@@ -63,6 +63,6 @@ describe('feature gaps', () => {
 
   it('count a release with no support at all as going without', () => {
     const node = featureGaps({ kind: 'grpc', language: 'node', version: { major: 1, minor: 2, patch: 0 } });
-    expect(node.map((g) => g.grfc)).toEqual(['A28', 'A31', 'A33', 'A44', 'A42']);
+    expect(node.map((g) => g.grfc)).toEqual(['A28', 'A31', 'A33', 'A44', 'A29', 'A42']);
   });
 });

@@ -65,11 +65,24 @@ export const GRPC_FEATURES: readonly GrpcFeature[] = [
     sent: false,
   },
   {
-    what: 'mTLS (xDS security: certificate providers, SAN matching)',
+    what: 'mTLS, client side (xDS security: certificate providers, SAN matching)',
     grfc: 'A29',
+    // The fields sent (tls_certificate_provider_instance, ca_certificate_provider_instance,
+    // match_subject_alt_names) are those of C-core grpc/grpc#27264 and Java grpc/grpc-java#8498,
+    // both in 1.41; grpc-js-xds 1.14 reads only these (proxyless-tls.ts).
     since: { 'c-core': '1.41.0', java: '1.41.0', go: '1.41.0', node: '1.13.0' },
-    older: 'not sent yet: comes with the built-in CA',
-    sent: false,
+    older:
+      'an `UpstreamTlsContext` on the clusters under mesh mTLS (see Mesh mTLS below); an older release ignores it and calls in plaintext',
+    sent: true,
+  },
+  {
+    what: 'xDS-enabled servers with mTLS (`grpc/server?xds.resource.listening_address=%s` Listeners)',
+    grfc: 'A36, A29',
+    // First releases not verified here: no proxy is reported for lacking it.
+    since: {},
+    older:
+      'a Listener per TCP container port of the pod, at its IP and at the wildcard: mTLS (`DownstreamTlsContext`, client certificate required) or plaintext per PeerAuthentication; see below for PERMISSIVE',
+    sent: true,
   },
 ];
 

@@ -7,7 +7,7 @@
 // reads something it does not declare gets nothing there, and the golden tests (which translate
 // every proxy part by part, see translate-proxy.ts) fail. That is what lets a caller reuse a part
 // across mesh changes that leave everything it reads as it was.
-import { type Mesh, meshConfigOf } from '../../model/mesh.js';
+import { type Mesh, meshConfigOf, type Workload } from '../../model/mesh.js';
 import { upstreamTls } from '../../model/mtls.js';
 import type { MeshProxy } from '../../model/proxy.js';
 import { EMPTY_ROUTING, type Routing, type TrafficPolicy } from '../../model/routing.js';
@@ -21,6 +21,7 @@ import { outboundClusters, sidecarFixedClusters } from './outbound-clusters.js';
 import { outboundListener } from './outbound-listener.js';
 import { findWorkload } from './own-workload.js';
 import { proxylessListeners, proxylessRoutes } from './proxyless.js';
+import { proxylessServerListeners, proxylessServerPorts } from './proxyless-server.js';
 import { routeReader, sidecarRoutes } from './routes.js';
 import type { ProxyResources } from './translate-proxy.js';
 
@@ -104,13 +105,13 @@ function part(
 /**
  * One unit per meshed service port. What servicePortClusters reads: the service, its slices, its
  * backend policy, the proxy's kind and locality, the pods' labels when the policy has subsets, and
- * for sidecars the TLS of each of its destinations (upstreamTls: the service accounts of the pods
+ * the TLS of each of its destinations (upstreamTls: the service accounts of the pods
  * behind it and their modes, which is what it reads of the pods and PeerAuthentications) and the
  * trust domain. A pod or policy change therefore recompiles only the services whose TLS it changes.
  */
 function clusterUnits(mesh: Mesh, view: ClusterView): TranslationUnit[] {
   const units: TranslationUnit[] = [];
-  const trustDomain = view.kind === 'sidecar' ? meshConfigOf(mesh).trustDomain : null;
+  const trustDomain = meshConfigOf(mesh).trustDomain;
   for (const service of mesh.services) {
     const policy = backendPolicyFor(mesh.routing.backendPolicies, service);
     const subsets = policy?.subsets ?? [];
@@ -122,13 +123,10 @@ function clusterUnits(mesh: Mesh, view: ClusterView): TranslationUnit[] {
       // Subset endpoints are chosen by their pods' labels.
       workloads: subsets.length > 0 ? mesh.workloads : null,
       trustDomain,
-      tls:
-        view.kind === 'sidecar'
-          ? meshedPorts(service).map((port) => [
-              upstreamTls(mesh, service, port),
-              ...subsets.map((s) => upstreamTls(mesh, service, port, s.name)),
-            ])
-          : null,
+      tls: meshedPorts(service).map((port) => [
+        upstreamTls(mesh, service, port),
+        ...subsets.map((s) => upstreamTls(mesh, service, port, s.name)),
+      ]),
     };
     for (const port of meshedPorts(service)) {
       units.push({
@@ -175,6 +173,29 @@ function clusterView(mesh: Mesh, proxy: MeshProxy): ClusterView {
 }
 
 /**
+ * A proxyless server's Listeners (proxyless-server.ts, gRFC A36): what it reads of its pod is the
+ * namespace and labels (which PeerAuthentications select it, whether it is meshed), the container
+ * ports and the IP (the Listeners' addresses); of the mesh, the policies and the root namespace.
+ */
+function proxylessServerPart(workload: Workload | undefined, proxyIp: string | undefined): TranslationPart {
+  // Without a pod there is nothing to serve: such proxies share one empty part.
+  const ip = workload ? (workload.ip ?? proxyIp) : undefined;
+  return part(
+    {
+      part: 'server',
+      ip: ip ?? null,
+      workload: workload && {
+        namespace: workload.namespace,
+        labels: Object.entries(workload.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        ports: workload.ports.map((p) => [p.port, p.protocol]),
+      },
+    },
+    ['peerAuthentications', 'config'],
+    (m) => ({ ...NONE, listeners: proxylessServerListeners(proxylessServerPorts(m, workload), ip) }),
+  );
+}
+
+/**
  * The parts of `proxy`'s configuration, shared ones first and the one of its own workload (if any)
  * last. `mesh` is the mesh as the proxy may see it (visibility); callers that share parts between
  * proxies of different visibilities must add the visibility to the key.
@@ -189,8 +210,9 @@ export function translationParts(mesh: Mesh, proxy: MeshProxy): TranslationPart[
       'endpointSlices',
       'workloads',
       'backendPolicies',
-      // Sidecars' clusters carry mTLS: the pods' modes and the identities behind each service.
-      ...(proxy.kind === 'sidecar' ? (['peerAuthentications', 'config'] as const) : []),
+      // Clusters carry mTLS: the pods' modes and the identities behind each service.
+      'peerAuthentications',
+      'config',
     ],
     (m) => ({ ...NONE, ...outboundClusters(m, clusters) }),
     (m) => clusterUnits(m, clusters),
@@ -206,6 +228,7 @@ export function translationParts(mesh: Mesh, proxy: MeshProxy): TranslationPart[
         ...NONE,
         listeners: proxylessListeners(m),
       })),
+      proxylessServerPart(findWorkload(mesh, proxy), proxy.ip),
     ];
   }
   const workload = findWorkload(mesh, proxy);
