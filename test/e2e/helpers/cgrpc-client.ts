@@ -46,6 +46,8 @@ export interface CgrpcOptions {
   readonly nodeId: string;
   /** The Python process exits by itself after this long, whatever it is doing. */
   readonly maxSeconds?: number;
+  /** Mesh mTLS: a directory with cert-chain.pem, key.pem and roots.pem (cgrpc_client.py --certs). */
+  readonly certs?: string;
 }
 
 export function startCgrpcClient(opts: CgrpcOptions): CgrpcClient {
@@ -62,6 +64,7 @@ export function startCgrpcClient(opts: CgrpcOptions): CgrpcClient {
       opts.nodeId,
       '--max-seconds',
       String(opts.maxSeconds ?? 120),
+      ...(opts.certs ? ['--certs', opts.certs] : []),
     ],
     {
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -47,18 +47,34 @@ def parse_args(argv):
     parser.add_argument('--batch-seconds', type=float, default=30, help='time limit of one batch of calls')
     parser.add_argument('--session', action='store_true', help='read batches of calls from stdin')
     parser.add_argument('--max-seconds', type=float, default=120, help='the process exits after this long')
+    parser.add_argument('--certs', help='mesh mTLS (gRFC A29): a directory with cert-chain.pem, key.pem and '
+                        'roots.pem, read by file_watcher certificate providers "default" and "ROOTCA"; '
+                        'the channel then uses xDS credentials')
     return parser.parse_args(argv)
 
 
-def bootstrap(xds_port, node_id, zone):
-    return json.dumps({
+def bootstrap(xds_port, node_id, zone, certs=None):
+    config = {
         'xds_servers': [{
             'server_uri': '127.0.0.1:%d' % xds_port,
             'channel_creds': [{'type': 'insecure'}],
             'server_features': ['xds_v3'],
         }],
         'node': {'id': node_id, 'locality': {'zone': zone}},
-    })
+    }
+    if certs is not None:
+        config['certificate_providers'] = {
+            'default': {'plugin_name': 'file_watcher', 'config': {
+                'certificate_file': os.path.join(certs, 'cert-chain.pem'),
+                'private_key_file': os.path.join(certs, 'key.pem'),
+                'refresh_interval': '60s',
+            }},
+            'ROOTCA': {'plugin_name': 'file_watcher', 'config': {
+                'ca_certificate_file': os.path.join(certs, 'roots.pem'),
+                'refresh_interval': '60s',
+            }},
+        }
+    return json.dumps(config)
 
 
 out_lock = threading.Lock()
@@ -110,7 +126,7 @@ def main(argv):
     watchdog.start()
 
     # C-core reads the bootstrap when the first xds: channel is made; set it before grpc loads.
-    os.environ['GRPC_XDS_BOOTSTRAP_CONFIG'] = bootstrap(args.xds_port, args.node_id, args.zone)
+    os.environ['GRPC_XDS_BOOTSTRAP_CONFIG'] = bootstrap(args.xds_port, args.node_id, args.zone, args.certs)
     os.environ.pop('GRPC_XDS_BOOTSTRAP', None)
     # A sync Python client polls C-core's sockets only while one of its calls runs; between calls the
     # xDS stream is read by C-core's backup poller, every 5 s by default, so pushes (and their ACKs)
@@ -118,7 +134,13 @@ def main(argv):
     os.environ.setdefault('GRPC_CLIENT_CHANNEL_BACKUP_POLL_INTERVAL_MS', '50')
     import grpc  # noqa: E402 (after the environment is set)
 
-    channel = grpc.insecure_channel(args.target)
+    if args.certs is None:
+        channel = grpc.insecure_channel(args.target)
+    else:
+        import grpc.experimental  # noqa: E402
+        # xDS credentials: the cluster's UpstreamTlsContext decides; plaintext where it has none.
+        fallback = grpc.experimental.insecure_channel_credentials()
+        channel = grpc.secure_channel(args.target, grpc.xds_channel_credentials(fallback))
     # No serializers: the request is bytes and the reply stays bytes; the echo service speaks JSON.
     call = channel.unary_unary(args.method, request_serializer=None, response_deserializer=None)
 
