@@ -230,3 +230,83 @@ describe('trellis address flags', () => {
     }
   });
 });
+
+describe('trellis serve and its CA', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'trellis-ca-flags-'));
+  });
+  afterAll(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  const serve = (...flags: string[]) =>
+    trellis(
+      'serve',
+      '--manifests',
+      examples,
+      '--xds-address',
+      '127.0.0.1:0',
+      '--admin-address',
+      '127.0.0.1:0',
+      '--xds-tls-address',
+      '127.0.0.1:0',
+      ...flags,
+    );
+
+  it('refuses to start on a cacerts directory whose key is not its certificate’s, naming the file', async () => {
+    const cacerts = path.join(dir, 'cacerts');
+    await fs.mkdir(cacerts);
+    const openssl = (...args: string[]) => run('openssl', args, { cwd: cacerts, timeout: 10_000 });
+    await openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'ca-key.pem',
+      '-out',
+      'ca-cert.pem',
+      '-days',
+      '30',
+      '-subj',
+      '/O=test root',
+      '-addext',
+      'basicConstraints=critical,CA:true',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    );
+    await fs.copyFile(path.join(cacerts, 'ca-cert.pem'), path.join(cacerts, 'root-cert.pem'));
+    await fs.copyFile(path.join(cacerts, 'ca-cert.pem'), path.join(cacerts, 'cert-chain.pem'));
+    await openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'ca-key.pem');
+    const result = await serve('--ca-dir', cacerts);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`trellis: the CA cannot start: ${path.join(cacerts, 'ca-key.pem')}`);
+    expect(result.stderr).toContain('does not match the certificate');
+  });
+
+  it('refuses a damaged CA state file, naming it', async () => {
+    const state = path.join(dir, 'state');
+    await fs.mkdir(state);
+    await fs.writeFile(path.join(state, 'ca.json'), '{"version": 1, "rootCertsPem": 7}');
+    const result = await serve('--state-dir', state);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `${path.join(state, 'ca.json')}: rootCertsPem and rootKeyPem must both be strings`,
+    );
+  });
+
+  it.each([
+    ['--workload-cert-ttl', '1m', 'between 10m and 2160h'],
+    ['--workload-key-type', 'dsa', 'ecdsa (P-256) or rsa (2048)'],
+    ['--trust-domain', 'Not A Domain', 'not a valid SPIFFE trust domain'],
+    ['--xds-tls-address', 'nowhere', '--xds-tls-address'],
+  ])('%s %s is a usage error naming the flag', async (flag, value, reason) => {
+    const result = await serve(flag, value);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(reason);
+  });
+});
