@@ -2,8 +2,9 @@
 // `trellis serve`, a @grpc/grpc-js-xds client and an XdsServer, each with its own bootstrap and node,
 // each with a certificate from the CSR API (its own ServiceAccount token, reviewed by a local API
 // server) in files its `file_watcher` certificate providers read. Under a STRICT PeerAuthentication
-// the calls go over mTLS (the server sees the client's SPIFFE ID; a plaintext client is refused);
-// rewritten to DISABLE, the same client and server go on in plaintext, without a restart.
+// and a DestinationRule ISTIO_MUTUAL the calls go over mTLS (the server sees the client's SPIFFE ID;
+// a plaintext client is refused); both rewritten to DISABLE, the same client and server go on in
+// plaintext, without a restart.
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -76,11 +77,21 @@ status: { podIP: 127.0.0.1 }
 `;
 }
 
-const peerAuthentication = (mode: 'STRICT' | 'DISABLE') => `apiVersion: security.istio.io/v1
+// Mesh mTLS for proxyless gRPC is asked for on both sides, as in Istio: the server's
+// PeerAuthentication, and the client's DestinationRule (auto mTLS is for sidecars).
+const policy = (mode: 'STRICT' | 'DISABLE') => `apiVersion: security.istio.io/v1
 kind: PeerAuthentication
 metadata: { name: default, namespace: default }
 spec:
   mtls: { mode: ${mode} }
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: greeter, namespace: default }
+spec:
+  host: greeter.default.svc.cluster.local
+  trafficPolicy:
+    tls: { mode: ${mode === 'STRICT' ? 'ISTIO_MUTUAL' : 'DISABLE'} }
 `;
 
 async function freePort(): Promise<number> {
@@ -135,7 +146,7 @@ describe('proxyless gRPC under mesh mTLS', () => {
     await fs.mkdir(manifests);
     port = await freePort();
     await fs.writeFile(path.join(manifests, 'mesh.yaml'), mesh(port));
-    await fs.writeFile(path.join(manifests, 'policy.yaml'), peerAuthentication('STRICT'));
+    await fs.writeFile(path.join(manifests, 'policy.yaml'), policy('STRICT'));
 
     const tokens = {
       client: fakeJwt({ exp: Math.floor(Date.now() / 1000) + 3600 }),
@@ -257,8 +268,8 @@ describe('proxyless gRPC under mesh mTLS', () => {
     ccore = undefined;
   });
 
-  it('goes over to plaintext when the PeerAuthentication is rewritten to DISABLE, live', async () => {
-    await writeAtomically(path.join(manifests, 'policy.yaml'), peerAuthentication('DISABLE'));
+  it('goes over to plaintext when both policies are rewritten to DISABLE, live', async () => {
+    await writeAtomically(path.join(manifests, 'policy.yaml'), policy('DISABLE'));
     await eventually(
       async () => (await callOnce(client, 2_000)).security === 'none',
       'calls to go over plaintext',

@@ -3,8 +3,9 @@
 // transport protocol ("tls" or "raw_buffer", which the inspector detects), then ALPN, taking the
 // most specific match at each step and never going back: so a TLS connection without the mesh ALPN
 // needs a chain of its own, or it would match nothing and fall to the passthrough chain.
-// - STRICT: mesh mTLS (TLS with the mesh ALPN, client certificate required); anything else on the
-//   port is refused (black hole), never passed through around the policy.
+// - STRICT: mesh mTLS (any TLS: client certificate required, so only the mesh gets through, and
+//   a proxyless gRPC client, which sends h2 and not the mesh ALPN, is served too); anything else on
+//   the port is refused (black hole), never passed through around the policy.
 // - PERMISSIVE: mesh mTLS as above; plaintext (raw_buffer) to the app; the app's own TLS (tls
 //   without the mesh ALPN) passed to the app as TCP, as Istio does.
 // - DISABLE: plaintext only, as without mTLS.
@@ -43,7 +44,8 @@ export function inboundChains(app: InboundApp, mode: MtlsMode, trustDomain: stri
     filter_chain_match: {
       destination_port: port,
       transport_protocol: 'tls',
-      application_protocols: [...MESH_ALPN],
+      // PERMISSIVE tells mesh mTLS from the app's own TLS by the mesh ALPN; STRICT needs not.
+      ...(mode === 'PERMISSIVE' ? { application_protocols: [...MESH_ALPN] } : {}),
     },
     filters: [app.filter],
     transport_socket: downstreamMtlsSocket(trustDomain),

@@ -15,16 +15,13 @@ describe('inbound chains per mode', () => {
     ]);
   });
 
-  it('STRICT: mesh mTLS, and everything else on the port refused', () => {
+  it('STRICT: mesh mTLS for any TLS (a gRPC client sends h2, not the mesh ALPN), everything else refused', () => {
     const [mtls, refused, ...rest] = inboundChains(app, 'STRICT', 'example.org');
     expect(rest).toEqual([]);
+    expect(mtls?.filter_chain_match?.application_protocols).toBeUndefined();
     expect(mtls).toMatchObject({
       name: 'inbound|9080||mtls',
-      filter_chain_match: {
-        destination_port: 9080,
-        transport_protocol: 'tls',
-        application_protocols: ['istio-peer-exchange', 'istio'],
-      },
+      filter_chain_match: { destination_port: 9080, transport_protocol: 'tls' },
       transport_socket: {
         typed_config: {
           require_client_certificate: true,

@@ -56,17 +56,18 @@ describe('proxyless server Listeners (gRFC A36)', () => {
     expect(serverHosts(undefined)).toEqual(['0.0.0.0']);
   });
 
-  it('serves PERMISSIVE as auto mTLS clients call the pod: mTLS in the mesh, plaintext out of it', () => {
+  it('serves PERMISSIVE in plaintext: one gRPC port cannot be both, and plaintext is what proxyless clients send', () => {
     const m = withPolicies(permissive);
-    expect(proxylessServerPorts(m, server)).toEqual([{ port: 50051, policy: 'PERMISSIVE', mtls: true }]);
-    const outside = { ...server, labels: { ...server.labels, 'security.istio.io/tlsMode': 'disabled' } };
-    expect(proxylessServerPorts(m, outside)).toEqual([{ port: 50051, policy: 'PERMISSIVE', mtls: false }]);
-    const [mtls] = proxylessServerListeners(proxylessServerPorts(m, server), undefined);
-    const [plain] = proxylessServerListeners(proxylessServerPorts(m, outside), undefined);
-    expect(tlsOf(mtls)?.typed_config).toMatchObject({ require_client_certificate: true });
+    expect(proxylessServerPorts(m, server)).toEqual([{ port: 50051, policy: 'PERMISSIVE', mtls: false }]);
+    const [strictListener] = proxylessServerListeners(
+      proxylessServerPorts(withPolicies(strict), server),
+      undefined,
+    );
+    const [plain] = proxylessServerListeners(proxylessServerPorts(m, server), undefined);
+    expect(tlsOf(strictListener)?.typed_config).toMatchObject({ require_client_certificate: true });
     expect(tlsOf(plain)).toBeUndefined();
     // The chain's HCM differs too: grpc-js-xds sees no change when only the socket goes away.
-    expect(mtls?.filter_chains?.[0]?.name).toBe('inbound|50051||mtls');
+    expect(strictListener?.filter_chains?.[0]?.name).toBe('inbound|50051||mtls');
     expect(plain?.filter_chains?.[0]?.name).toBe('inbound|50051||');
   });
 
@@ -105,15 +106,14 @@ describe('proxyless client TLS (gRFC A29)', () => {
     });
   });
 
-  it('puts it on the clusters of a destination under STRICT', () => {
-    const pod = workload('default', 'api-0', {
-      labels: { app: 'api' },
-      serviceAccount: 'api',
-      ports: [{ port: 9090, protocol: 'TCP' }],
-    });
-    const m = { ...withPolicies(strict), services: [{ ...api, selector: { app: 'api' } }], workloads: [pod] };
-    const [cluster] = translateProxy(m, proxyless).clusters;
-    expect(cluster?.transport_socket?.typed_config).toEqual({
+  it('puts it on a cluster whose DestinationRule asks for ISTIO_MUTUAL, never for auto mTLS', () => {
+    const identities = ['spiffe://cluster.local/ns/default/sa/api'];
+    const asked = proxylessUpstreamTlsSocket(
+      { mode: 'ISTIO_MUTUAL', auto: false, identities },
+      'sni',
+      'cluster.local',
+    );
+    expect(asked?.typed_config).toEqual({
       '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
       common_tls_context: {
         tls_certificate_provider_instance: { instance_name: 'default' },
@@ -123,5 +123,16 @@ describe('proxyless client TLS (gRFC A29)', () => {
         },
       },
     });
+    // Auto mTLS (meshed pods under STRICT, no DestinationRule) is for sidecars: plaintext here.
+    const pod = workload('default', 'api-0', {
+      labels: { app: 'api' },
+      serviceAccount: 'api',
+      ports: [{ port: 9090, protocol: 'TCP' }],
+    });
+    const m = { ...withPolicies(strict), services: [{ ...api, selector: { app: 'api' } }], workloads: [pod] };
+    expect(
+      proxylessUpstreamTlsSocket({ mode: 'ISTIO_MUTUAL', auto: true, identities }, 'sni', 'cluster.local'),
+    ).toBeUndefined();
+    expect(translateProxy(m, proxyless).clusters[0]?.transport_socket).toBeUndefined();
   });
 });

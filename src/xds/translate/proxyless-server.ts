@@ -17,15 +17,15 @@
 //   them): a client certificate that chains to the trust bundle is required.
 //
 // The mode served on a port follows its PeerAuthentication (src/model/mtls.ts): STRICT is mTLS and
-// DISABLE plaintext. PERMISSIVE cannot be both: it is served as what clients using auto mTLS send the
-// pod (upstreamTls): mTLS for a meshed pod (no security.istio.io/tlsMode label, or "istio"), else
-// plaintext. So a mesh client (sidecar or proxyless) reaches it; a client outside the mesh does not
-// reach a meshed pod's PERMISSIVE port, and gets an error rather than a weaker connection.
+// DISABLE plaintext. PERMISSIVE cannot be both (a gRPC server has no TLS inspector): it is served in
+// plaintext, what a proxyless client sends unless a DestinationRule asks for ISTIO_MUTUAL
+// (proxyless-tls.ts), as Istio does. Mesh mTLS to a proxyless server is asked for on both sides:
+// STRICT here, ISTIO_MUTUAL on the client.
 import type { FilterChain } from '../../generated/envoy/config/listener/v3/FilterChain.js';
 import type { Listener } from '../../generated/envoy/config/listener/v3/Listener.js';
 import type { RouteConfiguration } from '../../generated/envoy/config/route/v3/RouteConfiguration.js';
 import type { Mesh, Workload } from '../../model/mesh.js';
-import { isMeshed, workloadMtlsMode } from '../../model/mtls.js';
+import { workloadMtlsMode } from '../../model/mtls.js';
 import type { MtlsMode } from '../../model/routing.js';
 import { hcmFilter, inlineConnectionManager } from './filters.js';
 import { inboundClusterName } from './names.js';
@@ -53,9 +53,8 @@ export interface ServerPort {
   readonly mtls: boolean;
 }
 
-/** Whether a port under `policy` is served with mTLS on `workload`. */
-export function servesMtls(policy: MtlsMode, workload: { readonly labels: Workload['labels'] }): boolean {
-  if (policy === 'PERMISSIVE') return isMeshed(workload);
+/** Whether a port under `policy` is served with mTLS: STRICT only (see the top of this file). */
+export function servesMtls(policy: MtlsMode): boolean {
   return policy === 'STRICT';
 }
 
@@ -70,7 +69,7 @@ export function proxylessServerPorts(
     .sort((a, b) => a - b)
     .map((port) => {
       const policy = workloadMtlsMode(mesh, workload, port);
-      return { port, policy, mtls: servesMtls(policy, workload) };
+      return { port, policy, mtls: servesMtls(policy) };
     });
 }
 

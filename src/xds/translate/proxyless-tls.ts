@@ -74,6 +74,11 @@ export function proxylessUpstreamTlsSocket(
   trustDomain: string,
 ): TransportSocket | undefined {
   if (decision.mode === 'DISABLE') return undefined;
+  // Auto mTLS is for sidecars. A proxyless client uses mTLS only when a DestinationRule asks for it,
+  // as in Istio: its bootstrap must name the certificate providers (every release NACKs a cluster
+  // that names one it lacks), and a sidecar's PERMISSIVE port tells mesh mTLS by the mesh ALPN,
+  // which gRPC does not send, so plaintext is what reaches a sidecar by default.
+  if (decision.mode === 'ISTIO_MUTUAL' && decision.auto) return undefined;
   if (decision.mode !== 'ISTIO_MUTUAL') return upstreamTlsSocket(decision, sni, trustDomain);
   const context: UpstreamTlsContext = {
     common_tls_context: meshCommonContext(proxylessSans(decision, trustDomain)),

@@ -65,13 +65,10 @@ spec:
 `;
 }
 
-// The echo servers are plain gRPC servers without mesh certificates: out of the mesh, so auto mTLS
-// sends them plaintext (and the clients' bootstraps need no certificate providers).
 function pod(name: string, labels: Record<string, string>, port: number): string {
-  const all = { ...labels, 'security.istio.io/tlsMode': 'disabled' };
   return `apiVersion: v1
 kind: Pod
-metadata: { name: ${name}, namespace: default, labels: ${JSON.stringify(all)} }
+metadata: { name: ${name}, namespace: default, labels: ${JSON.stringify(labels)} }
 spec:
   serviceAccountName: echo
   containers: [{ name: echo, image: echo, ports: [{ name: grpc, containerPort: ${port} }] }]
