@@ -14,7 +14,7 @@ import { edsCluster, originalDstCluster, withProtocolOptions } from './clusters.
 import { type EndpointAddress, loadAssignment, servicePortEndpoints, zonesOf } from './endpoints.js';
 import { localityPriorities } from './locality-priorities.js';
 import { meshSni, upstreamTlsSocket } from './mesh-tls-sockets.js';
-import { isHeadless, outboundClusterName } from './names.js';
+import { isHeadless, isHttp2, outboundClusterName } from './names.js';
 import type { ClustersAndEndpoints } from './outbound-clusters.js';
 import { proxylessUpstreamTlsSocket } from './proxyless-tls.js';
 import { subsetClusterName, subsetEndpoints } from './subset-endpoints.js';
@@ -85,6 +85,7 @@ export function servicePortClusters(
       upstreamTls(mesh, service, port, subset),
       meshSni(port.port, subset, service.hostname),
       trustDomain,
+      isHttp2(port.protocol),
     );
     const cluster = socket ? { ...shaped, transport_socket: socket } : shaped;
     result.clusters.push(cluster);

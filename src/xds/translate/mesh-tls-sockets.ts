@@ -75,6 +75,7 @@ export function upstreamTlsSocket(
   decision: UpstreamTls,
   sni: string,
   trustDomain: string,
+  http2 = false,
 ): TransportSocket | undefined {
   if (decision.mode === 'DISABLE') return undefined;
   let context: UpstreamTlsContext;
@@ -88,7 +89,9 @@ export function upstreamTlsSocket(
         : [uriPrefix(trustDomain)];
     context = {
       common_tls_context: {
-        alpn_protocols: [...MESH_ALPN],
+        // h2 after the mesh ALPN on HTTP/2 ports, as Istio: a proxyless gRPC server behind the
+        // port speaks only h2 and refuses a handshake offering nothing it knows.
+        alpn_protocols: http2 ? [...MESH_ALPN, 'h2'] : [...MESH_ALPN],
         tls_certificate_sds_secret_configs: [adsSecret(WORKLOAD_CERT_SECRET)],
         combined_validation_context: meshValidation(sans),
       },
