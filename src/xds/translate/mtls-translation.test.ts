@@ -68,12 +68,13 @@ describe('inbound chains per mode', () => {
 describe('upstream TLS sockets', () => {
   it('offers h2 after the mesh ALPN on HTTP/2 ports: a proxyless gRPC server accepts only h2', () => {
     const decision = { mode: 'ISTIO_MUTUAL', auto: true, identities: ['spiffe://td/ns/a/sa/b'] } as const;
-    const alpn = (http2: boolean) =>
-      (
-        upstreamTlsSocket(decision, 'sni', 'td', http2)?.typed_config as {
-          common_tls_context: { alpn_protocols: string[] };
-        }
-      ).common_tls_context.alpn_protocols;
+    const alpn = (http2: boolean) => {
+      const socket = upstreamTlsSocket(decision, 'sni', 'td', http2);
+      const context = socket?.typed_config as
+        | { common_tls_context: { alpn_protocols: string[] } }
+        | undefined;
+      return context?.common_tls_context.alpn_protocols;
+    };
     expect(alpn(true)).toEqual(['istio-peer-exchange', 'istio', 'h2']);
     expect(alpn(false)).toEqual(['istio-peer-exchange', 'istio']);
   });
