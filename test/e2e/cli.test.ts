@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { TYPE_URL } from '../../src/xds/envoy/type-urls.js';
 import { AdsTestClient } from '../helpers/ads-test-client.js';
+import { openssl, selfSigned } from '../helpers/openssl.js';
 import { CLI, startTrellis } from './helpers/trellis-process.js';
 
 const run = promisify(execFile);
@@ -257,31 +258,18 @@ describe('trellis serve and its CA', () => {
   it('refuses to start on a cacerts directory whose key is not its certificate’s, naming the file', async () => {
     const cacerts = path.join(dir, 'cacerts');
     await fs.mkdir(cacerts);
-    const openssl = (...args: string[]) => run('openssl', args, { cwd: cacerts, timeout: 10_000 });
+    // A root made by openssl, then a key that is not its own where its key should be.
+    const root = await selfSigned(cacerts, 'root', {
+      subject: '/O=test root',
+      days: 30,
+      extensions: ['basicConstraints=critical,CA:true', 'keyUsage=critical,keyCertSign,cRLSign'],
+    });
+    for (const name of ['ca-cert.pem', 'root-cert.pem', 'cert-chain.pem'])
+      await fs.copyFile(root.certFile, path.join(cacerts, name));
     await openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'ca-key.pem',
-      '-out',
-      'ca-cert.pem',
-      '-days',
-      '30',
-      '-subj',
-      '/O=test root',
-      '-addext',
-      'basicConstraints=critical,CA:true',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
+      ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'ca-key.pem'],
+      cacerts,
     );
-    await fs.copyFile(path.join(cacerts, 'ca-cert.pem'), path.join(cacerts, 'root-cert.pem'));
-    await fs.copyFile(path.join(cacerts, 'ca-cert.pem'), path.join(cacerts, 'cert-chain.pem'));
-    await openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'ca-key.pem');
     const result = await serve('--ca-dir', cacerts);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`trellis: the CA cannot start: ${path.join(cacerts, 'ca-key.pem')}`);

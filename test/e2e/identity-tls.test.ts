@@ -10,12 +10,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csrServiceDefinition } from '../../src/ca/csr-service.js';
 import { decodeResource } from '../../src/xds/envoy/resource-codec.js';
 import { TYPE_URL } from '../../src/xds/envoy/type-urls.js';
 import { AdsTestClient } from '../helpers/ads-test-client.js';
 import { tlsConnection } from '../helpers/bidi-test-client.js';
 import { DeltaTestClient } from '../helpers/delta-test-client.js';
+import { keyAndCsr, openssl, selfSigned } from '../helpers/openssl.js';
 import {
   type FakeApiServer,
   fakeJwt,
@@ -23,6 +23,7 @@ import {
   startFakeApiServer,
 } from '../kube-api/fake-api-server.js';
 import { CLI, startTrellis, type TrellisProcess } from './helpers/trellis-process.js';
+import { createCertificate } from './helpers/workload-certs.js';
 
 const run = promisify(execFile);
 const examples = path.resolve(import.meta.dirname, '../../examples');
@@ -154,13 +155,12 @@ describe('identity on the TLS port', () => {
     // openssl accepts the chain against the trust bundle it came with.
     await fs.writeFile(path.join(dir, 'roots.pem'), roots);
     await fs.writeFile(path.join(dir, 'leaf.pem'), chain);
-    const verified = await run(
-      'openssl',
-      ['verify', '-CAfile', path.join(dir, 'roots.pem'), path.join(dir, 'leaf.pem')],
-      {
-        timeout: 10_000,
-      },
-    );
+    const verified = await openssl([
+      'verify',
+      '-CAfile',
+      path.join(dir, 'roots.pem'),
+      path.join(dir, 'leaf.pem'),
+    ]);
     expect(verified.stdout).toContain(': OK');
   });
 
@@ -284,62 +284,16 @@ describe('identity on the TLS port', () => {
   });
 
   describe('the CSR API', () => {
-    const csrClient = (connection: ReturnType<typeof tlsConnection>) => {
-      const Client = grpc.makeGenericClientConstructor(csrServiceDefinition(), 'CertificateService');
-      const client = new Client(`127.0.0.1:${trellis.xdsTlsPort}`, connection.credentials!, {
-        'grpc.ssl_target_name_override': 'localhost',
-      });
-      clients.push(client);
-      return (request: { csr_pem: string; validity_seconds?: number }) =>
-        new Promise<{ cert_chain: string[]; trust_bundle_pem: string } | grpc.ServiceError>((resolve) =>
-          (
-            client as unknown as {
-              CreateCertificate(
-                r: object,
-                m: grpc.Metadata,
-                cb: (
-                  err: grpc.ServiceError | null,
-                  res: { cert_chain: string[]; trust_bundle_pem: string },
-                ) => void,
-              ): void;
-            }
-          ).CreateCertificate(request, connection.metadata ?? new grpc.Metadata(), (err, res) =>
-            resolve(err ?? res),
-          ),
-        );
-    };
-
-    async function csrFor(uri: string): Promise<{ csr: string; key: string }> {
-      const keyFile = path.join(dir, `key-${crypto.randomUUID()}.pem`);
-      const csrFile = `${keyFile}.csr`;
-      await run(
-        'openssl',
-        [
-          'req',
-          '-new',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:P-256',
-          '-nodes',
-          '-keyout',
-          keyFile,
-          '-out',
-          csrFile,
-          '-subj',
-          '/O=workload',
-          '-addext',
-          `subjectAltName=${uri}`,
-        ],
-        { timeout: 10_000 },
-      );
-      return { csr: await fs.readFile(csrFile, 'utf8'), key: await fs.readFile(keyFile, 'utf8') };
-    }
+    const csrFor = (uri: string) => keyAndCsr(dir, `key-${crypto.randomUUID()}`, uri);
 
     it('signs the caller’s own identity, and the chain then authenticates an xDS stream', async () => {
       const { csr, key } = await csrFor(`URI:spiffe://${TD}/ns/shop/sa/cart`);
-      const create = csrClient(tlsConnection(roots, undefined, metadataWith(tokens.shop)));
-      const signed = await create({ csr_pem: csr, validity_seconds: 3600 });
+      const signed = await createCertificate({
+        tlsPort: trellis.xdsTlsPort!,
+        roots,
+        metadata: metadataWith(tokens.shop),
+        request: { csr_pem: csr, validity_seconds: 3600 },
+      });
       if (signed instanceof Error) throw signed;
       expect(uriSans(signed.cert_chain[0]!)).toEqual([`URI:spiffe://${TD}/ns/shop/sa/cart`]);
       expect(signed.trust_bundle_pem).toBe(roots);
@@ -354,8 +308,11 @@ describe('identity on the TLS port', () => {
 
     it('refuses a CSR for another identity with PERMISSION_DENIED, naming it', async () => {
       const { csr } = await csrFor(`URI:spiffe://${TD}/ns/bank/sa/teller`);
-      const result = await csrClient(tlsConnection(roots, undefined, metadataWith(tokens.shop)))({
-        csr_pem: csr,
+      const result = await createCertificate({
+        tlsPort: trellis.xdsTlsPort!,
+        roots,
+        metadata: metadataWith(tokens.shop),
+        request: { csr_pem: csr },
       });
       expect(result).toBeInstanceOf(Error);
       const err = result as grpc.ServiceError;
@@ -366,38 +323,21 @@ describe('identity on the TLS port', () => {
 
     it('refuses a caller with no credential', async () => {
       const { csr } = await csrFor(`URI:spiffe://${TD}/ns/shop/sa/cart`);
-      const result = (await csrClient(tlsConnection(roots))({ csr_pem: csr })) as grpc.ServiceError;
+      const result = (await createCertificate({
+        tlsPort: trellis.xdsTlsPort!,
+        roots,
+        request: { csr_pem: csr },
+      })) as grpc.ServiceError;
       refusals.push(result.details);
       expect(result.code).toBe(grpc.status.UNAUTHENTICATED);
     });
   });
 
   it('does not take a client certificate from a foreign root as proof', async () => {
-    const keyFile = path.join(dir, 'foreign-key.pem');
-    const certFile = path.join(dir, 'foreign.pem');
-    await run(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-        '-days',
-        '1',
-        '-subj',
-        '/O=foreign',
-        '-addext',
-        `subjectAltName=URI:spiffe://${TD}/ns/shop/sa/cart`,
-      ],
-      { timeout: 10_000 },
-    );
+    const { keyFile, certFile } = await selfSigned(dir, 'foreign', {
+      subject: '/O=foreign',
+      extensions: [`subjectAltName=URI:spiffe://${TD}/ns/shop/sa/cart`],
+    });
     const client = sotw({
       certChainPem: await fs.readFile(certFile, 'utf8'),
       privateKeyPem: await fs.readFile(keyFile, 'utf8'),

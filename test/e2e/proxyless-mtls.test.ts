@@ -20,8 +20,8 @@ import {
 } from '../kube-api/fake-api-server.js';
 import { type CgrpcClient, startCgrpcClient } from './helpers/cgrpc-client.js';
 import { echoService } from './helpers/echo-server.js';
-import { issueWorkloadCerts, meshBootstrap } from './helpers/proxyless-certs.js';
 import { eventually, startTrellis, type TrellisProcess } from './helpers/trellis-process.js';
+import { issueWorkloadCerts, meshBootstrap } from './helpers/workload-certs.js';
 
 const TD = 'cluster.local';
 const CLIENT_ID = `spiffe://${TD}/ns/default/sa/client`;

@@ -1,12 +1,9 @@
 // A throwaway serving certificate for the fake API server: P-256, for 127.0.0.1 and localhost, made
 // by the openssl CLI (which .ci/run installs) in a temporary directory that is removed at once.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { selfSigned } from '../helpers/openssl.js';
 
 export interface ServingCertificate {
   readonly certPem: string;
@@ -27,28 +24,11 @@ export function servingCertificate(): Promise<ServingCertificate> {
 async function makeCertificate(): Promise<ServingCertificate> {
   const dir = await mkdtemp(join(tmpdir(), 'trellis-fake-kube-api-'));
   try {
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ]);
-    return { certPem: await readFile(cert, 'utf8'), keyPem: await readFile(key, 'utf8') };
+    const { certFile, keyFile } = await selfSigned(dir, 'serving', {
+      subject: '/CN=localhost',
+      extensions: ['subjectAltName=IP:127.0.0.1,DNS:localhost'],
+    });
+    return { certPem: await readFile(certFile, 'utf8'), keyPem: await readFile(keyFile, 'utf8') };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
