@@ -158,6 +158,8 @@ interface OpenStream {
   /** What the stream proved, once authentication is done: only then are its requests read. */
   credential?: StreamCredential;
   secrets?: SecretSubscription;
+  /** Subscribes the stream to its identity's secrets, once it asks for one. */
+  subscribeSecrets?: () => void;
   /** The write waiting for a slot, or holding one: given up when the stream ends. */
   withdraw?: () => void;
   slot?: WriteSlot;
@@ -378,6 +380,7 @@ export class XdsServer {
           stream = this.identify(open, node, (proxy) => factory(proxy, this.context, write));
           if (!stream) return;
         }
+        if (typeUrl === TYPE_URL.secret) open.subscribeSecrets?.();
         stream.onRequest(request, typeUrl);
       });
     call.on('end', () => {
@@ -460,15 +463,22 @@ export class XdsServer {
     // Counted as soon as finish() would uncount it: once per identified stream, whatever the hooks do.
     this.metrics.streamOpened(proxy.kind, stream.variant);
     // The proxy's own secrets over its group's snapshot: a new certificate wakes only this
-    // identity's streams, a new group snapshot keeps the secrets they had.
+    // identity's streams, a new group snapshot keeps the secrets they had. A stream subscribes
+    // when it first asks for a Secret: a proxyless client (which reads its certificates from
+    // files) never makes the CA issue one.
     const withSecrets = (snapshot: Snapshot): Snapshot =>
       open.secrets ? overlaySecrets(snapshot, open.secrets.current()) : snapshot;
-    open.secrets = this.secrets?.subscribe(proxy.identity, () =>
-      this.guard(open, () => {
-        const snapshot = this.cache.getSnapshot(proxy.id);
-        if (snapshot && !open.ended) stream.onSnapshot(withSecrets(snapshot));
-      }),
-    );
+    open.subscribeSecrets = () => {
+      if (open.secrets || !this.secrets || open.ended) return;
+      open.secrets = this.secrets.subscribe(proxy.identity, () =>
+        this.guard(open, () => {
+          const snapshot = this.cache.getSnapshot(proxy.id);
+          if (snapshot && !open.ended) stream.onSnapshot(withSecrets(snapshot));
+        }),
+      );
+      const snapshot = this.cache.getSnapshot(proxy.id);
+      if (snapshot) stream.onSnapshot(withSecrets(snapshot));
+    };
     // Watch before the hook runs: a snapshot built inside it must not slip past the stream.
     open.unwatch = this.cache.watch(proxy.id, (snapshot) =>
       this.guard(open, () => stream.onSnapshot(withSecrets(snapshot))),

@@ -90,6 +90,44 @@ describe('trust bundle holders', () => {
     ]);
   });
 
+  it('issues a certificate only once a stream asks for a Secret', async () => {
+    const issued: string[] = [];
+    const secrets = new IdentitySecrets({
+      issuer: {
+        issueWorkload: (identity: WorkloadIdentity) => {
+          issued.push(identity.namespace);
+          return {
+            certChainPem: 'CERT',
+            privateKeyPem: 'KEY',
+            notBefore: new Date(),
+            notAfter: new Date(Date.now() + 86_400_000),
+          };
+        },
+        trustBundlePem: () => 'ROOT',
+      },
+      logger: silentLogger(),
+    });
+    const cache = new SnapshotCache();
+    cache.setSnapshot(A, buildSnapshot([cluster('c1')]));
+    const server = new XdsServer({
+      cache,
+      logger: silentLogger(),
+      secrets,
+      auth: { trustDomain: 'cluster.local', insecureLocalIdentity: true },
+    });
+    closers.push(() => server.close());
+    const { port } = await server.listen('127.0.0.1:0');
+    const client = new AdsTestClient(port);
+    closers.push(() => client.close());
+    client.send({ node: { id: A }, type_url: TYPE_URL.cluster });
+    await client.next();
+    expect(issued).toEqual([]);
+    client.send({ type_url: TYPE_URL.secret, resource_names: ['default'] });
+    const response = await client.next();
+    expect(response.type_url).toBe(TYPE_URL.secret);
+    expect(issued).toEqual(['shop']);
+  });
+
   it('leaves out proxies that never asked for the bundle', async () => {
     const secrets = new IdentitySecrets({
       issuer: {
