@@ -22,17 +22,24 @@ describe('trust bundle holders', () => {
     for (const close of closers.splice(0).reverse()) await close();
   });
 
-  it('counts a proxy current only once it ACKed the bundle it is offered', async () => {
-    let bundle = 'ROOT-OLD';
+  /**
+   * A server whose streams prove their node's claim (--insecure-local-identity), with secrets from
+   * a stand-in CA: a day-long "certificate" naming its identity, `issued` recording each, the
+   * bundle whatever `bundle()` says now. Proxies A and B have a snapshot of one cluster.
+   */
+  async function serve(bundle: () => string, issued: string[] = []) {
     const secrets = new IdentitySecrets({
       issuer: {
-        issueWorkload: (identity: WorkloadIdentity) => ({
-          certChainPem: `CERT ${identity.serviceAccount}`,
-          privateKeyPem: 'KEY',
-          notBefore: new Date(),
-          notAfter: new Date(Date.now() + 86_400_000),
-        }),
-        trustBundlePem: () => bundle,
+        issueWorkload: (identity: WorkloadIdentity) => {
+          issued.push(identity.namespace);
+          return {
+            certChainPem: `CERT ${identity.serviceAccount}`,
+            privateKeyPem: 'KEY',
+            notBefore: new Date(),
+            notAfter: new Date(Date.now() + 86_400_000),
+          };
+        },
+        trustBundlePem: bundle,
       },
       logger: silentLogger(),
     });
@@ -46,6 +53,12 @@ describe('trust bundle holders', () => {
     });
     closers.push(() => server.close());
     const { port } = await server.listen('127.0.0.1:0');
+    return { server, secrets, port };
+  }
+
+  it('counts a proxy current only once it ACKed the bundle it is offered', async () => {
+    let bundle = 'ROOT-OLD';
+    const { server, secrets, port } = await serve(() => bundle);
     const sotw = new AdsTestClient(port);
     const delta = new DeltaTestClient(port);
     closers.push(
@@ -92,31 +105,7 @@ describe('trust bundle holders', () => {
 
   it('issues a certificate only once a stream asks for a Secret', async () => {
     const issued: string[] = [];
-    const secrets = new IdentitySecrets({
-      issuer: {
-        issueWorkload: (identity: WorkloadIdentity) => {
-          issued.push(identity.namespace);
-          return {
-            certChainPem: 'CERT',
-            privateKeyPem: 'KEY',
-            notBefore: new Date(),
-            notAfter: new Date(Date.now() + 86_400_000),
-          };
-        },
-        trustBundlePem: () => 'ROOT',
-      },
-      logger: silentLogger(),
-    });
-    const cache = new SnapshotCache();
-    cache.setSnapshot(A, buildSnapshot([cluster('c1')]));
-    const server = new XdsServer({
-      cache,
-      logger: silentLogger(),
-      secrets,
-      auth: { trustDomain: 'cluster.local', insecureLocalIdentity: true },
-    });
-    closers.push(() => server.close());
-    const { port } = await server.listen('127.0.0.1:0');
+    const { port } = await serve(() => 'ROOT', issued);
     const client = new AdsTestClient(port);
     closers.push(() => client.close());
     client.send({ node: { id: A }, type_url: TYPE_URL.cluster });
