@@ -211,7 +211,7 @@ describe('answering a Pod being created', () => {
     };
     const a = answer(podReview(), vandal);
     expect(allowed(a).warnings).toEqual([
-      'trellis: sidecar not injected: the patch does not apply: operation 0 (add /metadata/extra/x): /metadata/extra does not exist',
+      'trellis: sidecar not injected: the patch does not apply: operation 0 (add /metadata/extra/x): Cannot perform an `add` operation at the desired path',
     ]);
     expect(allowed(a).patch).toBeUndefined();
   });
@@ -329,7 +329,7 @@ describe('what is not injected is allowed, with a warning and no patch', () => {
     delete pod.metadata.annotations;
     skipped(
       answer(podReview(pod), careless),
-      'trellis: sidecar not injected: the patch does not apply: operation 1 (add /metadata/annotations/trellis.dev~1injected): /metadata/annotations does not exist',
+      'trellis: sidecar not injected: the patch does not apply: operation 1 (add /metadata/annotations/trellis.dev~1injected): Cannot perform an `add` operation at the desired path',
     );
   });
 });
@@ -360,66 +360,20 @@ describe('JSON Patch', () => {
     expect(readPatch([{ op: 'remove' }])).toEqual(fail(['operation 0 has no path']));
   });
 
-  // Each case applied by ours and by fast-json-patch: both succeed with the same document, or both fail.
-  const doc = () => ({ a: { b: [1, 2, 3], 'c/d': { '~e': 'x' } }, f: null, g: [] as unknown[] });
-  const cases: [string, JsonPatchOperation[]][] = [
-    ['add a member', [{ op: 'add', path: '/a/new', value: { z: 1 } }]],
-    ['add replaces a member', [{ op: 'add', path: '/f', value: 3 }]],
-    ['add into an array', [{ op: 'add', path: '/a/b/1', value: 9 }]],
-    ['append with -', [{ op: 'add', path: '/a/b/-', value: 9 }]],
-    ['add at the end index', [{ op: 'add', path: '/a/b/3', value: 9 }]],
-    ['add past the end', [{ op: 'add', path: '/a/b/4', value: 9 }]],
-    ['add under a missing parent', [{ op: 'add', path: '/x/y', value: 1 }]],
-    ['add under a scalar', [{ op: 'add', path: '/a/b/0/x', value: 1 }]],
-    ['escaped tokens', [{ op: 'add', path: '/a/c~1d/~0e', value: 'y' }]],
-    ['replace the root', [{ op: 'replace', path: '', value: { r: 1 } }]],
-    ['remove a member', [{ op: 'remove', path: '/a/b' }]],
-    ['remove a missing member', [{ op: 'remove', path: '/nope' }]],
-    ['remove an element', [{ op: 'remove', path: '/a/b/0' }]],
-    ['remove past the end', [{ op: 'remove', path: '/a/b/3' }]],
-    ['replace a member', [{ op: 'replace', path: '/a/b', value: 'now' }]],
-    ['replace a missing member', [{ op: 'replace', path: '/q', value: 1 }]],
-    ['test equal', [{ op: 'test', path: '/a/c~1d', value: { '~e': 'x' } }]],
-    ['test different', [{ op: 'test', path: '/a/b', value: [1, 2] }]],
-    ['move', [{ op: 'move', from: '/a/b', path: '/g/0' }]],
-    ['move from a missing path', [{ op: 'move', from: '/zz', path: '/g/0' }]],
-    ['copy', [{ op: 'copy', from: '/a', path: '/g/-' }]],
-    [
-      'copy then change the copy',
-      [
-        { op: 'copy', from: '/a/b', path: '/h' },
-        { op: 'add', path: '/h/-', value: 4 },
-      ],
-    ],
-    [
-      'a failing op after good ones',
-      [
-        { op: 'add', path: '/k', value: 1 },
-        { op: 'remove', path: '/k/l' },
-      ],
-    ],
-  ];
-  it.each(cases)('%s: agrees with fast-json-patch', (_name, ops) => {
-    const ours = applyJsonPatch(doc(), ops);
-    let theirs: { ok: true; value: unknown } | { ok: false } | undefined;
-    try {
-      theirs = {
-        ok: true,
-        value: jsonpatch.applyPatch(doc(), ops as jsonpatch.Operation[], true, true).newDocument,
-      };
-    } catch {
-      theirs = { ok: false };
-    }
-    expect(ours.ok).toBe(theirs.ok);
-    if (ours.ok && theirs.ok) expect(ours.value).toEqual(theirs.value);
+  it('says which operation does not apply (fast-json-patch applies them)', () => {
+    const result = applyJsonPatch({ a: {} }, [
+      { op: 'add', path: '/a/b', value: 1 },
+      { op: 'remove', path: '/a/b/c' },
+    ]);
+    expect(result.ok ? '' : result.errors[0]).toMatch(/^operation 1 \(remove \/a\/b\/c\): /);
   });
 
-  it('does not let a key named __proto__ reach a prototype', () => {
+  it('refuses a patch that would reach a prototype through a key named __proto__', () => {
     const target = JSON.parse('{"metadata": {}}') as Record<string, Record<string, unknown>>;
     const result = applyJsonPatch(target, [
       { op: 'add', path: '/metadata/__proto__', value: { polluted: true } },
     ]);
-    expect(result.ok).toBe(true);
+    expect(result.ok).toBe(false);
     expect(Object.getPrototypeOf(target.metadata)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });

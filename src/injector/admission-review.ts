@@ -14,6 +14,7 @@
 // applied (RFC 6902, applyJsonPatch below) to the object freshly read from the body, which is what
 // the API server applies it to. A patch that does not apply would fail the API server's call.
 
+import jsonpatch from 'fast-json-patch';
 import { fail, ok, type Result } from '../model/result.js';
 import { scanJson } from '../sources/files/json-scan.js';
 
@@ -312,54 +313,23 @@ export function readPatch(value: unknown): Result<JsonPatchOperation[], string> 
 }
 
 /**
- * Applies an RFC 6902 patch to `doc`, changing it in place (the root is replaced through the
- * result), and returns the patched document, or why an operation fails: a path that does not
- * exist, an array index out of range or not a number, a move into its own child, a failed test.
+ * Applies an RFC 6902 patch to `doc` with fast-json-patch (validating each operation, and refusing
+ * to touch a prototype), and returns the patched document or why an operation fails.
  */
 export function applyJsonPatch(
   doc: unknown,
   operations: readonly JsonPatchOperation[],
 ): Result<unknown, string> {
-  let root = doc;
-  for (const [i, op] of operations.entries()) {
-    const at = `operation ${i} (${op.op} ${shortText(op.path)})`;
-    const step = applyOne(root, op);
-    if (!step.ok) return fail([`${at}: ${step.errors[0]}`]);
-    root = step.value;
-  }
-  return ok(root);
-}
-
-function applyOne(root: unknown, op: JsonPatchOperation): Result<unknown, string> {
-  const path = pointer(op.path)!;
-  switch (op.op) {
-    case 'add':
-      return add(root, path, structuredClone(op.value));
-    case 'remove':
-      return remove(root, path);
-    case 'replace': {
-      const removed = remove(root, path);
-      return removed.ok ? add(removed.value, path, structuredClone(op.value)) : removed;
-    }
-    case 'test': {
-      const found = get(root, path);
-      if (!found.ok) return found;
-      return deepEqual(found.value, op.value) ? ok(root) : fail(['the value differs']);
-    }
-    case 'move': {
-      const from = pointer(op.from)!;
-      if (from.length < path.length && from.every((t, i) => t === path[i]))
-        return fail(['a value cannot be moved into its own child']);
-      const found = get(root, from);
-      if (!found.ok) return fail([`from: ${found.errors[0]}`]);
-      const removed = remove(root, from);
-      return removed.ok ? add(removed.value, path, found.value) : removed;
-    }
-    case 'copy': {
-      const found = get(root, pointer(op.from)!);
-      if (!found.ok) return fail([`from: ${found.errors[0]}`]);
-      return add(root, path, structuredClone(found.value));
-    }
+  try {
+    return ok(jsonpatch.applyPatch(doc, operations as jsonpatch.Operation[], true, true).newDocument);
+  } catch (error) {
+    // The library names the operation that failed (its index is not always the right one).
+    const failed = error instanceof jsonpatch.JsonPatchError ? error.operation : undefined;
+    const index = failed ? operations.indexOf(failed as JsonPatchOperation) : -1;
+    const at = failed
+      ? `operation ${index >= 0 ? `${index} ` : ''}(${String(failed.op)} ${shortText(failed.path)})`
+      : 'the patch';
+    return fail([`${at}: ${errorMessage(error).split('\n')[0]}`]);
   }
 }
 
@@ -371,80 +341,6 @@ function pointer(text: string): string[] | undefined {
     .slice(1)
     .split('/')
     .map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
-}
-
-/** The container the last token of `path` is in. */
-function parent(root: unknown, path: readonly string[]): Result<unknown, string> {
-  return get(root, path.slice(0, -1));
-}
-
-function get(root: unknown, path: readonly string[]): Result<unknown, string> {
-  let node = root;
-  for (const [i, token] of path.entries()) {
-    const where = () => `/${path.slice(0, i + 1).join('/')}`;
-    if (Array.isArray(node)) {
-      const index = arrayIndex(token, node.length - 1);
-      if (index === undefined) return fail([`${shortText(where())} is not an element of the array`]);
-      node = node[index];
-    } else if (isRecord(node)) {
-      if (!Object.hasOwn(node, token)) return fail([`${shortText(where())} does not exist`]);
-      node = node[token];
-    } else return fail([`${shortText(where())} is inside a ${typeName(node)}`]);
-  }
-  return ok(node);
-}
-
-function add(root: unknown, path: readonly string[], value: unknown): Result<unknown, string> {
-  if (path.length === 0) return ok(value);
-  const container = parent(root, path);
-  if (!container.ok) return container;
-  const token = path.at(-1)!;
-  const node = container.value;
-  if (Array.isArray(node)) {
-    const index = token === '-' ? node.length : arrayIndex(token, node.length);
-    if (index === undefined) return fail([`index ${shortText(token)} is out of range 0-${node.length}`]);
-    node.splice(index, 0, value);
-  } else if (isRecord(node)) {
-    Object.defineProperty(node, token, { value, writable: true, enumerable: true, configurable: true });
-  } else return fail([`the parent is a ${typeName(node)}, not an object or array`]);
-  return ok(root);
-}
-
-function remove(root: unknown, path: readonly string[]): Result<unknown, string> {
-  if (path.length === 0) return ok(undefined);
-  const container = parent(root, path);
-  if (!container.ok) return container;
-  const token = path.at(-1)!;
-  const node = container.value;
-  if (Array.isArray(node)) {
-    const index = arrayIndex(token, node.length - 1);
-    if (index === undefined) return fail([`index ${shortText(token)} is out of range`]);
-    node.splice(index, 1);
-  } else if (isRecord(node)) {
-    if (!Object.hasOwn(node, token)) return fail([`${shortText(token)} does not exist`]);
-    delete (node as Record<string, unknown>)[token];
-  } else return fail([`the parent is a ${typeName(node)}, not an object or array`]);
-  return ok(root);
-}
-
-/** An array index token (digits, no leading zero) at most `max`, else undefined. */
-function arrayIndex(token: string, max: number): number | undefined {
-  if (!/^(?:0|[1-9]\d{0,8})$/.test(token)) return undefined;
-  const index = Number(token);
-  return index <= max ? index : undefined;
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a))
-    return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (isRecord(a) && isRecord(b)) {
-    const keys = Object.keys(a);
-    return (
-      keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]))
-    );
-  }
-  return false;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
