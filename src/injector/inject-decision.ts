@@ -10,6 +10,7 @@ export const INJECT_ANNOTATION = 'trellis.dev/inject';
 export const INJECTED_ANNOTATION = 'trellis.dev/injected';
 export const PROXY_CONTAINER = 'trellis-proxy';
 export const INIT_CONTAINER = 'trellis-init';
+export const CREDENTIAL_CONTAINER = 'trellis-credential';
 
 export type Decision = { readonly inject: true } | { readonly inject: false; readonly reason: string };
 

@@ -8,12 +8,13 @@ import { DEFAULT_PROXY_RESOURCES } from './proxy-resources.js';
 const config: InjectorConfig = {
   proxyImage: 'envoy:test',
   initImage: 'init:test',
+  trellisImage: 'trellis:test',
   resources: DEFAULT_PROXY_RESOURCES,
   nativeSidecars: true,
   version: '0.1.0',
 };
 const parts: InjectionParts = {
-  sidecar: () => ok({ args: [], env: [], volumes: [], mounts: [] }),
+  sidecar: () => ok({ envoy: { args: [], env: [], volumeMounts: [] }, volumes: [] }),
   redirect: () => ok([]),
 };
 

@@ -2,8 +2,10 @@
 // the pod it was computed for, and the resulting pod checked.
 import jsonpatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
-import { ok } from '../model/result.js';
+import type { Bootstrap } from '../generated/envoy/config/bootstrap/v3/Bootstrap.js';
+import { encodeBootstrap } from './bootstrap.js';
 import { INJECTED_ANNOTATION } from './inject-decision.js';
+import { injectionParts } from './injection-parts.js';
 import {
   type InjectionParts,
   type InjectorConfig,
@@ -18,22 +20,17 @@ import { DEFAULT_PROXY_RESOURCES } from './proxy-resources.js';
 const config: InjectorConfig = {
   proxyImage: 'envoyproxy/envoy:v1.31.0',
   initImage: 'trellis/proxy-init:0.1.0',
+  trellisImage: 'trellis/trellis:0.1.0',
   resources: DEFAULT_PROXY_RESOURCES,
   nativeSidecars: true,
   version: '0.1.0',
 };
 
-// Stand-ins for the bootstrap and the iptables rules: this module only places what they give.
-const parts: InjectionParts = {
-  sidecar: () =>
-    ok({
-      args: ['-c', '/etc/trellis/envoy.yaml'],
-      env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
-      volumes: [{ name: 'trellis-token', projected: { sources: [] } }],
-      mounts: [{ name: 'trellis-token', mountPath: '/var/run/secrets/trellis' }],
-    }),
-  redirect: () => ok([{ name: 'TRELLIS_IPTABLES_RULES', value: '*nat\nCOMMIT\n' }]),
-};
+// The real parts: the bootstrap, the credential step and the iptables rules.
+const parts: InjectionParts = injectionParts({
+  controlPlane: { namespace: 'trellis-system' },
+  trellisVersion: '0.1.0',
+});
 
 const enabled = { 'trellis.dev/inject': 'enabled' };
 
@@ -75,9 +72,13 @@ describe('injectPod', () => {
   it('adds the init container and a native sidecar ahead of the app, its volumes, and marks the pod', () => {
     const { patched } = injected(pod());
     if (!patched) throw new Error('not injected');
-    expect(names(patched.spec.initContainers)).toEqual(['trellis-init', 'trellis-proxy']);
+    expect(names(patched.spec.initContainers)).toEqual([
+      'trellis-init',
+      'trellis-credential',
+      'trellis-proxy',
+    ]);
     expect(names(patched.spec.containers)).toEqual(['app']);
-    const proxy = patched.spec.initContainers![1]!;
+    const proxy = patched.spec.initContainers![2]!;
     expect(proxy).toMatchObject({
       restartPolicy: 'Always',
       image: 'envoyproxy/envoy:v1.31.0',
@@ -90,9 +91,19 @@ describe('injectPod', () => {
     });
     expect(patched.spec.initContainers![0]).toMatchObject({
       securityContext: { capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] } },
-      env: [{ name: 'TRELLIS_IPTABLES_RULES' }],
+      env: [
+        { name: 'TRELLIS_IPTABLES_RULES', value: expect.stringContaining('-j REDIRECT --to-ports 15006') },
+      ],
     });
-    expect(names(patched.spec.volumes)).toEqual(['trellis-token']);
+    // The credential step keeps Envoy's certificate fresh, and Envoy waits for the first one.
+    expect(patched.spec.initContainers![1]).toMatchObject({
+      image: 'trellis/trellis:0.1.0',
+      restartPolicy: 'Always',
+      args: expect.arrayContaining(['credential']),
+      startupProbe: { exec: { command: ['test', '-s', '/etc/trellis/credentials/xds-client.json'] } },
+    });
+    expect(proxy.args).toEqual(expect.arrayContaining(['--config-yaml']));
+    expect(names(patched.spec.volumes)).toEqual(['trellis-token', 'trellis-ca-root', 'trellis-credentials']);
     expect(JSON.parse(patched.metadata.annotations![INJECTED_ANNOTATION]!)).toEqual({
       version: '0.1.0',
       image: 'envoyproxy/envoy:v1.31.0',
@@ -103,7 +114,8 @@ describe('injectPod', () => {
   it('puts the classic sidecar first among the containers, holding the app until Envoy is ready', () => {
     const { patched } = injected(pod(), enabled, { ...config, nativeSidecars: false });
     if (!patched) throw new Error('not injected');
-    expect(names(patched.spec.initContainers)).toEqual(['trellis-init']);
+    expect(names(patched.spec.initContainers)).toEqual(['trellis-init', 'trellis-credential']);
+    expect(patched.spec.initContainers![1]?.args).toEqual(expect.arrayContaining(['--once']));
     expect(names(patched.spec.containers)).toEqual(['trellis-proxy', 'app']);
     expect(patched.spec.containers![0]).toHaveProperty('lifecycle.postStart.exec.command');
     expect(patched.spec.containers![0]).not.toHaveProperty('restartPolicy');
@@ -120,8 +132,18 @@ describe('injectPod', () => {
     );
     const { patched } = injected(original);
     if (!patched) throw new Error('not injected');
-    expect(names(patched.spec.initContainers)).toEqual(['trellis-init', 'trellis-proxy', 'migrate']);
-    expect(names(patched.spec.volumes)).toEqual(['data', 'trellis-token']);
+    expect(names(patched.spec.initContainers)).toEqual([
+      'trellis-init',
+      'trellis-credential',
+      'trellis-proxy',
+      'migrate',
+    ]);
+    expect(names(patched.spec.volumes)).toEqual([
+      'data',
+      'trellis-token',
+      'trellis-ca-root',
+      'trellis-credentials',
+    ]);
     expect(patched.spec.securityContext).toEqual({ fsGroup: 2000 });
     expect(patched.metadata.labels).toEqual({ app: 'web', [TLS_MODE_LABEL]: 'istio' });
     expect(patched.metadata.annotations!['example.com/owner']).toBe('team/a~b');
@@ -155,6 +177,24 @@ describe('injectPod', () => {
     });
   });
 
+  it('puts the forwarding of the rewritten probes in the bootstrap Envoy starts with, which encodes strictly', () => {
+    const original = pod({
+      containers: [{ name: 'app', livenessProbe: { httpGet: { path: '/live', port: 8080 } } }],
+    });
+    const { patched } = injected(original);
+    if (!patched) throw new Error('not injected');
+    const args = patched.spec.initContainers![2]!.args as unknown as string[];
+    // Kubernetes expands $(POD_IP) and $(POD_NAME) and turns $$ into $: done here by hand.
+    const text = args[args.indexOf('--config-yaml') + 1]!.replaceAll('$(POD_IP)', '10.0.0.5')
+      .replaceAll('$(POD_NAME)', 'web-0')
+      .replaceAll('$$', '$');
+    const bootstrap = JSON.parse(text) as Bootstrap;
+    expect(bootstrap.node?.id).toBe('sidecar~10.0.0.5~web-0.shop~shop.svc.cluster.local');
+    expect(bootstrap.static_resources?.listeners?.map((l) => l.name)).toContain('trellis-probes');
+    expect(bootstrap.static_resources?.clusters?.map((c) => c.name)).toContain('trellis-probe|8080');
+    expect(encodeBootstrap(bootstrap).ok).toBe(true);
+  });
+
   it('takes resources and image from annotations, and warns of a value that is not a quantity', () => {
     const result = injected(
       pod(
@@ -169,7 +209,7 @@ describe('injectPod', () => {
       ),
     );
     if (!result.patched) throw new Error('not injected');
-    expect(result.patched.spec.initContainers![1]).toMatchObject({
+    expect(result.patched.spec.initContainers![2]).toMatchObject({
       image: 'registry.local/envoy:custom',
       resources: { requests: { cpu: '250m', memory: '128Mi' } },
     });

@@ -6,6 +6,7 @@
 // inserted in front of them.
 import { ok, type Result } from '../model/result.js';
 import {
+  CREDENTIAL_CONTAINER,
   INIT_CONTAINER,
   INJECTED_ANNOTATION,
   injectionDecision,
@@ -19,6 +20,7 @@ import {
   rewriteProbes,
 } from './probe-rewrite.js';
 import { proxyResources, type ResourceDefaults } from './proxy-resources.js';
+import { CREDENTIALS_DIR, joinPath, XDS_CLIENT_FILE } from './sidecar-layout.js';
 
 export type JsonPatchOperation =
   | { readonly op: 'add' | 'replace' | 'test'; readonly path: string; readonly value: Json }
@@ -27,18 +29,30 @@ export type JsonPatchOperation =
 export interface InjectorConfig {
   readonly proxyImage: string;
   readonly initImage: string;
+  /** Trellis's own image: it runs the credential step (`trellis credential`). */
+  readonly trellisImage: string;
   readonly resources: ResourceDefaults;
   /** Envoy as an init container with restartPolicy Always (Kubernetes ≥ 1.29). */
   readonly nativeSidecars: boolean;
   readonly version: string;
 }
 
-/** What the sidecar's bootstrap needs in the pod (bootstrap.ts builds it). */
-export interface SidecarParts {
+/** A container's part that another module decides. */
+export interface ContainerParts {
   readonly args: readonly string[];
   readonly env: readonly JsonObject[];
+  readonly volumeMounts: readonly JsonObject[];
+}
+
+/** What the sidecar needs in the pod (sidecar-container.ts builds it). */
+export interface SidecarParts {
+  readonly envoy: ContainerParts;
+  /**
+   * The credential step that gets Envoy's certificate for its xDS connection: `renew`, a native
+   * sidecar that keeps it fresh; `once`, an init container where native sidecars are off.
+   */
+  readonly credential?: { readonly renew: ContainerParts; readonly once: ContainerParts };
   readonly volumes: readonly JsonObject[];
-  readonly mounts: readonly JsonObject[];
 }
 
 /** How the pieces are made: injected, so this module composes and the others decide. */
@@ -61,6 +75,7 @@ export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
 export const PROXY_UID = 1337;
 const READINESS_PORT = 15021;
 const STATS_PORT = 15090;
+const CREDENTIAL_FILE = joinPath(CREDENTIALS_DIR, XDS_CLIENT_FILE);
 
 export function injectPod(
   pod: PodView,
@@ -81,19 +96,25 @@ export function injectPod(
   warnings.push(...resources.warnings);
   const image = pod.annotations['trellis.dev/proxy-image'] || config.proxyImage;
 
-  const proxy = proxyContainer(image, sidecar.value, resources.value, config.nativeSidecars);
+  const native = config.nativeSidecars;
+  const proxy = proxyContainer(image, sidecar.value.envoy, resources.value, native);
   const init = initContainer(config.initImage, redirect.value);
+  const credentialParts = sidecar.value.credential;
+  const credential = credentialParts
+    ? credentialContainer(config.trellisImage, native ? credentialParts.renew : credentialParts.once, native)
+    : undefined;
   const patch: JsonPatchOperation[] = [];
   // Probes first: the classic sidecar goes in front of the containers and shifts their indices.
   for (const p of probes.probes)
     patch.push({ op: 'replace', path: `/spec/containers/${p.containerIndex}/${p.kind}`, value: p.probe });
-  const initList = config.nativeSidecars ? [init, proxy] : [init];
+  // Order: the redirect, then the credential Envoy needs, then (native) Envoy, then the app's own.
+  const initList = [init, ...(credential ? [credential] : []), ...(native ? [proxy] : [])];
   if (pod.initContainerCount === undefined)
     patch.push({ op: 'add', path: '/spec/initContainers', value: initList });
   else
     for (const [i, c] of initList.entries())
       patch.push({ op: 'add', path: `/spec/initContainers/${i}`, value: c });
-  if (!config.nativeSidecars) patch.push({ op: 'add', path: '/spec/containers/0', value: proxy });
+  if (!native) patch.push({ op: 'add', path: '/spec/containers/0', value: proxy });
   if (sidecar.value.volumes.length > 0) {
     if (pod.volumeCount === undefined)
       patch.push({ op: 'add', path: '/spec/volumes', value: [...sidecar.value.volumes] });
@@ -127,7 +148,7 @@ export function escapePointer(token: string): string {
 
 function proxyContainer(
   image: string,
-  parts: SidecarParts,
+  parts: ContainerParts,
   resources: JsonObject,
   native: boolean,
 ): JsonObject {
@@ -152,7 +173,7 @@ function proxyContainer(
       privileged: false,
       capabilities: { drop: ['ALL'] },
     },
-    volumeMounts: [...parts.mounts],
+    volumeMounts: [...parts.volumeMounts],
     ...(native
       ? // A native sidecar: started before the app's init containers and kept running.
         { restartPolicy: 'Always' }
@@ -171,6 +192,37 @@ function proxyContainer(
             },
           },
         }),
+  };
+}
+
+/** The credential step, as UID 1337 so its connection to Trellis bypasses the redirect. */
+function credentialContainer(image: string, parts: ContainerParts, native: boolean): JsonObject {
+  return {
+    name: CREDENTIAL_CONTAINER,
+    image,
+    args: [...parts.args],
+    env: [...parts.env],
+    volumeMounts: [...parts.volumeMounts],
+    resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
+    securityContext: {
+      runAsUser: PROXY_UID,
+      runAsGroup: PROXY_UID,
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    },
+    ...(native
+      ? {
+          restartPolicy: 'Always',
+          // Envoy starts once the certificate it reads is written.
+          startupProbe: {
+            exec: { command: ['test', '-s', CREDENTIAL_FILE] },
+            periodSeconds: 1,
+            failureThreshold: 120,
+          },
+        }
+      : {}),
   };
 }
 
