@@ -124,6 +124,8 @@ export class TrellisProcess {
         `127.0.0.1:${adminPort}`,
         '--xds-tls-address',
         '127.0.0.1:0',
+        '--webhook-address',
+        'off',
         '--log-level',
         'warn',
       ],

@@ -44,9 +44,21 @@ export class ServingCertificate {
     this.issue();
   }
 
-  /** The chain and key now served: for tests and the log, never for logging the key. */
-  current(): { readonly certChainPem: string } | undefined {
-    return this.identity ? { certChainPem: this.identity.certificate.toString() } : undefined;
+  /** The chain and key now served, for another TLS server of Trellis's (the webhook); never logged. */
+  keyPair(): { readonly certChainPem: string; readonly privateKeyPem: string } | undefined {
+    return this.identity
+      ? {
+          certChainPem: this.identity.certificate.toString(),
+          privateKeyPem: this.identity.privateKey.toString(),
+        }
+      : undefined;
+  }
+
+  /** Calls `listener` after each new certificate; returns what unsubscribes it. */
+  onRotate(listener: () => void): () => void {
+    const wrapped: IdentityListener = () => listener();
+    this.identityListeners.add(wrapped);
+    return () => this.identityListeners.delete(wrapped);
   }
 
   /** The roots changed (a root rotation): client certificates are checked against the new set. */

@@ -10,6 +10,7 @@ import { readXdsServerFlags, XDS_SERVER_FLAGS, xdsServerUsage } from '../xds/ser
 import { parseByteSize, parseDurationMs } from '../xds/tuning-flags.js';
 import { configDumpCommand } from './config-dump.js';
 import { IDENTITY_FLAGS, identityUsage, readIdentityFlags } from './identity-flags.js';
+import { INJECTOR_FLAGS, injectorUsage, readInjectorFlags } from './injector-flags.js';
 import { ROOT_NAMESPACE_FLAG, readMeshConfigFlags, TRUST_DOMAIN_FLAG } from './mesh-config-flags.js';
 import { adminBaseUrl, proxyStatusCommand } from './proxy-status.js';
 import { startServer } from './serve.js';
@@ -23,6 +24,7 @@ const USAGE = `usage:
 ${manifestFlagsUsage('                ')}
 ${xdsServerUsage('                ')}
 ${identityUsage('                ')}
+${injectorUsage('                ')}
   trellis validate DIR [--trust-domain cluster.local] [--root-namespace trellis-system]
 ${manifestFlagsUsage('                   ')}
   trellis config-dump --manifests DIR --node NODE_ID [--proxyless] [--user-agent NAME] [--user-agent-version V]
@@ -71,11 +73,14 @@ async function serveCommand(argv: string[]): Promise<number> {
       ...MANIFEST_FLAGS,
       ...XDS_SERVER_FLAGS,
       ...IDENTITY_FLAGS,
+      ...INJECTOR_FLAGS,
     },
   });
   if (!values.manifests) throw new UsageError('serve: --manifests DIR is required');
   const identity = readIdentityFlags(values);
   if (!identity.ok) throw new UsageError(identity.errors.join('; '));
+  const injector = readInjectorFlags(values, values['cluster-domain']);
+  if (!injector.ok) throw new UsageError(injector.errors.join('; '));
   const meshConfig = readMeshConfigFlags({ 'root-namespace': values['root-namespace'] });
   if (!meshConfig.ok) throw new UsageError(meshConfig.errors.join('; '));
   const xdsAddress = addressFlag('xds-address', values['xds-address']);
@@ -104,6 +109,7 @@ async function serveCommand(argv: string[]): Promise<number> {
     ...manifestFlags.value,
     xdsLimits: xdsLimits.value,
     identity: identity.value,
+    injector: injector.value,
   });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -33,6 +33,8 @@ export interface IdentityRuntime {
   readonly secrets: IdentitySecrets;
   /** The TLS port's credentials: our certificate, and client certificates checked against the roots. */
   readonly tlsCredentials: grpc.ServerCredentials;
+  /** Trellis's own certificate (trellis.<ns>.svc), rotated: the TLS port's and the webhook's. */
+  readonly serving: ServingCertificate;
   /** Adds the CSR API to the TLS port. */
   addServices(server: grpc.Server, transport: Transport): void;
   expiries(): readonly CaExpiry[];
@@ -141,6 +143,7 @@ export async function startIdentity(
     authority,
     auth,
     secrets,
+    serving,
     tlsCredentials,
     addServices: (server, transport) => {
       if (transport !== 'tls') return;

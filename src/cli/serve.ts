@@ -2,6 +2,7 @@
 import { AdminServer } from '../admin/admin-server.js';
 import { PrometheusMetrics } from '../admin/metrics.js';
 import type { Logger } from '../log.js';
+import type { Namespace } from '../model/mesh.js';
 import type { Visibility } from '../model/visibility.js';
 import { FileSource } from '../sources/files/file-source.js';
 import type { ManifestLimits } from '../sources/files/limits.js';
@@ -13,6 +14,7 @@ import type { StatusPage } from '../xds/server/status.js';
 import { SnapshotBuilder } from '../xds/snapshot-builder.js';
 import type { IdentityOptions } from './identity-flags.js';
 import { type IdentityRuntime, startIdentity } from './serve-identity.js';
+import { type InjectorOptions, webhookServer } from './serve-injector.js';
 
 export interface ServeOptions {
   readonly manifests: string;
@@ -41,6 +43,8 @@ export interface ServeOptions {
    * no TLS port; streams get configuration only (tests of routing that need no identity).
    */
   readonly identity?: IdentityOptions;
+  /** The sidecar injector's webhook (needs `identity`: its certificate is the CA's). */
+  readonly injector?: InjectorOptions;
 }
 
 export interface RunningServer {
@@ -48,6 +52,8 @@ export interface RunningServer {
   readonly adminPort: number;
   /** The TLS port, when one was asked for. */
   readonly xdsTlsPort?: number;
+  /** The injection webhook's port, when one was asked for. */
+  readonly webhookPort?: number;
   close(): Promise<void>;
 }
 
@@ -80,7 +86,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       ...(opts.rootNamespace ? { rootNamespace: opts.rootNamespace } : {}),
     },
   });
-  const initial = await source.start((state) => builder.update(state.mesh, state.issues, state.statuses));
+  // The injector reads namespace labels from here: what the source says now, never the request.
+  let namespaces: ReadonlyMap<string, Namespace> = new Map();
+  const initial = await source.start((state) => {
+    namespaces = new Map(state.mesh.namespaces.map((n) => [n.name, n]));
+    builder.update(state.mesh, state.issues, state.statuses);
+  });
+  namespaces = new Map(initial.mesh.namespaces.map((n) => [n.name, n]));
   builder.update(initial.mesh, initial.issues, initial.statuses);
   logger.info(
     {
@@ -125,6 +137,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     // A page of the streams (?offset=&limit=, read by the admin server), bounded in size.
     syncz: (page?: StatusPage) => xds.statusPage(page),
   });
+  let stopWebhook: () => Promise<void> | undefined = () => undefined;
   try {
     const xdsBound = await xds.listen(opts.xdsAddress);
     const tlsAddress = opts.identity?.tlsAddress;
@@ -132,12 +145,20 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       identity && tlsAddress
         ? await xds.listen(tlsAddress, { tls: identity.tlsCredentials }, identity.addServices)
         : undefined;
+    const webhook =
+      identity && opts.injector?.address
+        ? webhookServer(opts.injector, identity.serving, () => namespaces, logger)
+        : undefined;
+    stopWebhook = () => webhook?.close();
+    const webhookBound =
+      webhook && opts.injector?.address ? await webhook.listen(opts.injector.address) : undefined;
     const adminBound = await admin.listen(opts.adminAddress);
     // One line with the bound ports: what operators and tests (which pass port 0) read back.
     logger.info(
       {
         xdsPort: xdsBound.port,
         ...(tlsBound ? { xdsTlsPort: tlsBound.port } : {}),
+        ...(webhookBound ? { webhookPort: webhookBound.port } : {}),
         adminPort: adminBound.port,
         manifests: opts.manifests,
       },
@@ -147,16 +168,17 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       xdsPort: xdsBound.port,
       adminPort: adminBound.port,
       ...(tlsBound ? { xdsTlsPort: tlsBound.port } : {}),
+      ...(webhookBound ? { webhookPort: webhookBound.port } : {}),
       close: async () => {
         builder.close();
         identity?.stop();
-        await Promise.allSettled([xds.close(), admin.close(), source.stop()]);
+        await Promise.allSettled([xds.close(), admin.close(), source.stop(), webhook?.close()]);
       },
     };
   } catch (err) {
     builder.close();
     identity?.stop();
-    await Promise.allSettled([xds.close(), admin.close(), source.stop()]);
+    await Promise.allSettled([xds.close(), admin.close(), source.stop(), stopWebhook()]);
     throw err;
   }
 }

@@ -11,6 +11,8 @@ export interface TrellisProcess {
   readonly adminPort: number;
   /** The TLS port (mTLS, SDS, the CSR API), bound on 127.0.0.1:0 unless extraArgs say otherwise. */
   readonly xdsTlsPort?: number;
+  /** The injection webhook (HTTPS), bound on 127.0.0.1:0 unless extraArgs say otherwise. */
+  readonly webhookPort?: number;
   /** Every log line the process wrote so far, parsed. */
   readonly logs: () => readonly Record<string, unknown>[];
   stop(): Promise<void>;
@@ -32,6 +34,8 @@ export async function startTrellis(
       '--admin-address',
       '127.0.0.1:0',
       '--xds-tls-address',
+      '127.0.0.1:0',
+      '--webhook-address',
       '127.0.0.1:0',
       ...extraArgs,
     ],
@@ -58,6 +62,7 @@ export async function startTrellis(
                 xdsPort: Number(entry.xdsPort),
                 adminPort: Number(entry.adminPort),
                 ...(entry.xdsTlsPort !== undefined ? { xdsTlsPort: Number(entry.xdsTlsPort) } : {}),
+                ...(entry.webhookPort !== undefined ? { webhookPort: Number(entry.webhookPort) } : {}),
               });
             }
           } catch {
