@@ -2,6 +2,7 @@
 // The `trellis` command line.
 import { parseArgs } from 'node:util';
 import { formatHostPort, parseHostPort } from '../address.js';
+import { credentialCommand } from '../injector/credential-command.js';
 import { createLogger, type LogLevel } from '../log.js';
 import type { Result } from '../model/result.js';
 import { parseVisibleNamespaces } from '../model/visibility.js';
@@ -10,6 +11,7 @@ import { readXdsServerFlags, XDS_SERVER_FLAGS, xdsServerUsage } from '../xds/ser
 import { parseByteSize, parseDurationMs } from '../xds/tuning-flags.js';
 import { configDumpCommand } from './config-dump.js';
 import { IDENTITY_FLAGS, identityUsage, readIdentityFlags } from './identity-flags.js';
+import { injectCommand } from './inject.js';
 import { INJECTOR_FLAGS, injectorUsage, readInjectorFlags } from './injector-flags.js';
 import { ROOT_NAMESPACE_FLAG, readMeshConfigFlags, TRUST_DOMAIN_FLAG } from './mesh-config-flags.js';
 import { adminBaseUrl, proxyStatusCommand } from './proxy-status.js';
@@ -30,12 +32,17 @@ ${manifestFlagsUsage('                   ')}
   trellis config-dump --manifests DIR --node NODE_ID [--proxyless] [--user-agent NAME] [--user-agent-version V]
                       [--trust-domain cluster.local] [--root-namespace trellis-system]
   trellis proxy-status [--admin-address HOST:PORT]
+  trellis inject -f FILE|- [--native-sidecars true|false] [--proxy-image IMAGE] [--proxy-init-image IMAGE] [--trellis-image IMAGE]
+  trellis credential --address HOST:PORT --server-name NAME --token-file F --ca-root-file F --out-dir DIR [--once]
 
 serve         serve the manifests in DIR over xDS (default xDS 127.0.0.1:15010, admin 127.0.0.1:15014)
 validate      print every error in DIR with file, document, resource and field; exit 1 if any
 config-dump   print, as YAML, the resources the proxy NODE_ID would receive; --user-agent and
               --user-agent-version stand for the node's fields of those names, which decide the
               client's profile (e.g. --user-agent 'gRPC C-core linux Python' --user-agent-version 1.51.1)
+inject        print the manifests of FILE with a sidecar injected into every pod template, as the
+              webhook would; what is left alone, and why, goes to stderr
+credential    (in a pod, next to Envoy) keep the sidecar's certificate for its xDS connection fresh
 proxy-status  print every proxy connected to a running server (default admin 127.0.0.1:15014) and,
               per type, SYNCED, NOT SENT, STALE (sent, not ACKed) or NACKED (with the error)
 
@@ -180,6 +187,23 @@ async function main(argv: string[]): Promise<number> {
         process.stderr,
       );
     }
+    case 'inject': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          file: { type: 'string', short: 'f' },
+          'cluster-domain': { type: 'string' },
+          ...INJECTOR_FLAGS,
+        },
+      });
+      if (!values.file) throw new UsageError('inject needs -f FILE (or -f - for standard input)');
+      const injector = readInjectorFlags(values, values['cluster-domain']);
+      if (!injector.ok) throw new UsageError(injector.errors.join('; '));
+      return injectCommand(values.file, injector.value, process.stdout, process.stderr);
+    }
+    case 'credential':
+      // Runs in the pod next to Envoy (the injected trellis-credential container), logging JSON.
+      return credentialCommand(rest, createLogger('info'));
     case 'proxy-status': {
       const { values } = parseArgs({
         args: rest,

@@ -298,3 +298,59 @@ describe('trellis serve and its CA', () => {
     expect(result.stderr).toContain(reason);
   });
 });
+
+describe('trellis inject', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'trellis-inject-'));
+  });
+  afterAll(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints a Deployment with its pod template injected, and says what it left alone', async () => {
+    const file = path.join(dir, 'app.yaml');
+    await fs.writeFile(
+      file,
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: shop }
+spec:
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec: { containers: [{ name: web, image: web:1 }] }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: out, annotations: { trellis.dev/inject: "false" } }
+spec: { containers: [{ name: app, image: app:1 }] }
+`,
+    );
+    const result = await trellis('inject', '-f', file, '--native-sidecars', 'false');
+    expect(result.code).toBe(0);
+    const [deployment, pod] = parse(
+      `[${result.stdout
+        .split('---\n')
+        .map((d) => JSON.stringify(parse(d)))
+        .join(',')}]`,
+    ) as {
+      spec: { template?: { spec: { containers: { name: string }[]; initContainers: { name: string }[] } } };
+    }[];
+    expect(deployment!.spec.template!.spec.containers.map((c) => c.name)).toEqual(['trellis-proxy', 'web']);
+    expect(deployment!.spec.template!.spec.initContainers.map((c) => c.name)).toEqual([
+      'trellis-init',
+      'trellis-credential',
+    ]);
+    expect(pod).toMatchObject({ kind: 'Pod', metadata: { name: 'out' } });
+    expect(result.stderr).toContain(
+      'Pod out (document 1): not injected: annotation trellis.dev/inject: "false"',
+    );
+  });
+
+  it('needs -f', async () => {
+    const result = await trellis('inject');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('inject needs -f FILE');
+  });
+});
