@@ -15,7 +15,8 @@
 //   and a handler that fails gets 500: every request is answered and its socket released.
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { formatHostPort, parseHostPort } from '../address.js';
+import { parseHostPort } from '../address.js';
+import { boundConnections, listenOn } from '../http-listen.js';
 import type { Logger } from '../log.js';
 import type { MetricsExposition } from './metrics.js';
 import { sharedResult } from './shared-result.js';
@@ -121,7 +122,7 @@ export class AdminServer {
   private readonly limits: AdminLimits;
   private readonly routes: ReadonlyMap<string, Route>;
   private server: http.Server | undefined;
-  private connections = 0;
+  private openConnections: () => number = () => 0;
   private debugInFlight = 0;
 
   constructor(options: AdminServerOptions) {
@@ -174,27 +175,10 @@ export class AdminServer {
         });
       },
     );
-    server.maxConnections = limits.maxConnections;
-    server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-    server.setTimeout(limits.socketTimeoutMs);
-    server.on('connection', (socket) => {
-      this.connections++;
-      socket.once('close', () => this.connections--);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    this.openConnections = boundConnections(server, limits);
+    const result = await listenOn(server, host, port);
     server.on('error', (err) => this.logger.error({ err }, 'admin server error'));
     this.server = server;
-    const bound = server.address();
-    const result =
-      typeof bound === 'object' && bound
-        ? { port: bound.port, address: formatHostPort({ host: bound.address, port: bound.port }) }
-        : { port, address: formatHostPort({ host, port }) };
     this.logger.info(result, 'admin server listening');
     return result;
   }
@@ -248,7 +232,7 @@ export class AdminServer {
 
   private send(req: http.IncomingMessage, res: http.ServerResponse, reply: Reply): void {
     // A busy port frees its sockets as it answers.
-    const close = this.connections > this.limits.maxConnections / 2;
+    const close = this.openConnections() > this.limits.maxConnections / 2;
     res.writeHead(reply.status, {
       'content-type': reply.contentType,
       'content-length': Buffer.byteLength(reply.body),

@@ -20,7 +20,8 @@ import {
   rewriteProbes,
 } from './probe-rewrite.js';
 import { proxyResources, type ResourceDefaults } from './proxy-resources.js';
-import { CREDENTIALS_DIR, joinPath, XDS_CLIENT_FILE } from './sidecar-layout.js';
+import { PROXY_UID } from './redirect-config.js';
+import { CREDENTIALS_DIR, joinPath, READINESS_PORT, STATS_PORT, XDS_CLIENT_FILE } from './sidecar-layout.js';
 
 export type JsonPatchOperation =
   | { readonly op: 'add' | 'replace' | 'test'; readonly path: string; readonly value: Json }
@@ -72,10 +73,19 @@ export type InjectionOutcome =
 
 /** Marks a pod as meshed for auto mTLS (Istio's label): it has a sidecar. */
 export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
-export const PROXY_UID = 1337;
-const READINESS_PORT = 15021;
-const STATS_PORT = 15090;
 const CREDENTIAL_FILE = joinPath(CREDENTIALS_DIR, XDS_CLIENT_FILE);
+
+// Envoy and the credential step run as the proxy's user, whose traffic the redirect lets through,
+// with nothing they do not need.
+const PROXY_SECURITY_CONTEXT: JsonObject = {
+  runAsUser: PROXY_UID,
+  runAsGroup: PROXY_UID,
+  runAsNonRoot: true,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  capabilities: { drop: ['ALL'] },
+};
 
 export function injectPod(
   pod: PodView,
@@ -164,15 +174,7 @@ function proxyContainer(
       failureThreshold: 30,
     },
     resources,
-    securityContext: {
-      runAsUser: PROXY_UID,
-      runAsGroup: PROXY_UID,
-      runAsNonRoot: true,
-      readOnlyRootFilesystem: true,
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      capabilities: { drop: ['ALL'] },
-    },
+    securityContext: PROXY_SECURITY_CONTEXT,
     volumeMounts: [...parts.volumeMounts],
     ...(native
       ? // A native sidecar: started before the app's init containers and kept running.
@@ -204,14 +206,7 @@ function credentialContainer(image: string, parts: ContainerParts, native: boole
     env: [...parts.env],
     volumeMounts: [...parts.volumeMounts],
     resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
-    securityContext: {
-      runAsUser: PROXY_UID,
-      runAsGroup: PROXY_UID,
-      runAsNonRoot: true,
-      readOnlyRootFilesystem: true,
-      allowPrivilegeEscalation: false,
-      capabilities: { drop: ['ALL'] },
-    },
+    securityContext: PROXY_SECURITY_CONTEXT,
     ...(native
       ? {
           restartPolicy: 'Always',

@@ -11,8 +11,11 @@
 // - `*` is the whole value or nothing; an empty value of an exclude annotation excludes nothing; an
 //   empty include-outbound-ip-ranges includes nothing (no outbound capture), as in Istio;
 // - an IPv6 range is kept but rendered only for a dual-stack pod (IPv6 rules exist only then).
+
 import { isIPv4, isIPv6 } from 'node:net';
 import { fail, ok, type Result } from '../model/result.js';
+import { PROBE_PORT } from './probe-rewrite.js';
+import { ADMIN_PORT, READINESS_PORT, STATS_PORT } from './sidecar-layout.js';
 
 export const EXCLUDE_INBOUND_PORTS = 'trellis.dev/exclude-inbound-ports';
 export const EXCLUDE_OUTBOUND_PORTS = 'trellis.dev/exclude-outbound-ports';
@@ -31,7 +34,7 @@ export const PROXY_GID = 1337;
  * deliberately captured: a client outside the pod must never reach the outbound listener directly,
  * and virtualInbound refuses a connection addressed to 15006 itself (inbound.ts).
  */
-export const SIDECAR_INBOUND_PORTS: readonly number[] = [15000, 15020, 15021, 15090];
+export const SIDECAR_INBOUND_PORTS: readonly number[] = [ADMIN_PORT, PROBE_PORT, READINESS_PORT, STATS_PORT];
 
 /**
  * Bounds on an annotation. The rules reach the init container as one environment variable, and

@@ -42,7 +42,8 @@
 import type http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
-import { formatHostPort, parseHostPort } from '../address.js';
+import { parseHostPort } from '../address.js';
+import { boundConnections, listenOn } from '../http-listen.js';
 import type { Logger } from '../log.js';
 import {
   type AdmissionReviewResponse,
@@ -147,7 +148,7 @@ export class WebhookServer {
   private readonly limits: WebhookLimits;
   private server: https.Server | undefined;
   private unsubscribe: (() => void) | undefined;
-  private connections = 0;
+  private openConnections: () => number = () => 0;
   private inFlight = 0;
 
   constructor(options: WebhookServerOptions) {
@@ -181,29 +182,12 @@ export class WebhookServer {
     );
     // A client that asks before sending its body learns of a refusal without sending it.
     server.on('checkContinue', (req, res) => this.handle(req, res, true));
-    server.maxConnections = limits.maxConnections;
-    server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+    this.openConnections = boundConnections(server, limits);
     server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
-    server.setTimeout(limits.socketTimeoutMs);
-    server.on('connection', (socket) => {
-      this.connections++;
-      socket.once('close', () => this.connections--);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    const result = await listenOn(server, host, port);
     server.on('error', (err) => this.logger.error({ err }, 'webhook server error'));
     this.server = server;
     this.unsubscribe = this.certificates.onChange(() => this.rotate());
-    const bound = server.address();
-    const result =
-      typeof bound === 'object' && bound
-        ? { port: bound.port, address: formatHostPort({ host: bound.address, port: bound.port }) }
-        : { port, address: formatHostPort({ host, port }) };
     this.logger.info(result, 'webhook server listening');
     return result;
   }
@@ -387,7 +371,7 @@ export class WebhookServer {
   ): void {
     if (res.headersSent || res.destroyed) return;
     // A busy port frees its sockets as it answers.
-    const close = this.connections > this.limits.maxConnections / 2;
+    const close = this.openConnections() > this.limits.maxConnections / 2;
     res.writeHead(status, {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(body),
