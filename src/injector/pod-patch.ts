@@ -136,8 +136,12 @@ export function injectPod(
       ? { [ORIGINAL_PROBES_ANNOTATION]: originalProbesAnnotation(probes.probes) }
       : {}),
   };
-  patch.push(...setAll('/metadata/annotations', pod.hasAnnotations, annotations));
-  patch.push(...setAll('/metadata/labels', pod.hasLabels, { [TLS_MODE_LABEL]: 'istio' }));
+  const labels = { [TLS_MODE_LABEL]: 'istio' };
+  if (!pod.hasMetadata) patch.push({ op: 'add', path: '/metadata', value: { annotations, labels } });
+  else {
+    patch.push(...setAll('/metadata/annotations', pod.hasAnnotations, annotations));
+    patch.push(...setAll('/metadata/labels', pod.hasLabels, labels));
+  }
   return ok({ injected: true, patch, warnings });
 }
 

@@ -36,6 +36,8 @@ export interface PodView {
   /** How many of each list the spec has: absent lists are 0 and must be created by the patch. */
   readonly initContainerCount: number | undefined;
   readonly volumeCount: number | undefined;
+  /** Whether the pod has metadata at all; a patch cannot add under a member that is missing. */
+  readonly hasMetadata: boolean;
   readonly hasAnnotations: boolean;
   readonly hasLabels: boolean;
 }
@@ -133,6 +135,7 @@ export function readPod(pod: unknown, namespace: string): Result<PodView, string
     containers,
     initContainerCount: initContainerCount.value,
     volumeCount: volumeCount.value,
+    hasMetadata: isObject(pod.metadata),
     hasAnnotations: isObject(metadata.annotations),
     hasLabels: isObject(metadata.labels),
   });
