@@ -66,7 +66,7 @@ function paths(
   out: (string | number)[][] = [],
 ): (string | number)[][] {
   out.push(at);
-  if (Array.isArray(node)) node.forEach((v, i) => paths(v, [...at, i], out));
+  if (Array.isArray(node)) for (const [i, v] of node.entries()) paths(v, [...at, i], out);
   else if (node && typeof node === 'object')
     for (const [k, v] of Object.entries(node)) paths(v, [...at, k], out);
   return out;
@@ -83,7 +83,9 @@ function mutate(pod: Record<string, unknown>, rnd: () => number): void {
     const last = target.at(-1)!;
     const choice = rnd();
     if (choice < 0.5)
-      (parent as Record<string | number, unknown>)[last] = structuredClone(WRONG[Math.floor(rnd() * WRONG.length)]);
+      (parent as Record<string | number, unknown>)[last] = structuredClone(
+        WRONG[Math.floor(rnd() * WRONG.length)],
+      );
     else if (choice < 0.7) {
       if (Array.isArray(parent)) parent.splice(Number(last), 1);
       else delete (parent as Record<string, unknown>)[last as string];
