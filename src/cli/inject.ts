@@ -35,6 +35,7 @@ export async function injectCommand(
     controlPlane: { namespace: options.namespace },
     trellisVersion: options.config.version,
     ...(options.clusterDomain ? { clusterDomain: options.clusterDomain } : {}),
+    ...(options.dualStack ? { dualStack: true } : {}),
   });
   const report = injectManifests(text, options.config, parts);
   out.write(report.output);

@@ -15,12 +15,16 @@ export const INJECTOR_FLAGS = {
   'native-sidecars': { type: 'string', default: 'true' },
   'proxy-cpu': { type: 'string', default: DEFAULT_PROXY_RESOURCES.cpu },
   'proxy-memory': { type: 'string', default: DEFAULT_PROXY_RESOURCES.memory },
+  'webhook-cert': { type: 'string', default: '' },
+  'webhook-key': { type: 'string', default: '' },
+  'ip-families': { type: 'string', default: 'ipv4' },
 } as const;
 
 export function injectorUsage(indent: string): string {
   return [
     '[--webhook-address 0.0.0.0:15017|off] [--native-sidecars true|false] [--proxy-image IMAGE]',
     '[--proxy-init-image IMAGE] [--trellis-image IMAGE] [--proxy-cpu 100m] [--proxy-memory 128Mi]',
+    '[--webhook-cert FILE --webhook-key FILE] [--ip-families ipv4|ipv4,ipv6]',
   ]
     .map((line) => indent + line)
     .join('\n');
@@ -49,6 +53,12 @@ export function readInjectorFlags(
   for (const flag of ['proxy-cpu', 'proxy-memory'] as const)
     if (!isQuantity(text(flag)))
       errors.push(`--${flag}: "${text(flag)}" is not a Kubernetes quantity (e.g. 100m, 128Mi)`);
+  const cert = text('webhook-cert');
+  const key = text('webhook-key');
+  if ((cert === '') !== (key === '')) errors.push('--webhook-cert and --webhook-key go together');
+  const families = text('ip-families');
+  if (families !== 'ipv4' && families !== 'ipv4,ipv6' && families !== 'ipv6,ipv4')
+    errors.push('--ip-families: ipv4, or ipv4,ipv6 for a dual-stack cluster');
   for (const flag of ['proxy-image', 'proxy-init-image', 'trellis-image'] as const)
     if (!/^[^\s]{1,512}$/.test(text(flag))) errors.push(`--${flag}: an image reference without spaces`);
   if (errors.length > 0) return fail(errors);
@@ -64,6 +74,8 @@ export function readInjectorFlags(
     ...(address !== undefined ? { address } : {}),
     config,
     namespace: trellisNamespace(),
+    ...(cert !== '' ? { certificateFiles: { cert, key } } : {}),
+    dualStack: families !== 'ipv4',
     ...(clusterDomain ? { clusterDomain } : {}),
   });
 }

@@ -147,7 +147,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         : undefined;
     const webhook =
       identity && opts.injector?.address
-        ? webhookServer(opts.injector, identity.serving, () => namespaces, logger)
+        ? await webhookServer(opts.injector, identity.serving, () => namespaces, logger)
         : undefined;
     stopWebhook = () => webhook?.close();
     const webhookBound =

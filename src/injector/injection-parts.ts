@@ -14,11 +14,16 @@ export interface PartsOptions {
   readonly controlPlane: ControlPlane;
   readonly trellisVersion: string;
   readonly clusterDomain?: string;
+  /** The cluster is dual-stack: the redirect gets ip6tables rules too. */
+  readonly dualStack?: boolean;
 }
 
 /** The environment variables the init image reads its rules from (deploy/proxy-init/). */
 export const IPTABLES_ENV = 'TRELLIS_IPTABLES_RULES';
 export const IP6TABLES_ENV = 'TRELLIS_IP6TABLES_RULES';
+
+// Addresses that only say which families a pod has, for redirectRules.
+const DUAL_STACK: readonly string[] = ['10.0.0.1', 'fd00::1'];
 
 const asJson = <T>(value: readonly T[]): JsonObject[] => value as unknown as JsonObject[];
 
@@ -48,9 +53,8 @@ export function injectionParts(options: PartsOptions): InjectionParts {
       });
     },
     redirect: (pod) => {
-      // A pod has no IP at admission: the rules are IPv4's. Dual-stack pods need the cluster's IP
-      // families from configuration, which Trellis does not take yet.
-      const rules = redirectRules(pod.annotations, []);
+      // A pod has no IP at admission: the cluster's IP families (--ip-families) stand for them.
+      const rules = redirectRules(pod.annotations, options.dualStack ? DUAL_STACK : []);
       if (!rules.ok) return fail(rules.errors.map((e) => e.message));
       return ok([
         { name: IPTABLES_ENV, value: rules.value.ipv4 },

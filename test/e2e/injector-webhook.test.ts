@@ -10,6 +10,7 @@ import type { TLSSocket } from 'node:tls';
 import jsonpatch from 'fast-json-patch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { podReview, realisticPod } from '../../src/injector/webhook-testing.js';
+import { selfSigned } from '../helpers/openssl.js';
 import { startTrellis, type TrellisProcess } from './helpers/trellis-process.js';
 
 const examples = path.resolve(import.meta.dirname, '../../examples');
@@ -124,5 +125,36 @@ describe('the injection webhook of trellis serve', () => {
     });
     expect(answer.status).toBe(400);
     expect(JSON.stringify(answer.body)).toContain('v1');
+  });
+});
+
+describe("the injection webhook with a certificate of the user's", () => {
+  let dir: string;
+  let trellis: TrellisProcess;
+  let cert: string;
+
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'trellis-webhook-cert-'));
+    const made = await selfSigned(dir, 'webhook', {
+      subject: '/CN=trellis.trellis-system.svc',
+      extensions: ['subjectAltName=DNS:trellis.trellis-system.svc'],
+    });
+    cert = await fs.readFile(made.certFile, 'utf8');
+    trellis = await startTrellis(examples, ['--webhook-cert', made.certFile, '--webhook-key', made.keyFile]);
+  }, 30_000);
+
+  afterAll(async () => {
+    await trellis?.stop();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it("serves the given certificate instead of the mesh CA's", async () => {
+    const answer = await post(
+      trellis.webhookPort!,
+      cert,
+      podReview(realisticPod(), { uid: 'uid-3', namespace: 'shop' }),
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body.response).toMatchObject({ uid: 'uid-3', allowed: true, patchType: 'JSONPatch' });
   });
 });
