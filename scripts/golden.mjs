@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run golden`: runs the golden translation tests.
+// `npm run golden`: runs the golden tests: translation (src/xds/translate/testdata) and injection
+// (src/injector/testdata/injection).
 // `npm run golden -- --update`: rewrites every testdata/<case>/out.yaml from its in.yaml and deletes
 // orphaned goldens (an out.yaml whose case has no in.yaml any more). Review the diff like code.
 import { spawnSync } from 'node:child_process';
@@ -30,11 +31,15 @@ if (update) {
 }
 
 const vitest = path.join(repo, 'node_modules/vitest/vitest.mjs');
-const result = spawnSync(process.execPath, [vitest, 'run', 'src/xds/translate/golden.test.ts'], {
-  cwd: repo,
-  stdio: 'inherit',
-  env: { ...process.env, ...(update ? { TRELLIS_GOLDEN_UPDATE: '1' } : {}) },
-});
+const result = spawnSync(
+  process.execPath,
+  [vitest, 'run', 'src/xds/translate/golden.test.ts', 'src/injector/golden.test.ts'],
+  {
+    cwd: repo,
+    stdio: 'inherit',
+    env: { ...process.env, ...(update ? { TRELLIS_GOLDEN_UPDATE: '1' } : {}) },
+  },
+);
 if (result.error) {
   console.error(`golden: could not run vitest: ${result.error.message}`);
   process.exit(1);
