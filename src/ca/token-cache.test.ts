@@ -2,7 +2,7 @@
 // them against the fake one).
 import { describe, expect, it } from 'vitest';
 import { fail, ok, type Result } from '../model/result.js';
-import { type ReviewOutcome, TokenCache, type TokenCacheOptions } from './token-cache.js';
+import { type ReviewOutcome, TokenCache, type TokenCacheOptions, type TokenFailure } from './token-cache.js';
 
 const T0 = 2_000_000_000_000;
 
@@ -66,7 +66,7 @@ describe('TokenCache', () => {
     await cache.lookup('x', answer(rejected));
     expect(calls()).toBe(2);
     const down: ReviewOutcome<{ who: string }> = { kind: 'unavailable', reason: 'down' };
-    expect(await cache.lookup('y', answer(down))).toEqual(fail(['down']));
+    expect(await cache.lookup('y', answer(down))).toEqual(fail([{ reason: 'down', transient: true }]));
     await cache.lookup('y', answer(down));
     expect(calls()).toBe(4);
     expect(cache.size).toBe(1);
@@ -74,10 +74,11 @@ describe('TokenCache', () => {
 
   it('turns a review that throws into a reason, and keeps nothing', async () => {
     const { cache } = harness();
-    const result: Result<{ who: string }, string> = await cache.lookup('x', () => {
+    const result: Result<{ who: string }, TokenFailure> = await cache.lookup('x', () => {
       throw new Error('boom');
     });
-    expect(result).toEqual(fail(['the token review failed: boom']));
+    // No verdict was reached: a transient failure, which a caller answers as UNAVAILABLE.
+    expect(result).toEqual(fail([{ reason: 'the token review failed: boom', transient: true }]));
     expect(cache.size).toBe(0);
     expect(cache.reviewsInFlight).toBe(0);
   });
@@ -95,7 +96,12 @@ describe('TokenCache', () => {
     const a = cache.lookup('x', review);
     const b = cache.lookup('x', review);
     expect(await cache.lookup('other', review)).toEqual(
-      fail(['the most token reviews allowed at once (1) are already running; try again']),
+      fail([
+        {
+          reason: 'the most token reviews allowed at once (1) are already running; try again',
+          transient: true,
+        },
+      ]),
     );
     await expect.poll(() => calls).toBe(1);
     release(accepted);

@@ -17,6 +17,20 @@ import { fail, type Result } from '../model/result.js';
 import { unverifiedJwtExpiry } from './bearer-token.js';
 
 /** What one review says. Only a verdict is about the token, and only a verdict is kept. */
+/**
+ * Why a token was not accepted. `transient`: no verdict was reached (the API server could not be
+ * reached, or too many reviews run at once); trying again later may succeed, so a caller answers
+ * UNAVAILABLE rather than UNAUTHENTICATED.
+ */
+export interface TokenFailure {
+  readonly reason: string;
+  readonly transient: boolean;
+}
+
+function asVerdict<T>(result: Result<T, string>): Result<T, TokenFailure> {
+  return result.ok ? result : fail(result.errors.map((reason) => ({ reason, transient: false })));
+}
+
 export type ReviewOutcome<T> =
   | { readonly kind: 'verdict'; readonly result: Result<T, string> }
   | { readonly kind: 'unavailable'; readonly reason: string };
@@ -41,7 +55,7 @@ interface Entry<T> {
 
 export class TokenCache<T> {
   private readonly entries: LRUCache<string, Entry<T>>;
-  private readonly inFlight = new Map<string, Promise<Result<T, string>>>();
+  private readonly inFlight = new Map<string, Promise<Result<T, TokenFailure>>>();
 
   constructor(private readonly options: TokenCacheOptions) {
     if (!(options.maxEntries >= 1))
@@ -65,11 +79,14 @@ export class TokenCache<T> {
    * The kept outcome for `token`, the running review of it, or a new `review(token)`. `review`
    * should not throw; if it does, the callers get the error as an unavailable outcome.
    */
-  lookup(token: string, review: (token: string) => Promise<ReviewOutcome<T>>): Promise<Result<T, string>> {
+  lookup(
+    token: string,
+    review: (token: string) => Promise<ReviewOutcome<T>>,
+  ): Promise<Result<T, TokenFailure>> {
     const key = createHash('sha256').update(token).digest('hex');
     const kept = this.entries.get(key);
     if (kept) {
-      if (kept.expiresAt > this.options.now()) return Promise.resolve(kept.result);
+      if (kept.expiresAt > this.options.now()) return Promise.resolve(asVerdict(kept.result));
       this.entries.delete(key);
     }
     const running = this.inFlight.get(key);
@@ -77,7 +94,10 @@ export class TokenCache<T> {
     if (this.inFlight.size >= this.options.maxInFlight)
       return Promise.resolve(
         fail([
-          `the most token reviews allowed at once (${this.options.maxInFlight}) are already running; try again`,
+          {
+            reason: `the most token reviews allowed at once (${this.options.maxInFlight}) are already running; try again`,
+            transient: true,
+          },
         ]),
       );
     const startedAt = this.options.now();
@@ -90,10 +110,10 @@ export class TokenCache<T> {
         }),
       )
       .then((outcome) => {
-        if (outcome.kind === 'unavailable') return fail([outcome.reason]);
+        if (outcome.kind === 'unavailable') return fail([{ reason: outcome.reason, transient: true }]);
         const expiresAt = this.keepUntil(token, outcome.result, startedAt);
         if (expiresAt > this.options.now()) this.entries.set(key, { result: outcome.result, expiresAt });
-        return outcome.result;
+        return asVerdict(outcome.result);
       })
       .finally(() => {
         this.inFlight.delete(key);

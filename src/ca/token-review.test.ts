@@ -11,6 +11,7 @@ import {
   TOKEN_REVIEWS_PATH,
 } from '../../test/kube-api/fake-api-server.js';
 import type { Result } from '../model/result.js';
+import type { TokenFailure } from './token-cache.js';
 import {
   type AuthenticatedToken,
   DEFAULT_TOKEN_REVIEW_LIMITS,
@@ -51,10 +52,10 @@ function token(expiresInS = HOUR_S): string {
   return fakeJwt({ aud: ['trellis'], exp: Math.floor(T0 / 1000) + expiresInS });
 }
 
-function reason(result: Result<AuthenticatedToken, string>): string {
+function reason(result: Result<AuthenticatedToken, TokenFailure>): string {
   if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`);
   expect(result.errors).toHaveLength(1);
-  return result.errors[0] ?? '';
+  return result.errors[0]?.reason ?? '';
 }
 
 describe('TokenReviewAuthenticator: verdicts', () => {

@@ -28,7 +28,7 @@ import {
 import { checkIdentity, type WorkloadIdentity } from '../model/identity.js';
 import { fail, ok, type Result } from '../model/result.js';
 import { checkToken } from './bearer-token.js';
-import { type ReviewOutcome, TokenCache } from './token-cache.js';
+import { type ReviewOutcome, TokenCache, type TokenFailure } from './token-cache.js';
 
 export const DEFAULT_TOKEN_AUDIENCE = 'trellis';
 /** The extra a projected token bound to a pod carries (KEP-4193 adds node-name beside it). */
@@ -42,7 +42,7 @@ export interface AuthenticatedToken {
 
 export interface TokenAuthenticator {
   /** Never throws: a token that cannot be accepted, for whatever cause, is a reason. */
-  authenticate(token: string): Promise<Result<AuthenticatedToken, string>>;
+  authenticate(token: string): Promise<Result<AuthenticatedToken, TokenFailure>>;
 }
 
 export interface TokenReviewLimits {
@@ -116,9 +116,9 @@ export class TokenReviewAuthenticator implements TokenAuthenticator {
     return this.cache.size;
   }
 
-  authenticate(token: string): Promise<Result<AuthenticatedToken, string>> {
+  authenticate(token: string): Promise<Result<AuthenticatedToken, TokenFailure>> {
     const shape = checkToken(token);
-    if (!shape.ok) return Promise.resolve(shape);
+    if (!shape.ok) return Promise.resolve(fail(shape.errors.map((reason) => ({ reason, transient: false }))));
     return this.cache.lookup(token, (t) => this.review(t));
   }
 

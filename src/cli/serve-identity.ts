@@ -22,6 +22,7 @@ import { IdentitySecrets } from '../xds/identity-secrets.js';
 import {
   authenticateCall,
   type BearerAuthenticator,
+  type BearerFailure,
   type StreamAuthOptions,
   type Transport,
 } from '../xds/server/stream-identity.js';
@@ -234,9 +235,9 @@ function tokenReviewer(options: IdentityOptions, logger: Logger): BearerAuthenti
   }
   const reviewer = new TokenReviewAuthenticator(config, { trustDomain: options.trustDomain });
   return {
-    authenticate: async (values): Promise<Result<WorkloadIdentity, string>> => {
+    authenticate: async (values): Promise<Result<WorkloadIdentity, BearerFailure>> => {
       const token = bearerToken(values);
-      if (!token.ok) return token;
+      if (!token.ok) return fail(token.errors.map((reason) => ({ reason })));
       const reviewed = await reviewer.authenticate(token.value);
       return reviewed.ok ? ok(reviewed.value.identity) : reviewed;
     },

@@ -26,7 +26,11 @@ function call(options: { san?: string; authorization?: string[] } = {}): Authent
 
 const bearer = {
   authenticate: async (values: readonly string[]) =>
-    values[0] === 'Bearer good' ? ok(shopCart) : fail(['the token is expired']),
+    values[0] === 'Bearer good'
+      ? ok(shopCart)
+      : values[0] === 'Bearer later'
+        ? fail([{ reason: 'could not reach the API server to review the token: timeout', transient: true }])
+        : fail([{ reason: 'the token is expired' }]),
 };
 
 describe('authenticating a stream', () => {
@@ -69,6 +73,17 @@ describe('authenticating a stream', () => {
     if (result.ok) return;
     expect(result.errors[0]?.code).toBe(grpc.status.UNAUTHENTICATED);
     expect(result.errors[0]?.details).toContain(reason);
+  });
+
+  it('answers UNAVAILABLE when no verdict on the token could be reached (the API server is down)', async () => {
+    const result = await authenticateCall('tls', call({ authorization: ['Bearer later'] }), {
+      trustDomain: TD,
+      bearer,
+    });
+    expect(result.ok ? undefined : result.errors[0]).toEqual({
+      code: grpc.status.UNAVAILABLE,
+      details: 'ServiceAccount token: could not reach the API server to review the token: timeout',
+    });
   });
 
   it('says a token cannot be reviewed when the server has no Kubernetes API', async () => {

@@ -11,9 +11,18 @@ import { peerSpiffeId } from './peer-certificate.js';
 
 export type Transport = 'plaintext' | 'tls';
 
+/**
+ * Why a bearer credential was not accepted. `transient`: no verdict was reached (the API server
+ * that reviews tokens could not be reached); the stream is told to come back (UNAVAILABLE).
+ */
+export interface BearerFailure {
+  readonly reason: string;
+  readonly transient?: boolean;
+}
+
 /** Checks the values of a call's `authorization` metadata: a bearer token, in practice. */
 export interface BearerAuthenticator {
-  authenticate(authorization: readonly string[]): Promise<Result<WorkloadIdentity, string>>;
+  authenticate(authorization: readonly string[]): Promise<Result<WorkloadIdentity, BearerFailure>>;
 }
 
 export interface StreamAuthOptions {
@@ -68,7 +77,14 @@ export async function authenticateCall(
       ),
     ]);
   const identity = await options.bearer.authenticate(authorization);
-  if (!identity.ok) return fail([unauthenticated(`ServiceAccount token: ${identity.errors.join('; ')}`)]);
+  if (!identity.ok) {
+    const details = `ServiceAccount token: ${identity.errors.map((e) => e.reason).join('; ')}`;
+    return fail([
+      identity.errors.some((e) => e.transient)
+        ? { code: grpc.status.UNAVAILABLE, details }
+        : unauthenticated(details),
+    ]);
+  }
   if (identity.value.trustDomain !== options.trustDomain)
     return fail([unauthenticated(`token identity is in trust domain "${identity.value.trustDomain}"`)]);
   return ok({ kind: 'token', identity: identity.value });
