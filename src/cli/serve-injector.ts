@@ -48,7 +48,8 @@ export function sourceMutator(
       if (!outcome.value.injected) return ok([]);
       for (const warning of outcome.value.warnings)
         logger.warn({ namespace, pod: view.value.name, warning }, 'sidecar injected with a warning');
-      return ok(outcome.value.patch);
+      // The API server shows these to whoever created the pod (kubectl prints them).
+      return ok({ patch: outcome.value.patch, warnings: outcome.value.warnings });
     },
   };
 }

@@ -335,6 +335,20 @@ describe('what is not injected is allowed, with a warning and no patch', () => {
 });
 
 describe('warnings', () => {
+  it("passes on the mutator's warnings with its patch, each one line, at most 20", () => {
+    const many = Array.from({ length: 30 }, (_, i) => `probe ${i}\nleft as it is`);
+    const answer = answerAdmissionReview(JSON.stringify(podReview()), {
+      mutate: () => ({
+        ok: true,
+        value: { patch: [{ op: 'add', path: '/metadata/labels/x', value: 'y' }], warnings: many },
+      }),
+    });
+    if (answer.status !== 200) throw new Error(answer.message);
+    expect(answer.review.response.patchType).toBe('JSONPatch');
+    expect(answer.review.response.warnings).toHaveLength(20);
+    expect(answer.review.response.warnings?.[0]).toBe('trellis: probe 0 left as it is');
+  });
+
   it('are one line of at most 256 characters', () => {
     const w = warning(`a\nb\r\n\tc\u0000d\u2028e ${'x'.repeat(1000)}`);
     expect(w.startsWith('trellis: a b c d e xxx')).toBe(true);

@@ -33,6 +33,8 @@ export const DEFAULT_MAX_JSON_DEPTH = 100;
  * possible and may cut those over 256. Ours are cut to 256 with an ellipsis, and control
  * characters become spaces, so a mutator's reason cannot break the header it ends up in.
  */
+/** Warnings passed on from a mutator, at most. */
+const MAX_WARNINGS = 20;
 export const MAX_WARNING_CHARS = 256;
 
 /** An RFC 6902 operation, as sent in the review's `patch`. */
@@ -55,9 +57,15 @@ export interface PodMutationRequest {
 }
 
 /** The pod mutation, a pure function written elsewhere; namespace labels it looks up itself. */
+/** A patch with what the user should hear about it (the API server shows warnings to kubectl). */
+export interface PatchWithWarnings {
+  readonly patch: readonly JsonPatchOperation[];
+  readonly warnings: readonly string[];
+}
+
 export interface PodMutator {
-  /** The JSONPatch for this pod (empty: nothing to do), or a reason it could not be built. */
-  mutate(request: PodMutationRequest): Result<readonly JsonPatchOperation[], string>;
+  /** The JSONPatch for this pod (empty: nothing to do), with warnings or not, or why it could not be built. */
+  mutate(request: PodMutationRequest): Result<readonly JsonPatchOperation[] | PatchWithWarnings, string>;
 }
 
 /** The `response` of the AdmissionReview we send. `allowed` is always true. */
@@ -188,7 +196,7 @@ export function admitPod(
   if (dryRun !== undefined && typeof dryRun !== 'boolean')
     return skip(`request.dryRun must be a boolean, not ${typeName(dryRun)}`);
 
-  let result: Result<readonly JsonPatchOperation[], string>;
+  let result: Result<readonly JsonPatchOperation[] | PatchWithWarnings, string>;
   try {
     result = mutator.mutate({ pod: object, namespace, operation: 'CREATE', dryRun: dryRun === true });
   } catch (error) {
@@ -201,14 +209,22 @@ export function admitPod(
         ? result.errors.map(String).join('; ')
         : 'the mutator gave no reason',
     );
-  if (Array.isArray(result.value) && result.value.length === 0)
-    return { review: allow(uid), outcome: { kind: 'unchanged' } };
+  const value: unknown = result.value;
+  const withWarnings = isRecord(value) && 'patch' in value;
+  const patch = withWarnings ? value.patch : value;
+  // Bounded: a pod with many containers could make many.
+  const told =
+    withWarnings && Array.isArray(value.warnings)
+      ? value.warnings.slice(0, MAX_WARNINGS).map((w) => warning(String(w)))
+      : [];
+  if (Array.isArray(patch) && patch.length === 0)
+    return { review: allow(uid, told.length > 0 ? { warnings: told } : {}), outcome: { kind: 'unchanged' } };
 
   // What the API server will read: the operations as JSON, read back, with only the members RFC 6902
   // defines for each op.
   let operations: Result<JsonPatchOperation[], string>;
   try {
-    operations = readPatch(JSON.parse(JSON.stringify(result.value) ?? 'null') as unknown);
+    operations = readPatch(JSON.parse(JSON.stringify(patch) ?? 'null') as unknown);
   } catch (error) {
     return skip(`the patch is not JSON (${errorMessage(error)})`);
   }
@@ -216,7 +232,10 @@ export function admitPod(
   const applied = applyJsonPatch(freshObject(), operations.value);
   if (!applied.ok) return skip(`the patch does not apply: ${applied.errors[0]}`);
   return {
-    review: allow(uid, { patch: Buffer.from(JSON.stringify(operations.value)).toString('base64') }),
+    review: allow(uid, {
+      patch: Buffer.from(JSON.stringify(operations.value)).toString('base64'),
+      ...(told.length > 0 ? { warnings: told } : {}),
+    }),
     outcome: { kind: 'patched', operations: operations.value.length },
   };
 }

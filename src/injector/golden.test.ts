@@ -71,8 +71,7 @@ function caseOf(name: string): string {
         warnings.push(`not injected: ${outcome.value.reason}`);
         return { ok: true, value: [] };
       }
-      warnings.push(...outcome.value.warnings);
-      return { ok: true, value: outcome.value.patch };
+      return { ok: true, value: { patch: outcome.value.patch, warnings: outcome.value.warnings } };
     },
   };
   const answer = answerAdmissionReview(JSON.stringify(review), mutator);
