@@ -572,8 +572,9 @@ function statusOf(open: OpenStream): ProxySyncStatus {
  */
 function trustBundleOf(open: OpenStream): 'current' | 'outdated' | undefined {
   const stream = open.stream;
+  // A stream subscribes to secrets when it first asks for one: no subscription, never asked.
   const offered = open.secrets?.current().get(TRUST_BUNDLE_SECRET);
-  if (!stream || !offered || !stream.status().types[TYPE_URL.secret]) return undefined;
+  if (!stream || !offered) return undefined;
   return stream.ackedVersion(TYPE_URL.secret, TRUST_BUNDLE_SECRET) === offered.version
     ? 'current'
     : 'outdated';
