@@ -1,7 +1,8 @@
 // A fake Kubernetes API server for tests: HTTPS on 127.0.0.1 (port 0), its own self-signed
 // certificate, the real wire format, and a client-side KubeConfig that trusts it. Only what tests
-// need is served; every route is one row of `routes` below (method, exact path, handler), so list and
-// watch routes (issue 14) are rows added beside the TokenReview one.
+// need is served; every route is one row of `routes` below (method, exact path, handler). The list
+// and watch routes of the resources in `options.resources` (none unless asked) are rows added beside
+// the TokenReview one, served from `store` (object-store.ts).
 //
 // Like the real API server it:
 // - requires the caller's bearer token (401 with a `Status` otherwise);
@@ -18,6 +19,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
+import { FakeObjectStore, type FakeResource, resourcePath } from './object-store.js';
 import { servingCertificate } from './self-signed.js';
 
 /** The audience of tokens the API server issues for itself (`--api-audiences` default). */
@@ -72,6 +74,8 @@ export interface FakeApiServer {
   readonly reviewSpecs: readonly { readonly token?: unknown; readonly audiences?: unknown }[];
   /** Requests received for `path`, answered or not, the caller authenticated or not. */
   requests(path: string): number;
+  /** The objects the list and watch routes serve; tests change them. */
+  readonly store: FakeObjectStore;
   /** TCP connections open now: a client that gave up on a request should have closed its own. */
   openConnections(): Promise<number>;
   /** A client config for this server: its CA, and the caller's bearer token (default: the right one). */
@@ -85,6 +89,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export interface FakeApiServerOptions {
   /** The bearer token the fake accepts from its caller. */
   readonly callerToken?: string;
+  /** Resources served by list and watch routes (FAKE_RESOURCES in object-store.ts); none by default. */
+  readonly resources?: readonly FakeResource[];
 }
 
 export async function startFakeApiServer(options: FakeApiServerOptions = {}): Promise<FakeApiServer> {
@@ -92,6 +98,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
   const tokens = new Map<string, FakeTokenAnswer>();
   const reviewSpecs: { token?: unknown; audiences?: unknown }[] = [];
   const counts = new Map<string, number>();
+  const store = new FakeObjectStore(options.resources ?? []);
 
   const routes: readonly Route[] = [
     {
@@ -129,6 +136,16 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         });
       },
     },
+    ...(options.resources ?? []).map(
+      (resource): Route => ({
+        method: 'GET',
+        path: resourcePath(resource),
+        handle: (request, response) => {
+          if (request.query.get('watch') === 'true') store.watch(request.path, request.query, response);
+          else sendJson(response, 200, store.list(request.path));
+        },
+      }),
+    ),
   ];
 
   const { certPem, keyPem } = await servingCertificate();
@@ -179,6 +196,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     url,
     tokens,
     reviewSpecs,
+    store,
     requests: (path) => counts.get(path) ?? 0,
     openConnections: () =>
       new Promise((resolve, reject) =>
@@ -203,6 +221,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     },
     stop: () => {
       stopped ??= new Promise<void>((resolve) => {
+        store.endWatches();
         server.close(() => resolve());
         server.closeAllConnections();
       });
