@@ -141,6 +141,8 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         method: 'GET',
         path: resourcePath(resource),
         handle: (request, response) => {
+          const failure = store.takeFailure(request.path);
+          if (failure !== undefined) return sendStatus(response, failure, reasonOf(failure));
           if (request.query.get('watch') === 'true') store.watch(request.path, request.query, response);
           else sendJson(response, 200, store.list(request.path));
         },

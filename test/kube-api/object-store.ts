@@ -63,6 +63,7 @@ export class FakeObjectStore {
   private readonly byPath = new Map<string, { resource: FakeResource; objects: Map<string, KubeObject> }>();
   private readonly events: StoredEvent[] = [];
   private readonly watchers = new Set<Watcher>();
+  private readonly failing = new Map<string, { code: number; left: number }>();
 
   constructor(resources: readonly FakeResource[]) {
     for (const resource of resources)
@@ -147,6 +148,19 @@ export class FakeObjectStore {
   endWatches(): void {
     for (const watcher of this.watchers) watcher.response.end();
     this.watchers.clear();
+  }
+
+  /** The next `count` requests (list or watch) of `path` fail with `code` and a Status body. */
+  failRequests(path: string, code: number, count: number): void {
+    this.failing.set(path, { code, left: Math.max(0, Math.min(count, 1000)) });
+  }
+
+  /** A failure to send for this request of `path`, if one was asked for. */
+  takeFailure(path: string): number | undefined {
+    const failure = this.failing.get(path);
+    if (!failure || failure.left === 0) return undefined;
+    failure.left -= 1;
+    return failure.code;
   }
 
   watcherCount(): number {

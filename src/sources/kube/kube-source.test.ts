@@ -15,7 +15,7 @@ import { readManifestDir } from '../files/read-dir.js';
 import { readManifestFiles } from '../files/read-file.js';
 import { listManifestFiles } from '../files/walk.js';
 import type { SourceState } from '../source.js';
-import { KubeSource } from './kube-source.js';
+import { KubeSource, type KubeSourceOptions } from './kube-source.js';
 
 const EXAMPLES = path.resolve(import.meta.dirname, '../../../examples');
 
@@ -39,8 +39,13 @@ async function exampleObjects(): Promise<unknown[]> {
   return texts.flatMap((text) => text.documents.map((doc) => doc.value));
 }
 
-function kubeSource(server: FakeApiServer, logger = silentLogger()): KubeSource {
+function kubeSource(
+  server: FakeApiServer,
+  logger = silentLogger(),
+  extra: Partial<KubeSourceOptions> = {},
+): KubeSource {
   const source = new KubeSource(server.kubeConfig(), {
+    ...extra,
     logger,
     debounceMs: 20,
     backoffMs: { initial: 50, max: 500 },
@@ -221,5 +226,59 @@ describe('KubeSource', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     await waitUntil('every connection closed', async () => (await server.openConnections()) === 0);
     expect(server.store.watcherCount()).toBe(0);
+  });
+
+  it('restarts a failing informer with backoff until it lists, then serves', async () => {
+    const server = await startServer();
+    for (const object of await exampleObjects()) server.store.apply(object);
+    server.store.failRequests('/api/v1/services', 500, 2);
+    const { logger, lines } = captureLogger();
+    const state = await kubeSource(server, logger).start(() => undefined);
+    expect(state.mesh.services.length).toBeGreaterThan(3);
+    const failures = lines.filter((l) => String(l.msg).includes('informer failed'));
+    expect(failures.map((l) => l.kind)).toEqual(['core/Service', 'core/Service']);
+    expect(server.requests('/api/v1/services')).toBeGreaterThanOrEqual(4);
+  });
+
+  it('stop() during backoff: start rejects, no timer is left and no request follows', async () => {
+    const server = await startServer();
+    server.store.failRequests('/api/v1/services', 503, 1000);
+    const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const source = kubeSource(server);
+    const outcome = source
+      .start(() => undefined)
+      .then(
+        () => 'resolved',
+        (err: unknown) => String(err),
+      );
+    await waitUntil('two failed lists', () => server.requests('/api/v1/services') >= 2);
+    await source.stop();
+    expect(await outcome).toContain('stopped');
+    const requests = server.requests('/api/v1/services');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(server.requests('/api/v1/services')).toBe(requests);
+    await waitUntil('every connection closed', async () => (await server.openConnections()) === 0);
+    const timers = process.getActiveResourcesInfo().filter((r) => r === 'Timeout');
+    expect(timers.length).toBeLessThanOrEqual(timersBefore);
+  });
+
+  it('serves at most maxObjectsPerKind objects of a kind, and says so once', async () => {
+    const server = await startServer();
+    for (const object of await exampleObjects()) server.store.apply(object);
+    const { logger, lines } = captureLogger();
+    const states: SourceState[] = [];
+    const first = await kubeSource(server, logger, { maxObjectsPerKind: 2 }).start((s) => states.push(s));
+    expect(first.mesh.services).toHaveLength(2);
+    const capped = () => lines.filter((l) => String(l.msg).includes('more than the 2 served'));
+    expect(capped().length).toBeGreaterThan(0);
+    const before = capped().length;
+    server.store.apply({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'zz-extra', namespace: 'shop' },
+      spec: { ports: [{ port: 80 }] },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(capped().length).toBe(before);
   });
 });
