@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `trellis` command line.
 import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
 import { formatHostPort, parseHostPort } from '../address.js';
 import { credentialCommand } from '../injector/credential-command.js';
 import { createLogger, type LogLevel } from '../log.js';
@@ -19,7 +20,7 @@ import { startServer } from './serve.js';
 import { validateCommand } from './validate.js';
 
 const USAGE = `usage:
-  trellis serve --manifests DIR [--xds-address HOST:PORT] [--admin-address HOST:PORT] [--log-level LEVEL] [--cluster-domain D]
+  trellis serve --manifests DIR | --kube [--xds-address HOST:PORT] [--admin-address HOST:PORT] [--log-level LEVEL] [--cluster-domain D]
                 [--root-namespace trellis-system]
                 [--debounce-quiet 100ms] [--debounce-max 1s] [--encode-cache-bytes 64Mi]
                 [--default-visible-namespaces NS,NS|*]
@@ -68,6 +69,7 @@ async function serveCommand(argv: string[]): Promise<number> {
     args: argv,
     options: {
       manifests: { type: 'string' },
+      kube: { type: 'boolean', default: false },
       'xds-address': { type: 'string', default: '127.0.0.1:15010' },
       'admin-address': { type: 'string', default: '127.0.0.1:15014' },
       'log-level': { type: 'string', default: 'info' },
@@ -83,7 +85,10 @@ async function serveCommand(argv: string[]): Promise<number> {
       ...INJECTOR_FLAGS,
     },
   });
-  if (!values.manifests) throw new UsageError('serve: --manifests DIR is required');
+  if (!values.manifests === !values.kube)
+    throw new UsageError(
+      'serve: exactly one of --manifests DIR and --kube (the cluster of --kubeconfig, KUBECONFIG or the pod)',
+    );
   const identity = readIdentityFlags(values);
   if (!identity.ok) throw new UsageError(identity.errors.join('; '));
   const injector = readInjectorFlags(values, values['cluster-domain']);
@@ -102,8 +107,15 @@ async function serveCommand(argv: string[]): Promise<number> {
   const level = values['log-level'] as LogLevel;
   if (!LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`);
   const logger = createLogger(level);
+  // The cluster: --kubeconfig, else KUBECONFIG or ~/.kube/config, else the pod's own account.
+  const kube = values.kube ? new KubeConfig() : undefined;
+  if (kube) {
+    if (typeof values.kubeconfig === 'string') kube.loadFromFile(values.kubeconfig);
+    else kube.loadFromDefault();
+  }
   const server = await startServer({
-    manifests: values.manifests,
+    manifests: values.manifests ?? '',
+    ...(kube ? { kube } : {}),
     xdsAddress,
     adminAddress,
     ...(values['cluster-domain'] ? { clusterDomain: values['cluster-domain'] } : {}),

@@ -1,4 +1,6 @@
 // `trellis serve`: sources → snapshot builder → cache → ADS server, plus the admin endpoints.
+
+import type { KubeConfig } from '@kubernetes/client-node';
 import { AdminServer } from '../admin/admin-server.js';
 import { PrometheusMetrics } from '../admin/metrics.js';
 import type { Logger } from '../log.js';
@@ -6,6 +8,8 @@ import type { Namespace } from '../model/mesh.js';
 import type { Visibility } from '../model/visibility.js';
 import { FileSource } from '../sources/files/file-source.js';
 import type { ManifestLimits } from '../sources/files/limits.js';
+import { KubeSource } from '../sources/kube/kube-source.js';
+import type { Source } from '../sources/source.js';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { ProxyCompiler } from '../xds/compile-proxy.js';
 import { XdsServer } from '../xds/server/ads-server.js';
@@ -17,7 +21,10 @@ import { type IdentityRuntime, startIdentity } from './serve-identity.js';
 import { type InjectorOptions, webhookServer } from './serve-injector.js';
 
 export interface ServeOptions {
+  /** A directory of manifests; ignored when `kube` is given. */
   readonly manifests: string;
+  /** Read the mesh from this cluster's API (informers) instead of a directory. */
+  readonly kube?: KubeConfig;
   readonly xdsAddress: string;
   readonly adminAddress: string;
   readonly clusterDomain?: string;
@@ -75,17 +82,24 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       ...(opts.debounceMaxMs !== undefined ? { maxDelayMs: opts.debounceMaxMs } : {}),
     },
   });
-  const source = new FileSource(opts.manifests, {
-    logger,
-    ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
-    ...(opts.limits ? { limits: opts.limits } : {}),
-    ...(opts.followExternalLinks ? { followExternalLinks: true } : {}),
-    // The trust domain the CA issues in is the one the generated config names in SAN matchers.
-    meshConfig: {
-      ...(opts.identity ? { trustDomain: opts.identity.trustDomain } : {}),
-      ...(opts.rootNamespace ? { rootNamespace: opts.rootNamespace } : {}),
-    },
-  });
+  // The trust domain the CA issues in is the one the generated config names in SAN matchers.
+  const meshConfig = {
+    ...(opts.identity ? { trustDomain: opts.identity.trustDomain } : {}),
+    ...(opts.rootNamespace ? { rootNamespace: opts.rootNamespace } : {}),
+  };
+  const source: Source = opts.kube
+    ? new KubeSource(opts.kube, {
+        logger,
+        ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
+        meshConfig,
+      })
+    : new FileSource(opts.manifests, {
+        logger,
+        ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
+        ...(opts.limits ? { limits: opts.limits } : {}),
+        ...(opts.followExternalLinks ? { followExternalLinks: true } : {}),
+        meshConfig,
+      });
   // The injector reads namespace labels from here: what the source says now, never the request.
   let namespaces: ReadonlyMap<string, Namespace> = new Map();
   const initial = await source.start((state) => {
@@ -96,7 +110,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   builder.update(initial.mesh, initial.issues, initial.statuses);
   logger.info(
     {
-      manifests: opts.manifests,
+      ...(opts.kube ? { source: 'kubernetes' } : { manifests: opts.manifests }),
       services: initial.mesh.services.length,
       endpointSlices: initial.mesh.endpointSlices.length,
       pods: initial.mesh.workloads.length,
@@ -160,7 +174,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         ...(tlsBound ? { xdsTlsPort: tlsBound.port } : {}),
         ...(webhookBound ? { webhookPort: webhookBound.port } : {}),
         adminPort: adminBound.port,
-        manifests: opts.manifests,
+        ...(opts.kube ? { source: 'kubernetes' } : { manifests: opts.manifests }),
       },
       'trellis serving',
     );

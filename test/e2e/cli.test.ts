@@ -354,3 +354,14 @@ spec: { containers: [{ name: app, image: app:1 }] }
     expect(result.stderr).toContain('inject needs -f FILE');
   });
 });
+
+describe('trellis serve sources', () => {
+  it.each([[[]], [['--manifests', examples, '--kube']]])(
+    'takes exactly one of --manifests and --kube (%j)',
+    async (args) => {
+      const result = await trellis('serve', ...args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('serve: exactly one of --manifests DIR and --kube');
+    },
+  );
+});

@@ -18,8 +18,9 @@ export interface TrellisProcess {
   stop(): Promise<void>;
 }
 
+/** `manifests` null: no --manifests (the caller gives --kube). */
 export async function startTrellis(
-  manifests: string,
+  manifests: string | null,
   extraArgs: readonly string[] = [],
 ): Promise<TrellisProcess> {
   const child: ChildProcess = spawn(
@@ -27,8 +28,7 @@ export async function startTrellis(
     [
       CLI,
       'serve',
-      '--manifests',
-      manifests,
+      ...(manifests === null ? [] : ['--manifests', manifests]),
       '--xds-address',
       '127.0.0.1:0',
       '--admin-address',
