@@ -193,6 +193,22 @@ describe('KubeSource', () => {
     expect(server.requests('/apis/split.smi-spec.io/v1alpha4/trafficsplits')).toBe(1);
   });
 
+  it('picks up a kind whose CRD appears after the start, without a restart, saying so once', async () => {
+    const server = await startServer();
+    for (const object of await exampleObjects()) server.store.apply(object);
+    const path = '/apis/networking.istio.io/v1/virtualservices';
+    // The first two lists: the CRD is not installed yet.
+    server.store.failRequests(path, 404, 2);
+    const { logger, lines } = captureLogger();
+    const states: SourceState[] = [];
+    const first = await kubeSource(server, logger, { crdRetryMs: 50 }).start((s) => states.push(s));
+    const routed = (s: SourceState) => s.statuses.some((x) => JSON.stringify(x).includes('VirtualService'));
+    expect(routed(first)).toBe(false);
+    await waitFor(states, 'the VirtualService once its CRD is served', routed);
+    expect(server.requests(path)).toBeGreaterThanOrEqual(3);
+    expect(lines.filter((l) => String(l.msg).includes('VirtualService v1 is not served'))).toHaveLength(1);
+  });
+
   it('stop() leaves no connection open and nothing to keep the process alive', async () => {
     const server = await startServer();
     for (const object of await exampleObjects()) server.store.apply(object);

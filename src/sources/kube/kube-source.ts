@@ -4,7 +4,8 @@
 // the same model for the same objects.
 //
 // - start() resolves with the first complete state once every informer has listed, or was skipped: a
-//   kind whose list answers 404 (its CRD is not installed) is skipped with one info line.
+//   kind whose list answers 404 (its CRD is not installed) is skipped with one info line, and its
+//   list is tried again every `crdRetryMs`, so a CRD installed later is picked up without a restart.
 // - Later events recompute the state after `debounceMs` of quiet; onChange is called only when the
 //   state differs from the last one, so a relist that finds nothing new pushes nothing.
 // - An error (a failed list, a watch that cannot open) restarts that informer after a backoff with
@@ -35,6 +36,8 @@ export interface KubeSourceOptions {
   readonly kinds?: readonly KubeKind[];
   /** The most objects of one kind served (default 50,000). */
   readonly maxObjectsPerKind?: number;
+  /** How often a kind skipped for a missing CRD is listed again (default 60 s). */
+  readonly crdRetryMs?: number;
   /** Backoff after an informer error: first delay and cap (defaults 200 ms and 30 s). */
   readonly backoffMs?: { readonly initial: number; readonly max: number };
   /** The lowering (build-state.ts); a test may replace it. */
@@ -43,12 +46,15 @@ export interface KubeSourceOptions {
 
 const DEFAULT_DEBOUNCE_MS = 50;
 const DEFAULT_MAX_OBJECTS_PER_KIND = 50_000;
+const DEFAULT_CRD_RETRY_MS = 60_000;
 
 interface KindEntry {
   readonly kind: KubeKind;
   readonly watch: GuardedWatch;
   readonly informer: ListWatch<KubernetesObject>;
   phase: 'pending' | 'synced' | 'skipped';
+  /** Said once: a kind not served, tried again quietly. */
+  skipLogged?: boolean;
   /** Set by a list that succeeded; the informer has its items once start() returns. */
   listed: boolean;
   /** The status code of the last failed list, if any. */
@@ -173,6 +179,8 @@ export class KubeSource implements Source {
         entry.phase = 'synced';
         entry.failures = 0;
         entry.ready();
+        // A kind that joins after the start (its CRD installed later) changes the state now.
+        this.touched();
       });
   }
 
@@ -181,12 +189,23 @@ export class KubeSource implements Source {
     const code = statusOf(err);
     if (entry.phase === 'pending' && code === 404) {
       entry.phase = 'skipped';
-      this.opts.logger.info(
-        { kind: kindLabel(entry.kind), path: kindPath(entry.kind) },
-        `${kindLabel(entry.kind)} ${entry.kind.version} is not served by the API server (its CRD is not installed): skipped`,
-      );
+      if (!entry.skipLogged)
+        this.opts.logger.info(
+          { kind: kindLabel(entry.kind), path: kindPath(entry.kind) },
+          `${kindLabel(entry.kind)} ${entry.kind.version} is not served by the API server (its CRD is not installed): skipped`,
+        );
+      entry.skipLogged = true;
       void entry.informer.stop();
       entry.ready();
+      // Tried again later: a CRD installed after the start is served without a restart.
+      clearTimeout(entry.timer);
+      entry.timer = setTimeout(() => {
+        entry.timer = undefined;
+        if (this.stopped) return;
+        entry.phase = 'pending';
+        this.run(entry);
+      }, this.opts.crdRetryMs ?? DEFAULT_CRD_RETRY_MS);
+      entry.timer.unref();
       return;
     }
     const backoff = this.opts.backoffMs ?? { initial: 200, max: 30_000 };
