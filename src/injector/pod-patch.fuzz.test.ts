@@ -2,8 +2,10 @@
 // throws, and every patch it returns applies (fast-json-patch, validating) to the pod it was
 // computed for and leaves one sidecar in it. The webhook also checks each patch before sending it;
 // this proves the patch builder does not lean on that check.
+
 import jsonpatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../sources/apis/shared/fuzz-mutations.js';
 import { INJECT_NAMESPACE_LABEL } from './inject-decision.js';
 import { injectionParts } from './injection-parts.js';
 import { type InjectorConfig, injectPod } from './pod-patch.js';
@@ -21,17 +23,6 @@ const config: InjectorConfig = {
   version: '0.1.0',
 };
 const parts = injectionParts({ controlPlane: { namespace: 'trellis-system' }, trellisVersion: '0.1.0' });
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Node = Record<string, unknown> | unknown[];
 const WRONG: readonly unknown[] = [
@@ -102,7 +93,7 @@ function mutate(pod: Record<string, unknown>, rnd: () => number): void {
 
 describe('injectPod on mutated pods', () => {
   it(`never throws, and every patch of ${CASES} mutated pods applies and leaves one sidecar`, () => {
-    const rnd = random(0x1a7ec7);
+    const rnd = seededRandom(0x1a7ec7);
     let injected = 0;
     for (let i = 0; i < CASES; i++) {
       const pod = realisticPod();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../sources/apis/shared/fuzz-mutations.js';
 import {
   EXCLUDE_INBOUND_PORTS,
   EXCLUDE_OUTBOUND_IP_RANGES,
@@ -259,16 +260,6 @@ describe('bounds and hostile values', () => {
     );
   });
 
-  // mulberry32: a small seeded generator, so a failure is reproducible from its case number.
-  function random(seed: number): () => number {
-    let a = seed;
-    return () => {
-      a = (a + 0x6d2b79f5) | 0;
-      let t = Math.imul(a ^ (a >>> 15), 1 | a);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const BAD_ITEMS = [
     '',
     '-',
@@ -307,7 +298,7 @@ describe('bounds and hostile values', () => {
   it('turns 2,000 seeded malformed values into errors naming the annotation, never a throw', () => {
     const annotations = [...PORT_ANNOTATIONS, ...RANGE_ANNOTATIONS];
     for (let n = 0; n < 2000; n++) {
-      const next = random(n + 1);
+      const next = seededRandom(n + 1);
       const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
       const annotation = pick(annotations);
       const good = PORT_ANNOTATIONS.includes(annotation) ? '8080' : '10.0.0.0/8';

@@ -8,6 +8,7 @@
 // request's uid and `allowed: true`, and its patch (if any) applies, with fast-json-patch's
 // validation, to the pod it was computed for; the status is the one an independent reading of the
 // body predicts (200 for a v1 AdmissionReview with a uid, 413 over the size limit, else 400).
+
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs/promises';
 import https from 'node:https';
@@ -28,6 +29,7 @@ import {
 } from '../../src/injector/webhook-testing.js';
 import { silentLogger } from '../../src/log.js';
 import { ok } from '../../src/model/result.js';
+import { seededRandom } from '../../src/sources/apis/shared/fuzz-mutations.js';
 import { selfSigned } from '../helpers/openssl.js';
 
 const SEED = 0x7e11_15;
@@ -62,18 +64,6 @@ const MUTATORS: readonly [string, PodMutator][] = [
   ['throwing', throwing],
   ['vandal', vandal],
 ];
-
-// mulberry32: small, seeded, good enough to choose mutations.
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Path = (string | number)[];
@@ -319,7 +309,7 @@ describe('fuzzing the webhook server', () => {
   }
 
   it('answers thousands of broken reviews without a crash, a 5xx or a patch that does not apply', async () => {
-    const rand = random(SEED);
+    const rand = seededRandom(SEED);
     const cases = systematicCases(rand);
     const systematic = cases.length;
     for (let i = 0; i < RANDOM_CASES; i++) cases.push(randomCase(rand, i));
