@@ -1,0 +1,90 @@
+// StatusApi over the API server: routing resources are custom resources, read and patched through
+// client-node's CustomObjectsApi (plain objects, nothing dropped), the status as a JSON merge patch
+// on the status subresource with the read resourceVersion as a precondition.
+import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { KUBE_KINDS, type KubeKind } from '../sources/kube/kube-kinds.js';
+import { apiCode, withDeadline } from './api-errors.js';
+import type { StatusKey } from './status-documents.js';
+import type { LiveObject, StatusApi } from './status-publisher.js';
+
+/** The routing kinds that have a status to write: every non-core kind the source watches. */
+export function statusKinds(kinds: readonly KubeKind[] = KUBE_KINDS): Map<string, KubeKind> {
+  return new Map(kinds.filter((k) => k.group !== '' && k.kind !== 'ReferenceGrant').map((k) => [k.kind, k]));
+}
+
+export class KubeStatusApi implements StatusApi {
+  private readonly api: CustomObjectsApi;
+
+  constructor(
+    config: KubeConfig,
+    private readonly kinds: ReadonlyMap<string, KubeKind>,
+    private readonly timeoutMs = 10_000,
+  ) {
+    this.api = config.makeApiClient(CustomObjectsApi);
+  }
+
+  async read(key: StatusKey): Promise<LiveObject | undefined> {
+    const kind = this.kindOf(key);
+    try {
+      const object: unknown = await withDeadline(
+        `reading ${key.kind} ${key.namespace}/${key.name}`,
+        this.timeoutMs,
+        this.api.getNamespacedCustomObject({
+          group: kind.group,
+          version: kind.version,
+          namespace: key.namespace,
+          plural: kind.plural,
+          name: key.name,
+        }),
+      );
+      const metadata = (object as { metadata?: { resourceVersion?: unknown; generation?: unknown } })
+        .metadata;
+      const generation = metadata?.generation;
+      return {
+        resourceVersion: typeof metadata?.resourceVersion === 'string' ? metadata.resourceVersion : '',
+        ...(typeof generation === 'number' ? { generation } : {}),
+        status: (object as { status?: unknown }).status,
+      };
+    } catch (err) {
+      if (apiCode(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async writeStatus(
+    key: StatusKey,
+    status: Record<string, unknown>,
+    resourceVersion: string,
+  ): Promise<'written' | 'conflict' | 'absent'> {
+    const kind = this.kindOf(key);
+    try {
+      await withDeadline(
+        `writing the status of ${key.kind} ${key.namespace}/${key.name}`,
+        this.timeoutMs,
+        this.api.patchNamespacedCustomObjectStatus(
+          {
+            group: kind.group,
+            version: kind.version,
+            namespace: key.namespace,
+            plural: kind.plural,
+            name: key.name,
+            body: { metadata: { resourceVersion }, status },
+          },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        ),
+      );
+      return 'written';
+    } catch (err) {
+      const code = apiCode(err);
+      if (code === 409) return 'conflict';
+      if (code === 404) return 'absent';
+      throw err;
+    }
+  }
+
+  private kindOf(key: StatusKey): KubeKind {
+    const kind = this.kinds.get(key.kind);
+    if (!kind) throw new Error(`no API resource known for kind ${key.kind}`);
+    return kind;
+  }
+}
