@@ -12,10 +12,11 @@ import type { Issue } from '../../model/issue.js';
 import type { MeshConfig } from '../../model/mesh.js';
 import { compareStrings } from '../apis/issues.js';
 import type { Source, SourceState } from '../source.js';
-import { type BuildStateOptions, buildState, type FileVersion, versionOf } from './build-state.js';
+import { type BuildStateOptions, buildState, type OriginVersion } from '../state/build-state.js';
+import { Pacer } from '../state/pacer.js';
+import { versionOf } from './file-version.js';
 import { IssueLog } from './issue-log.js';
 import { DEFAULT_LIMITS, type ManifestLimits } from './limits.js';
-import { Pacer } from './pacer.js';
 import { type ReadManifestOptions, readManifestFile, readManifestFiles } from './read-file.js';
 import {
   assertManifestDir,
@@ -37,7 +38,7 @@ export interface FileSourceOptions {
   readonly limits?: ManifestLimits;
   /** Read files and directories whose real path is outside the directory (--follow-external-links). */
   readonly followExternalLinks?: boolean;
-  /** The lowering (build-state.ts); a test replaces it with one that throws. */
+  /** The lowering (state/build-state.ts); a test replaces it with one that throws. */
   readonly parse?: BuildStateOptions['parse'];
   /** The clock of "the last good version from TIME"; a test fixes it. */
   readonly now?: () => Date;
@@ -344,7 +345,7 @@ export class FileSource implements Source {
   }
 
   /** The version each file serves now (see FileEntry). */
-  private versions(): FileVersion[] {
+  private versions(): OriginVersion[] {
     const origins = [...this.files.keys()].sort(compareStrings);
     return origins.map((origin) => {
       const entry = this.files.get(origin)!;

@@ -3,9 +3,10 @@
 // file that fails as a whole contributes nothing.
 
 import type { SourceState } from '../source.js';
-import { type BuildStateOptions, buildState, versionOf } from './build-state.js';
+import { type BuildStateOptions, buildState } from '../state/build-state.js';
+import { Pacer } from '../state/pacer.js';
+import { versionOf } from './file-version.js';
 import type { ManifestLimits } from './limits.js';
-import { Pacer } from './pacer.js';
 import { readManifestFiles } from './read-file.js';
 import { listManifestFiles } from './walk.js';
 

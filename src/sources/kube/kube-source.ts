@@ -1,6 +1,6 @@
 // `KubeSource`: the mesh read from a Kubernetes API server. One informer (client-node's ListWatch) per
 // kind in kube-kinds.ts; every object becomes a ManifestDocument and the whole set goes through the
-// same documents → SourceState glue as the file source (files/build-state.ts), so both sources give
+// same documents → SourceState glue as the file source (state/build-state.ts), so both sources give
 // the same model for the same objects.
 //
 // - start() resolves with the first complete state once every informer has listed, or was skipped: a
@@ -18,9 +18,9 @@ import { type KubeConfig, type KubernetesObject, ListWatch } from '@kubernetes/c
 import type { Logger } from '../../log.js';
 import type { MeshConfig } from '../../model/mesh.js';
 import type { ManifestDocument } from '../apis/manifest.js';
-import { type BuildStateOptions, buildState, type FileVersion } from '../files/build-state.js';
-import { Pacer } from '../files/pacer.js';
 import type { Source, SourceState } from '../source.js';
+import { type BuildStateOptions, buildState, type OriginVersion } from '../state/build-state.js';
+import { Pacer } from '../state/pacer.js';
 import { GuardedWatch, jitter } from './guarded-watch.js';
 import { KUBE_KINDS, type KubeKind, kindApiVersion, kindLabel, kindPath } from './kube-kinds.js';
 import { listRaw } from './list-request.js';
@@ -40,7 +40,7 @@ export interface KubeSourceOptions {
   readonly crdRetryMs?: number;
   /** Backoff after an informer error: first delay and cap (defaults 200 ms and 30 s). */
   readonly backoffMs?: { readonly initial: number; readonly max: number };
-  /** The lowering (build-state.ts); a test may replace it. */
+  /** The lowering (state/build-state.ts); a test may replace it. */
   readonly parse?: BuildStateOptions['parse'];
 }
 
@@ -263,7 +263,7 @@ export class KubeSource implements Source {
   }
 
   private async build(): Promise<SourceState> {
-    const versions: FileVersion[] = [];
+    const versions: OriginVersion[] = [];
     for (const entry of this.entries) {
       if (entry.phase !== 'synced') continue;
       const limit = this.opts.maxObjectsPerKind ?? DEFAULT_MAX_OBJECTS_PER_KIND;

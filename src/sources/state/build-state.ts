@@ -1,9 +1,11 @@
-// Combines what was read from each file into one SourceState: the documents of all files are lowered
-// together (duplicates span files), and file-level issues (bad YAML, unreadable) join theirs.
+// Combines what each origin serves into one SourceState: the documents of all origins (files, or
+// Kubernetes objects) are lowered together (duplicates span origins), and origin-level issues (bad
+// YAML, unreadable) join theirs. Both sources call it, through StateBuilder (state-builder.ts); a
+// one-shot read (read-dir.ts) calls it directly.
 //
-// Lowering never throws by design, but a file that makes it throw anyway is isolated: it is left
-// out, with an InternalError issue, and every other file is served. The work is done with pauses so
-// a large directory does not stall the event loop.
+// Lowering never throws by design, but an origin that makes it throw anyway is isolated: it is left
+// out, with an InternalError issue, and every other origin is served. The work is done with pauses
+// so a large directory does not stall the event loop.
 
 import type { Logger } from '../../log.js';
 import type { Issue } from '../../model/issue.js';
@@ -17,10 +19,12 @@ import { sortIssues } from '../apis/issues.js';
 import type { ManifestDocument } from '../apis/manifest.js';
 import type { SourceState } from '../source.js';
 import { Pacer } from './pacer.js';
-import type { ManifestText } from './yaml-documents.js';
 
-/** What one file contributes to a build: the documents served from it and the issues about it. */
-export interface FileVersion {
+/**
+ * What one origin contributes to a build: the documents served from it and the issues about it. A
+ * file's served version (files/file-version.ts), or one Kubernetes object's document.
+ */
+export interface OriginVersion {
   readonly origin: string;
   readonly documents: readonly ManifestDocument[];
   readonly issues: readonly Issue[];
@@ -49,40 +53,6 @@ export interface BuiltState {
   readonly threw: ReadonlyMap<string, Issue>;
 }
 
-/**
- * The served version of a file that was read as `text`. A file-level failure (text.failed) serves
- * the file's last good version when it has one, and says so in every issue; without one (at startup,
- * in `trellis validate`, for a new file) nothing of the file is served.
- */
-export function versionOf(
-  origin: string,
-  text: ManifestText,
-  lastGood?: { readonly text: ManifestText; readonly at: string },
-): FileVersion {
-  if (!text.failed) return { origin, documents: text.documents, issues: text.issues };
-  if (!lastGood) {
-    return {
-      origin,
-      documents: [],
-      issues: text.issues.map((issue) => ({
-        ...issue,
-        message: `${issue.message}; nothing of the file is served`,
-      })),
-    };
-  }
-  return {
-    origin,
-    documents: lastGood.text.documents,
-    issues: [
-      ...lastGood.text.issues,
-      ...text.issues.map((issue) => ({
-        ...issue,
-        message: `serving the last good version of ${origin} from ${lastGood.at} because: ${issue.message}`,
-      })),
-    ],
-  };
-}
-
 /** Documents lowered together in a warm-up call: enough to amortise the call, few enough to pause between. */
 const WARM_DOCUMENTS = 200;
 
@@ -91,7 +61,7 @@ const WARM_DOCUMENTS = 200;
  * did not throw (all of them when undefined); only they are suspected when the lowering throws.
  */
 export async function buildState(
-  files: readonly FileVersion[],
+  files: readonly OriginVersion[],
   extraIssues: readonly Issue[],
   opts: BuildStateOptions,
   suspects?: ReadonlySet<string>,
@@ -109,20 +79,20 @@ export async function buildState(
   };
   const threw = new Map<string, Issue>();
   // The logger hears about kinds that are not read: only from the call whose result is used.
-  const attempt = (group: readonly FileVersion[], final = false): ParsedManifests | { error: unknown } => {
+  const attempt = (group: readonly OriginVersion[], final = false): ParsedManifests | { error: unknown } => {
     try {
       return parse(documentsOf(group), final && opts.logger ? { ...options, logger: opts.logger } : options);
     } catch (error) {
       return { error };
     }
   };
-  const isSuspect = (file: FileVersion): boolean => !suspects || suspects.has(file.origin);
+  const isSuspect = (file: OriginVersion): boolean => !suspects || suspects.has(file.origin);
 
   // Warm-up: the suspects' documents in slices of about WARM_DOCUMENTS, with pauses between. This
   // fills the core kinds' memo (parse-manifests.ts), so the whole build below is quick, and finds a
   // file that throws on its own: when a slice throws, each file it came from is tried alone.
   let slice: ManifestDocument[] = [];
-  let from = new Set<FileVersion>();
+  let from = new Set<OriginVersion>();
   const warm = async (): Promise<void> => {
     const documents = slice;
     const sources = from;
@@ -186,7 +156,7 @@ export async function buildState(
   };
 }
 
-function documentsOf(files: readonly FileVersion[]): ManifestDocument[] {
+function documentsOf(files: readonly OriginVersion[]): ManifestDocument[] {
   const documents: ManifestDocument[] = [];
   for (const file of files) for (const doc of file.documents) documents.push(doc);
   return documents;
