@@ -1,7 +1,10 @@
 // `trellis serve --manifests DIR`: reads a manifest directory and watches it. Each burst of file
-// events re-reads only the files it touched, re-parses the whole set (duplicates span files), and
-// emits the new state only if it differs from the last one. A file that fails keeps serving its last
-// good version (FileEntry); duplicates are settled by age (parse-manifests.ts, `incumbents`).
+// events re-reads only the files it touched; the files that now read differently are reported to the
+// shared StateBuilder (state/state-builder.ts) as changes (a file's documents added, updated or
+// deleted), which lowers the whole set again (duplicates span files) and emits a new state. A burst
+// that changes no file's content (a settle pass, a comment edited) reports nothing and emits nothing.
+// A file that fails keeps serving its last good version (FileEntry); duplicates are settled by age
+// (parse-manifests.ts, `incumbents`).
 
 import { realpathSync, type Stats } from 'node:fs';
 import { lstat, realpath, stat } from 'node:fs/promises';
@@ -10,10 +13,11 @@ import { type FSWatcher, watch } from 'chokidar';
 import type { Logger } from '../../log.js';
 import type { Issue } from '../../model/issue.js';
 import type { MeshConfig } from '../../model/mesh.js';
-import { compareStrings } from '../apis/issues.js';
 import type { Source, SourceState } from '../source.js';
-import { type BuildStateOptions, buildState, type OriginVersion } from '../state/build-state.js';
+import type { BuildStateOptions, OriginVersion } from '../state/build-state.js';
+import type { ManifestChange } from '../state/manifest-index.js';
 import { Pacer } from '../state/pacer.js';
+import { StateBuilder } from '../state/state-builder.js';
 import { versionOf } from './file-version.js';
 import { IssueLog } from './issue-log.js';
 import { DEFAULT_LIMITS, type ManifestLimits } from './limits.js';
@@ -80,13 +84,11 @@ interface FileEntry {
 export class FileSource implements Source {
   private readonly dir: string;
   private readonly logger: Logger;
-  private readonly clusterDomain: string | undefined;
-  private readonly meshConfig: Partial<MeshConfig> | undefined;
   private readonly debounceMs: number;
   private readonly issueLog: IssueLog;
   private readonly readOptions: ReadManifestOptions;
   private readonly followExternalLinks: boolean;
-  private readonly parse: BuildStateOptions['parse'];
+  private readonly builder: StateBuilder;
   private readonly now: () => Date;
   private realRoot = '';
   private readonly files = new Map<string, FileEntry>();
@@ -94,10 +96,8 @@ export class FileSource implements Source {
   private notes: readonly Issue[] = [];
   /** Each directory read, by real path → its origin, from the last listing. */
   private dirs: ReadonlyMap<string, string> = new Map();
-  /** Files read differently since the last build; the only ones suspected if the lowering throws. */
+  /** Files read differently, or gone, since the last build: the changes reported to the builder. */
   private readonly changed = new Set<string>();
-  /** Resource identity → the origin that served it last; duplicates are settled by age. */
-  private owners: ReadonlyMap<string, string> = new Map();
   /** The directories the watcher follows, by real path → the path it follows them at. */
   private readonly watched = new Map<string, string>();
   /** Absolute paths with events since the last reload. */
@@ -109,15 +109,12 @@ export class FileSource implements Source {
   private settleTimer: NodeJS.Timeout | undefined;
   /** Reloads run one at a time, in order; this is the tail of that chain. */
   private queue: Promise<void> = Promise.resolve();
-  private last = '';
   private onChange: ((state: SourceState) => void) | undefined;
   private stopped = false;
 
   constructor(dir: string, opts: FileSourceOptions) {
     this.dir = path.resolve(dir);
     this.logger = opts.logger;
-    this.clusterDomain = opts.clusterDomain;
-    this.meshConfig = opts.meshConfig;
     this.debounceMs = opts.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     this.issueLog = new IssueLog(opts.logger);
     this.followExternalLinks = opts.followExternalLinks ?? false;
@@ -125,7 +122,12 @@ export class FileSource implements Source {
       limits: opts.limits ?? DEFAULT_LIMITS,
       followExternalLinks: this.followExternalLinks,
     };
-    this.parse = opts.parse;
+    this.builder = new StateBuilder({
+      logger: opts.logger,
+      ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
+      ...(opts.meshConfig ? { meshConfig: opts.meshConfig } : {}),
+      ...(opts.parse ? { parse: opts.parse } : {}),
+    });
     this.now = opts.now ?? (() => new Date());
   }
 
@@ -144,7 +146,6 @@ export class FileSource implements Source {
       await this.enqueue(async () => {
         await this.reload([this.dir]);
         initial = await this.build();
-        this.last = JSON.stringify(initial);
         this.issueLog.update(initial.issues);
       });
     } catch (err) {
@@ -338,41 +339,31 @@ export class FileSource implements Source {
     for (const key of [...this.files.keys()]) {
       if (origin === '' || key === origin || key.startsWith(`${origin}/`)) {
         changed = this.files.delete(key) || changed;
-        this.changed.delete(key);
+        this.changed.add(key);
       }
     }
     return changed;
   }
 
-  /** The version each file serves now (see FileEntry). */
-  private versions(): OriginVersion[] {
-    const origins = [...this.files.keys()].sort(compareStrings);
-    return origins.map((origin) => {
-      const entry = this.files.get(origin)!;
-      const read: ManifestText = entry.threw
-        ? { documents: [], issues: [entry.threw], failed: true }
-        : entry.read;
-      // A last good version that is the very version that threw is no fallback.
-      const good = entry.good && entry.good.fingerprint !== entry.fingerprint ? entry.good : undefined;
-      return versionOf(origin, read, good);
-    });
+  /** What a file serves now (see FileEntry), as a change: its version, or deleted once it is gone. */
+  private changeOf(origin: string): ManifestChange {
+    const entry = this.files.get(origin);
+    if (!entry) return { type: 'deleted', origin };
+    const read: ManifestText = entry.threw
+      ? { documents: [], issues: [entry.threw], failed: true }
+      : entry.read;
+    // A last good version that is the very version that threw is no fallback.
+    const good = entry.good && entry.good.fingerprint !== entry.fingerprint ? entry.good : undefined;
+    const version: OriginVersion = versionOf(origin, read, good);
+    return { type: 'updated', origin, documents: version.documents, issues: version.issues };
   }
 
   /**
-   * Builds the state from every file's served version. A file whose version makes the lowering throw
-   * falls back to its last good version, and if that throws as well, to nothing; each round can only
-   * take documents away, so this ends.
+   * Reports the files changed since the last build to the builder and builds the new state. A file
+   * whose version makes the lowering throw falls back to its last good version, and if that throws as
+   * well, to nothing; each round can only take documents away, so this ends.
    */
   private async build(): Promise<SourceState> {
-    const pacer = new Pacer();
-    const options: BuildStateOptions = {
-      ...(this.clusterDomain ? { clusterDomain: this.clusterDomain } : {}),
-      ...(this.meshConfig ? { meshConfig: this.meshConfig } : {}),
-      logger: this.logger,
-      incumbents: this.owners,
-      ...(this.parse ? { parse: this.parse } : {}),
-      pacer,
-    };
     // A file may throw only together with another (two files meeting a lowering bug): when anything
     // else changed, each file left out for throwing gets another try, and is left out again if it
     // still throws; otherwise it stayed out until its own content changed.
@@ -383,18 +374,15 @@ export class FileSource implements Source {
         this.changed.add(origin);
       }
     }
-    let suspects: ReadonlySet<string> = this.changed;
-    let built = await buildState(this.versions(), this.notes, options, suspects);
-    while (built.threw.size > 0) {
-      for (const [origin, issue] of built.threw) {
-        const entry = this.files.get(origin);
-        if (!entry) continue;
-        if (entry.threw) entry.good = undefined;
-        entry.threw = issue;
-      }
-      suspects = new Set(built.threw.keys());
-      built = await buildState(this.versions(), this.notes, options, suspects);
-    }
+    this.builder.setNotes(this.notes);
+    this.builder.apply([...this.changed].map((origin) => this.changeOf(origin)));
+    const state = await this.builder.build((origin, issue) => {
+      const entry = this.files.get(origin);
+      if (!entry) return { type: 'deleted', origin };
+      if (entry.threw) entry.good = undefined;
+      entry.threw = issue;
+      return this.changeOf(origin);
+    });
     const at = this.now().toISOString();
     for (const origin of this.changed) {
       const entry = this.files.get(origin);
@@ -402,17 +390,13 @@ export class FileSource implements Source {
         entry.good = { text: entry.read, fingerprint: entry.fingerprint, at };
     }
     this.changed.clear();
-    this.owners = built.owners;
-    return built.state;
+    return state;
   }
 
   private async publish(): Promise<void> {
     if (this.stopped) return;
     const state = await this.build();
     if (this.stopped) return;
-    const serialised = JSON.stringify(state);
-    if (serialised === this.last) return;
-    this.last = serialised;
     this.issueLog.update(state.issues);
     this.logger.info(
       {

@@ -40,6 +40,8 @@ export interface BuildStateOptions {
   /** The lowering: parseManifests, or in a test something that throws. */
   readonly parse?: (docs: readonly ManifestDocument[], opts: ParseManifestsOptions) => ParsedManifests;
   readonly pacer?: Pacer;
+  /** What an origin is called in the issue about one that makes the lowering throw (default 'file'). */
+  readonly unit?: 'file' | 'object';
 }
 
 export interface BuiltState {
@@ -57,8 +59,8 @@ export interface BuiltState {
 const WARM_DOCUMENTS = 200;
 
 /**
- * Builds the state of these files. `suspects` are the files that changed since the last build that
- * did not throw (all of them when undefined); only they are suspected when the lowering throws.
+ * Builds the state of these origins. `suspects` are the origins that changed since the last build
+ * that did not throw (all of them when undefined); only they are suspected when the lowering throws.
  */
 export async function buildState(
   files: readonly OriginVersion[],
@@ -77,6 +79,7 @@ export async function buildState(
     ...(opts.meshConfig ? { meshConfig: opts.meshConfig } : {}),
     ...(opts.incumbents ? { incumbents: opts.incumbents } : {}),
   };
+  const unit = opts.unit ?? 'file';
   const threw = new Map<string, Issue>();
   // The logger hears about kinds that are not read: only from the call whose result is used.
   const attempt = (group: readonly OriginVersion[], final = false): ParsedManifests | { error: unknown } => {
@@ -104,7 +107,7 @@ export async function buildState(
     } catch {
       for (const file of sources) {
         const alone = attempt([file]);
-        if ('error' in alone) threw.set(file.origin, internalError(file.origin, alone.error));
+        if ('error' in alone) threw.set(file.origin, internalError(file.origin, alone.error, unit));
         await pause();
       }
     }
@@ -130,7 +133,7 @@ export async function buildState(
     for (const file of served) {
       if (kept.has(file)) continue;
       const result = attempt([...base, file]);
-      if ('error' in result) threw.set(file.origin, internalError(file.origin, result.error));
+      if ('error' in result) threw.set(file.origin, internalError(file.origin, result.error, unit));
       else {
         base.push(file);
         kept.add(file);
@@ -146,8 +149,7 @@ export async function buildState(
 
   const issues: Issue[] = [...extraIssues];
   for (const file of files) issues.push(...file.issues);
-  for (const issue of threw.values())
-    issues.push({ ...issue, message: `${issue.message}; nothing of the file is served` });
+  for (const issue of threw.values()) issues.push(nothingServed(issue, unit));
   issues.push(...parsed.issues);
   return {
     state: { mesh: parsed.mesh, issues: sortIssues(issues), statuses: parsed.statuses },
@@ -162,13 +164,18 @@ function documentsOf(files: readonly OriginVersion[]): ManifestDocument[] {
   return documents;
 }
 
-function internalError(origin: string, err: unknown): Issue {
+/** The issue of an origin left out of the state, as the state shows it. */
+export function nothingServed(issue: Issue, unit: 'file' | 'object' = 'file'): Issue {
+  return { ...issue, message: `${issue.message}; nothing of the ${unit} is served` };
+}
+
+function internalError(origin: string, err: unknown, unit: 'file' | 'object'): Issue {
   const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return {
     severity: 'error',
     origin,
     fieldPath: '',
     reason: 'InternalError',
-    message: `processing the file failed: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`,
+    message: `processing the ${unit} failed: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`,
   };
 }
