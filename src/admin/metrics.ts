@@ -148,6 +148,8 @@ export class PrometheusMetrics implements XdsMetrics, MetricsExposition {
   private nackedProxyCounter: NackedProxyCounter | undefined;
   private caExpiryReader: CaExpiryReader | undefined;
   private readonly issued: Counter;
+  private readonly leader: Gauge;
+  private readonly kubeWrites: Counter;
 
   constructor(options: PrometheusMetricsOptions = {}) {
     this.now = options.now ?? (() => performance.now());
@@ -247,6 +249,20 @@ export class PrometheusMetrics implements XdsMetrics, MetricsExposition {
       registers,
     });
     for (const reason of ['new', 'rotation', 'csr']) this.issued.inc({ reason }, 0);
+    this.leader = new Gauge({
+      name: 'trellis_leader',
+      help: '1 while this replica holds the leader Lease (it alone writes status, the trust bundle and the webhook caBundle), else 0.',
+      registers,
+    });
+    this.leader.set(0);
+    this.kubeWrites = new Counter({
+      name: 'trellis_kube_writes_total',
+      help:
+        'What the leader did to the API server, by what (status, trust_bundle, webhook_ca_bundle) and result ' +
+        '(written, unchanged, stale, conflict, absent, error).',
+      labelNames: ['what', 'result'],
+      registers,
+    });
     // Series that exist from the start, at zero: rate() and absent() then work before the first event.
     for (const type of KNOWN_TYPES) {
       this.nacks.inc({ type }, 0);
@@ -331,6 +347,16 @@ export class PrometheusMetrics implements XdsMetrics, MetricsExposition {
   /** The CA signed a certificate. */
   certificateIssued(reason: 'new' | 'rotation' | 'csr'): void {
     this.issued.inc({ reason });
+  }
+
+  /** This replica became, or stopped being, the leader. */
+  leading(leading: boolean): void {
+    this.leader.set(leading ? 1 : 0);
+  }
+
+  /** One call's outcome of status write-back, trust-bundle or webhook publishing. */
+  kubeWrite(what: 'status' | 'trust_bundle' | 'webhook_ca_bundle', result: string): void {
+    this.kubeWrites.inc({ what, result });
   }
 
   changeSeen(): ChangeStamp {

@@ -356,8 +356,11 @@ async function loadMaterial(options: AuthorityOptions): Promise<Result<CaMateria
     options.clock.now(),
     options.rootTtlMs ?? ROOT_TTL_MS,
   );
-  await source.store.save({ rootCertsPem: root.certPem, rootKeyPem: root.keyPem });
-  return ok(generatedMaterial(source.store, root.certPem, root.keyPem));
+  // Another replica may have saved its root since the load: then that one is ours too.
+  const held = await source.store.init({ rootCertsPem: root.certPem, rootKeyPem: root.keyPem });
+  if (!held.ok) return fail(held.errors);
+  const { rootCerts, rootKey } = held.value;
+  return ok({ signingCert: firstCertificate(rootCerts), signingKey: rootKey, roots: rootCerts });
 }
 
 function generatedMaterial(store: CaStore, rootsPem: string, keyPem: string): CaMaterialText {

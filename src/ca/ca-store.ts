@@ -1,6 +1,6 @@
 // Where a generated CA keeps its roots and key between restarts. The authority sees only this
-// interface: the file store (file-store.ts) is today's, a Kubernetes Secret store is planned
-// (issue 14). A store hands back text with the place it came from, so the authority's checks
+// interface: the file store (file-store.ts) locally, the Secret store (src/cluster/secret-ca-store.ts)
+// in a cluster. A store hands back text with the place it came from, so the authority's checks
 // (ca-material.ts) name the file, or the Secret's key, in every refusal.
 
 /** Text and where it came from: a path, or "secret ns/name key k". */
@@ -44,4 +44,24 @@ export interface CaStore {
   load(): Promise<{ ok: true; value: StoredCa | undefined } | { ok: false; errors: readonly CaLoadError[] }>;
   /** Replaces the stored CA as a whole: a reader sees the old one or the new one, never a mix. */
   save(ca: CaState): Promise<void>;
+  /**
+   * Saves `ca` only if the store holds none, and answers with what it holds afterwards: `ca`, or
+   * the CA another writer saved first (two replicas starting at once end up with one root).
+   */
+  init(ca: CaState): Promise<{ ok: true; value: StoredCa } | { ok: false; errors: readonly CaLoadError[] }>;
+}
+
+/** init() for a store only this process writes: load, and save when empty. */
+export async function initBySaving(
+  store: Pick<CaStore, 'load' | 'save'>,
+  ca: CaState,
+): Promise<{ ok: true; value: StoredCa } | { ok: false; errors: readonly CaLoadError[] }> {
+  const held = await store.load();
+  if (!held.ok) return held;
+  if (held.value) return { ok: true, value: held.value };
+  await store.save(ca);
+  const saved = await store.load();
+  if (!saved.ok) return saved;
+  if (!saved.value) throw new Error('a CA store lost what was just saved');
+  return { ok: true, value: saved.value };
 }

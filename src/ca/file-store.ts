@@ -5,7 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { type CaLoadError, type CaState, type CaStore, loadError, type StoredCa } from './ca-store.js';
+import {
+  type CaLoadError,
+  type CaState,
+  type CaStore,
+  initBySaving,
+  loadError,
+  type StoredCa,
+} from './ca-store.js';
 
 export const CA_STATE_FILE = 'ca.json';
 /** Far above two roots and a key in PEM (~2 KiB); a bigger file is not ours. */
@@ -82,6 +89,10 @@ export class FileCaStore implements CaStore {
           : {}),
       },
     };
+  }
+
+  init(ca: CaState) {
+    return initBySaving(this, ca);
   }
 
   async save(ca: CaState): Promise<void> {

@@ -1,6 +1,6 @@
 // A CA store that forgets at exit: `trellis serve` without --state-dir (a demo, a test). Every start
 // then makes a new root, and the log says so.
-import type { CaState, CaStore, StoredCa } from './ca-store.js';
+import { type CaState, type CaStore, initBySaving, type StoredCa } from './ca-store.js';
 
 export class MemoryCaStore implements CaStore {
   readonly description = 'memory (not persisted: pass --state-dir to keep the root)';
@@ -24,6 +24,10 @@ export class MemoryCaStore implements CaStore {
           : {}),
       },
     };
+  }
+
+  init(ca: CaState) {
+    return initBySaving(this, ca);
   }
 
   async save(ca: CaState): Promise<void> {

@@ -10,6 +10,7 @@ import { parseVisibleNamespaces } from '../model/visibility.js';
 import { MANIFEST_FLAGS, manifestFlagsUsage, readManifestFlags } from '../sources/files/manifest-flags.js';
 import { readXdsServerFlags, XDS_SERVER_FLAGS, xdsServerUsage } from '../xds/server/server-flags.js';
 import { parseByteSize, parseDurationMs } from '../xds/tuning-flags.js';
+import { CLUSTER_FLAGS, clusterUsage, readClusterFlags } from './cluster-flags.js';
 import { configDumpCommand } from './config-dump.js';
 import { IDENTITY_FLAGS, identityUsage, readIdentityFlags } from './identity-flags.js';
 import { injectCommand } from './inject.js';
@@ -28,6 +29,7 @@ ${manifestFlagsUsage('                ')}
 ${xdsServerUsage('                ')}
 ${identityUsage('                ')}
 ${injectorUsage('                ')}
+${clusterUsage('                ')}
   trellis validate DIR [--trust-domain cluster.local] [--root-namespace trellis-system]
 ${manifestFlagsUsage('                   ')}
   trellis config-dump --manifests DIR --node NODE_ID [--proxyless] [--user-agent NAME] [--user-agent-version V]
@@ -83,12 +85,15 @@ async function serveCommand(argv: string[]): Promise<number> {
       ...XDS_SERVER_FLAGS,
       ...IDENTITY_FLAGS,
       ...INJECTOR_FLAGS,
+      ...CLUSTER_FLAGS,
     },
   });
   if (!values.manifests === !values.kube)
     throw new UsageError(
       'serve: exactly one of --manifests DIR and --kube (the cluster of --kubeconfig, KUBECONFIG or the pod)',
     );
+  const cluster = readClusterFlags(values);
+  if (!cluster.ok) throw new UsageError(cluster.errors.join('; '));
   const identity = readIdentityFlags(values);
   if (!identity.ok) throw new UsageError(identity.errors.join('; '));
   const injector = readInjectorFlags(values, values['cluster-domain']);
@@ -115,7 +120,7 @@ async function serveCommand(argv: string[]): Promise<number> {
   }
   const server = await startServer({
     manifests: values.manifests ?? '',
-    ...(kube ? { kube } : {}),
+    ...(kube ? { kube, cluster: cluster.value } : {}),
     xdsAddress,
     adminAddress,
     ...(values['cluster-domain'] ? { clusterDomain: values['cluster-domain'] } : {}),

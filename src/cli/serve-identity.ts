@@ -2,11 +2,15 @@
 // --state-dir), each identity's secrets for SDS, the TLS port's credentials with a rotating
 // certificate of our own, how streams authenticate (client certificates, ServiceAccount tokens by
 // TokenReview) and the CSR API. Wiring only: each piece lives in src/ca or src/xds.
+import { access } from 'node:fs/promises';
+import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { PrometheusMetrics } from '../admin/metrics.js';
 import { CertificateAuthority as Authority, type CertificateAuthority } from '../ca/authority.js';
 import { bearerToken } from '../ca/bearer-token.js';
+import type { CaStore } from '../ca/ca-store.js';
+import { CACERTS_FILES } from '../ca/cacerts.js';
 import { addCsrService, type CsrSigner } from '../ca/csr-service.js';
 import { FileCaStore } from '../ca/file-store.js';
 import { MemoryCaStore } from '../ca/memory-store.js';
@@ -53,13 +57,20 @@ const EXPIRY_CHECK_MS = 12 * 3_600_000;
 
 export class IdentityStartError extends Error {}
 
+/** What Kubernetes mode gives identity: the API for token reviews, and the Secret store of the CA. */
+export interface IdentityCluster {
+  readonly config: KubeConfig;
+  readonly caStore: CaStore;
+}
+
 export async function startIdentity(
   options: IdentityOptions,
   logger: Logger,
   metrics?: PrometheusMetrics,
   scheduler: Scheduler = realScheduler,
+  cluster?: IdentityCluster,
 ): Promise<IdentityRuntime> {
-  const authority = await openAuthority(options, logger, scheduler);
+  const authority = await openAuthority(options, logger, scheduler, cluster?.caStore);
   metrics?.readCaExpiry(() =>
     authority
       .expiries()
@@ -95,7 +106,7 @@ export async function startIdentity(
     serving,
     false,
   );
-  const bearer = tokenReviewer(options, logger);
+  const bearer = tokenReviewer(options, logger, cluster?.config);
   if (options.insecureLocalIdentity)
     logger.warn(
       'INSECURE: --insecure-local-identity is set. The plaintext xDS port hands each proxy the certificate and private key of whatever namespace and service account its node claims, without proof. For local demos only; never use it where another user can reach the port.',
@@ -187,10 +198,18 @@ export async function startIdentity(
   };
 }
 
-async function openAuthority(options: IdentityOptions, logger: Logger, scheduler: Scheduler) {
-  const source = options.caDir
-    ? { cacertsDir: options.caDir }
-    : { store: options.stateDir ? new FileCaStore(options.stateDir) : new MemoryCaStore() };
+async function openAuthority(
+  options: IdentityOptions,
+  logger: Logger,
+  scheduler: Scheduler,
+  clusterStore: CaStore | undefined,
+) {
+  // In a cluster --ca-dir is where the optional `cacerts` Secret is mounted, as in Istio: an empty
+  // directory (no Secret) means the generated CA in the Secret store.
+  const caDir =
+    options.caDir && (!clusterStore || (await holdsCacerts(options.caDir))) ? options.caDir : undefined;
+  const store = clusterStore ?? (options.stateDir ? new FileCaStore(options.stateDir) : new MemoryCaStore());
+  const source = caDir ? { cacertsDir: caDir } : { store };
   const opened = await Authority.open({
     source,
     clock: scheduler,
@@ -204,18 +223,14 @@ async function openAuthority(options: IdentityOptions, logger: Logger, scheduler
   const root = authority.roots()[0];
   logger.info(
     {
-      source: options.caDir
-        ? `cacerts ${options.caDir}`
-        : options.stateDir
-          ? `state ${options.stateDir}`
-          : 'memory',
+      source: caDir ? `cacerts ${caDir}` : store.description,
       trustDomain: options.trustDomain,
       root: root?.fingerprintSha256,
       rootNotAfter: root?.notAfter.toISOString(),
     },
     'CA ready',
   );
-  if (!options.caDir && !options.stateDir)
+  if (!caDir && store instanceof MemoryCaStore)
     logger.warn(
       'the CA root lives in memory only: every restart makes a new one. Pass --state-dir DIR to keep it.',
     );
@@ -223,11 +238,14 @@ async function openAuthority(options: IdentityOptions, logger: Logger, scheduler
 }
 
 /** Token review needs a Kubernetes API: --kubeconfig, or the pod's own service account in a cluster. */
-function tokenReviewer(options: IdentityOptions, logger: Logger): BearerAuthenticator | undefined {
-  const config = new KubeConfig();
-  if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
-  else if (process.env.KUBERNETES_SERVICE_HOST) config.loadFromCluster();
-  else {
+function tokenReviewer(
+  options: IdentityOptions,
+  logger: Logger,
+  cluster: KubeConfig | undefined,
+): BearerAuthenticator | undefined {
+  // The cluster the mesh is read from (--kube), else --kubeconfig, else the pod's own account.
+  const config = cluster ?? standaloneConfig(options);
+  if (!config) {
     logger.info(
       'no Kubernetes API: ServiceAccount tokens cannot be reviewed; streams prove themselves with certificates',
     );
@@ -246,4 +264,22 @@ function tokenReviewer(options: IdentityOptions, logger: Logger): BearerAuthenti
 
 function pemBlocks(pem: string): string[] {
   return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/g) ?? [];
+}
+
+function standaloneConfig(options: IdentityOptions): KubeConfig | undefined {
+  const config = new KubeConfig();
+  if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
+  else if (process.env.KUBERNETES_SERVICE_HOST) config.loadFromCluster();
+  else return undefined;
+  return config;
+}
+
+/** Whether `dir` has the signing certificate of Istio's cacerts layout (a mounted `cacerts` Secret). */
+async function holdsCacerts(dir: string): Promise<boolean> {
+  try {
+    await access(path.join(dir, CACERTS_FILES.signingCert));
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -3,13 +3,14 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { AdminServer } from '../admin/admin-server.js';
 import { PrometheusMetrics } from '../admin/metrics.js';
+import { SecretCaStore } from '../cluster/secret-ca-store.js';
 import type { Logger } from '../log.js';
 import type { Namespace } from '../model/mesh.js';
 import type { Visibility } from '../model/visibility.js';
 import { FileSource } from '../sources/files/file-source.js';
 import type { ManifestLimits } from '../sources/files/limits.js';
 import { KubeSource } from '../sources/kube/kube-source.js';
-import type { Source } from '../sources/source.js';
+import type { Source, SourceState } from '../sources/source.js';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { ProxyCompiler } from '../xds/compile-proxy.js';
 import { XdsServer } from '../xds/server/ads-server.js';
@@ -17,6 +18,7 @@ import type { XdsServerLimits } from '../xds/server/server-flags.js';
 import type { StatusPage } from '../xds/server/status.js';
 import { SnapshotBuilder } from '../xds/snapshot-builder.js';
 import type { IdentityOptions } from './identity-flags.js';
+import { type ClusterOptions, type ClusterRole, startClusterRole } from './serve-cluster.js';
 import { type IdentityRuntime, startIdentity } from './serve-identity.js';
 import { type InjectorOptions, webhookServer } from './serve-injector.js';
 
@@ -25,6 +27,11 @@ export interface ServeOptions {
   readonly manifests: string;
   /** Read the mesh from this cluster's API (informers) instead of a directory. */
   readonly kube?: KubeConfig;
+  /**
+   * With `kube`: Trellis's namespace and replica name, leader election and status write-back. The
+   * CA then lives in a Secret of that namespace.
+   */
+  readonly cluster?: ClusterOptions;
   readonly xdsAddress: string;
   readonly adminAddress: string;
   readonly clusterDomain?: string;
@@ -102,10 +109,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       });
   // The injector reads namespace labels from here: what the source says now, never the request.
   let namespaces: ReadonlyMap<string, Namespace> = new Map();
+  let cluster: ClusterRole | undefined;
+  let latest: SourceState | undefined;
   const initial = await source.start((state) => {
+    latest = state;
     namespaces = new Map(state.mesh.namespaces.map((n) => [n.name, n]));
     builder.update(state.mesh, state.issues, state.statuses);
+    cluster?.update(state);
   });
+  latest ??= initial;
   namespaces = new Map(initial.mesh.namespaces.map((n) => [n.name, n]));
   builder.update(initial.mesh, initial.issues, initial.statuses);
   logger.info(
@@ -121,7 +133,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   let identity: IdentityRuntime | undefined;
   try {
-    identity = opts.identity ? await startIdentity(opts.identity, logger, metrics) : undefined;
+    const inCluster =
+      opts.kube && opts.cluster
+        ? { config: opts.kube, caStore: new SecretCaStore(opts.kube, opts.cluster.namespace) }
+        : undefined;
+    identity = opts.identity
+      ? await startIdentity(opts.identity, logger, metrics, undefined, inCluster)
+      : undefined;
   } catch (err) {
     builder.close();
     await source.stop();
@@ -140,8 +158,23 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   });
   // Read from the streams when scraped, as the resources are from the cache.
   metrics.countNackedProxies(() => xds.nackedProxies());
-  // A root rotation advances as proxies ACK the new trust bundle.
-  identity?.startRootRotation(() => xds.trustBundleHolders());
+  // A root rotation advances as proxies ACK the new trust bundle. In a cluster only the leader
+  // rotates: the root is one Secret for every replica.
+  const startRootRotation = identity
+    ? () => {
+        const rotation = identity?.startRootRotation(() => xds.trustBundleHolders());
+        return () => rotation?.stop();
+      }
+    : undefined;
+  if (opts.kube && opts.cluster) {
+    cluster = startClusterRole(opts.kube, opts.cluster, {
+      logger,
+      metrics,
+      ...(identity ? { identity } : {}),
+      ...(startRootRotation ? { startRootRotation } : {}),
+    });
+    cluster.update(latest);
+  } else startRootRotation?.();
   const admin = new AdminServer({
     metrics,
     logger,
@@ -184,12 +217,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       ...(tlsBound ? { xdsTlsPort: tlsBound.port } : {}),
       ...(webhookBound ? { webhookPort: webhookBound.port } : {}),
       close: async () => {
+        // Released first: another replica takes over while this one drains.
+        await cluster?.stop();
         builder.close();
         identity?.stop();
         await Promise.allSettled([xds.close(), admin.close(), source.stop(), webhook?.close()]);
       },
     };
   } catch (err) {
+    await cluster?.stop();
     builder.close();
     identity?.stop();
     await Promise.allSettled([xds.close(), admin.close(), source.stop(), stopWebhook()]);

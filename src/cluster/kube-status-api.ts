@@ -7,9 +7,22 @@ import { apiCode, withDeadline } from './api-errors.js';
 import type { StatusKey } from './status-documents.js';
 import type { LiveObject, StatusApi } from './status-publisher.js';
 
-/** The routing kinds that have a status to write: every non-core kind the source watches. */
+/**
+ * The kinds whose status Trellis writes: the routing and policy resources users apply. Not the core
+ * kinds, nor the ones only referred to (ReferenceGrant, HTTPRouteGroup), which say nothing of their own.
+ */
+export const STATUS_KINDS: readonly string[] = [
+  'HTTPRoute',
+  'GRPCRoute',
+  'VirtualService',
+  'DestinationRule',
+  'PeerAuthentication',
+  'TrafficSplit',
+  'LocalRateLimitPolicy',
+];
+
 export function statusKinds(kinds: readonly KubeKind[] = KUBE_KINDS): Map<string, KubeKind> {
-  return new Map(kinds.filter((k) => k.group !== '' && k.kind !== 'ReferenceGrant').map((k) => [k.kind, k]));
+  return new Map(kinds.filter((k) => STATUS_KINDS.includes(k.kind)).map((k) => [k.kind, k]));
 }
 
 export class KubeStatusApi implements StatusApi {

@@ -10,6 +10,15 @@ export interface SourceState {
   readonly issues: readonly Issue[];
   /** Status conditions of routing resources (Accepted, ResolvedRefs, conflicts), sorted by resource. */
   readonly statuses: readonly ResourceStatus[];
+  /**
+   * metadata.generation of a resource as it was read for this state, when the source knows it (the
+   * Kubernetes source): the observedGeneration its status is written with.
+   */
+  readonly generationOf?: (resource: {
+    readonly kind: string;
+    readonly namespace: string;
+    readonly name: string;
+  }) => number | undefined;
 }
 
 export interface Source {

@@ -1,0 +1,118 @@
+// What a replica does in a cluster beyond serving (`trellis serve --kube`): it takes part in leader
+// election, and while it leads it writes the routing resources' status, the trust-bundle
+// ConfigMaps and the webhook's caBundle, and runs the root rotation. Every replica serves xDS, SDS
+// and the webhook whether it leads or not. Wiring only: each piece lives in src/cluster.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { PrometheusMetrics } from '../admin/metrics.js';
+import { KubeLeaseStore } from '../cluster/kube-lease-store.js';
+import { KubeStatusApi, statusKinds } from '../cluster/kube-status-api.js';
+import { type LeaderElectionTimings, LeaderElector } from '../cluster/leader-election.js';
+import { StatusPublisher } from '../cluster/status-publisher.js';
+import {
+  KubeConfigMapApi,
+  meshedNamespaces,
+  TrustBundlePublisher,
+} from '../cluster/trust-bundle-publisher.js';
+import { WebhookCaBundle } from '../cluster/webhook-ca-bundle.js';
+import type { Logger } from '../log.js';
+import { realScheduler, type Scheduler } from '../scheduler.js';
+import type { SourceState } from '../sources/source.js';
+import type { IdentityRuntime } from './serve-identity.js';
+
+export const LEADER_LEASE_NAME = 'trellis-leader';
+
+export interface ClusterOptions {
+  /** Trellis's namespace (POD_NAMESPACE): the Lease and the CA Secret live there. */
+  readonly namespace: string;
+  /** This replica's name (POD_NAME): the Lease's holder while it leads. */
+  readonly podName: string;
+  readonly leaderElection: LeaderElectionTimings;
+  /** API calls per second of status write-back (burst twice that). */
+  readonly statusQps: number;
+}
+
+export interface ClusterRole {
+  /** The source's newest state: statuses to write, namespaces to publish the trust bundle in. */
+  update(state: SourceState): void;
+  isLeader(): boolean;
+  /** Stops leading (releasing the Lease) and every writer. */
+  stop(): Promise<void>;
+}
+
+export interface ClusterDeps {
+  readonly logger: Logger;
+  readonly metrics?: PrometheusMetrics;
+  readonly identity?: IdentityRuntime;
+  /** Starts the root rotation (leader only); returns how to stop it. */
+  readonly startRootRotation?: () => () => void;
+  readonly scheduler?: Scheduler;
+}
+
+export function startClusterRole(
+  config: KubeConfig,
+  options: ClusterOptions,
+  deps: ClusterDeps,
+): ClusterRole {
+  const { logger, metrics, identity } = deps;
+  const scheduler = deps.scheduler ?? realScheduler;
+  const kinds = statusKinds();
+  const status = new StatusPublisher({
+    api: new KubeStatusApi(config, kinds),
+    kinds: new Set(kinds.keys()),
+    scheduler,
+    logger,
+    qps: options.statusQps,
+    burst: Math.max(1, options.statusQps * 2),
+    onOutcome: (outcome) => metrics?.kubeWrite('status', outcome),
+  });
+  const bundle = new TrustBundlePublisher(new KubeConfigMapApi(config), logger, (result) =>
+    metrics?.kubeWrite('trust_bundle', result),
+  );
+  const webhook = new WebhookCaBundle(config, logger);
+  let namespaces: readonly string[] = [];
+  let stopRotation: (() => void) | undefined;
+  const publishCa = () => {
+    if (!identity || !elector.isLeader()) return;
+    const pem = identity.authority.trustBundlePem();
+    void bundle.update(namespaces, pem);
+    void webhook.publish(pem).then((result) => metrics?.kubeWrite('webhook_ca_bundle', result));
+  };
+  const elector = new LeaderElector({
+    store: new KubeLeaseStore(config, options.namespace, LEADER_LEASE_NAME),
+    identity: options.podName,
+    timings: options.leaderElection,
+    scheduler,
+    logger,
+    onStartedLeading: () => {
+      metrics?.leading(true);
+      status.setLeader(true);
+      void bundle.setLeader(true);
+      publishCa();
+      stopRotation = deps.startRootRotation?.();
+    },
+    onStoppedLeading: () => {
+      metrics?.leading(false);
+      status.setLeader(false);
+      void bundle.setLeader(false);
+      stopRotation?.();
+      stopRotation = undefined;
+    },
+  });
+  // The roots change with a root rotation; the serving certificate's rotation is the moment to look.
+  const unsubscribe = identity?.serving.onRotate(publishCa);
+  elector.start();
+  return {
+    update: (state) => {
+      namespaces = meshedNamespaces(state.mesh);
+      status.update(state.statuses, state.issues, state.generationOf);
+      publishCa();
+    },
+    isLeader: () => elector.isLeader(),
+    stop: async () => {
+      unsubscribe?.();
+      await elector.stop();
+      status.stop();
+      await bundle.setLeader(false);
+    },
+  };
+}
