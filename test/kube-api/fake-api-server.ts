@@ -1,8 +1,13 @@
 // A fake Kubernetes API server for tests: HTTPS on 127.0.0.1 (port 0), its own self-signed
-// certificate, the real wire format, and a client-side KubeConfig that trusts it. Only what tests
-// need is served; every route is one row of `routes` below (method, exact path, handler). The list
-// and watch routes of the resources in `options.resources` (none unless asked) are rows added beside
-// the TokenReview one, served from `store` (object-store.ts).
+// certificate, the real wire format, and a client-side KubeConfig that trusts it. It serves:
+// - `POST /apis/authentication.k8s.io/v1/tokenreviews`, answered from `tokens` (below);
+// - discovery (`/api`, `/api/v1`, `/apis`, `/apis/{group}[/{version}]`) of the resources installed
+//   (discovery.ts);
+// - the REST routes of the resources in `options.resources` (none unless asked; more can be
+//   installed later with `store.install`): list with selectors and pagination, watch, get, create,
+//   update, patch (merge, JSON and, for built-in kinds, strategic) and delete, on the namespaced and
+//   cluster-wide paths and the status subresource (rest-path.ts, rest-routes.ts, rest-writes.ts),
+//   from `store` (object-store.ts).
 //
 // Like the real API server it:
 // - requires the caller's bearer token (401 with a `Status` otherwise);
@@ -11,42 +16,37 @@
 // - checks audiences: a token is valid for the intersection of its own audiences and
 //   `spec.audiences` (the API server's audience when the spec has none), and that intersection is
 //   `status.audiences`; an empty intersection is `authenticated: false`;
-// - answers errors as `Status` objects (`kind: Status`, `code`, `reason`, `message`).
+// - is strict about writes: a body of another kind, a stale resourceVersion, a patch of an
+//   unsupported content type are errors, as they are there (rest-writes.ts);
+// - answers errors as `Status` objects (`kind: Status`, `code`, `reason`, `message`): 404 for an
+//   unknown path, 405 for a method a path does not serve.
 //
-// A test drives it through `tokens` (token → answer) and reads `requests(path)`. It must call
-// `stop()`: the server, and any request left hanging, are closed then.
+// A test drives it through `tokens` (token → answer) and `store`, and reads `requests(path)` and
+// `writes(filter)`. It must call `stop()`: the server, and any request left hanging, are closed then.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { FakeObjectStore, type FakeResource, resourcePath } from './object-store.js';
+import { discoveryDocument, isDiscoveryPath } from './discovery.js';
+import { FakeObjectStore, type FakeResource } from './object-store.js';
+import { parseRestPath } from './rest-path.js';
+import { serveRest } from './rest-routes.js';
 import { servingCertificate } from './self-signed.js';
+import { reasonOf, sendJson, sendStatus } from './status.js';
+import { type FakeTokenAnswer, type ReviewSpec, reviewToken, TOKEN_REVIEWS_PATH } from './token-review.js';
+import { type FakeWrite, type WriteFilter, WriteLog } from './write-log.js';
 
-/** The audience of tokens the API server issues for itself (`--api-audiences` default). */
-export const API_SERVER_AUDIENCE = 'https://kubernetes.default.svc.cluster.local';
+export {
+  API_SERVER_AUDIENCE,
+  type FakeTokenAnswer,
+  type FakeValidToken,
+  fakeJwt,
+  serviceAccountAnswer,
+  TOKEN_REVIEWS_PATH,
+} from './token-review.js';
+export type { FakeWrite, WriteFilter } from './write-log.js';
+
 export const DEFAULT_CALLER_TOKEN = 'trellis-test-caller-token';
-
-/** What the fake answers for a token under review. */
-export type FakeTokenAnswer =
-  /** A valid token of `username`, issued for `audiences` (its `aud`). */
-  | {
-      readonly kind: 'valid';
-      readonly username: string;
-      readonly audiences: readonly string[];
-      readonly uid?: string;
-      readonly groups?: readonly string[];
-      readonly extra?: Readonly<Record<string, readonly string[]>>;
-      /** An authenticator that is not audience-aware: `status.audiences` is this, whatever was asked. */
-      readonly reportAudiences?: readonly string[];
-    }
-  /** `authenticated: false` with this `status.error` (an expired or revoked token). */
-  | { readonly kind: 'rejected'; readonly error: string }
-  /** The API server fails the request itself: this HTTP status and a `Status` body. */
-  | { readonly kind: 'status'; readonly code: number; readonly message?: string }
-  /** The API server never answers. */
-  | { readonly kind: 'hang' };
-
-export type FakeValidToken = Extract<FakeTokenAnswer, { readonly kind: 'valid' }>;
 
 export interface FakeRequest {
   readonly method: string;
@@ -74,8 +74,12 @@ export interface FakeApiServer {
   readonly reviewSpecs: readonly { readonly token?: unknown; readonly audiences?: unknown }[];
   /** Requests received for `path`, answered or not, the caller authenticated or not. */
   requests(path: string): number;
-  /** The objects the list and watch routes serve; tests change them. */
+  /** The objects the REST routes serve; tests change them, and install resources (CRDs) later. */
   readonly store: FakeObjectStore;
+  /** The mutating requests (POST, PUT, PATCH, DELETE) received, oldest first, matching `filter`. */
+  writes(filter?: WriteFilter): FakeWrite[];
+  /** Forgets the writes received so far. */
+  clearWrites(): void;
   /** TCP connections open now: a client that gave up on a request should have closed its own. */
   openConnections(): Promise<number>;
   /** A client config for this server: its CA, and the caller's bearer token (default: the right one). */
@@ -83,72 +87,77 @@ export interface FakeApiServer {
   stop(): Promise<void>;
 }
 
-export const TOKEN_REVIEWS_PATH = '/apis/authentication.k8s.io/v1/tokenreviews';
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface FakeApiServerOptions {
   /** The bearer token the fake accepts from its caller. */
   readonly callerToken?: string;
-  /** Resources served by list and watch routes (FAKE_RESOURCES in object-store.ts); none by default. */
+  /**
+   * Resources served by the REST routes (FAKE_RESOURCES or ALL_FAKE_RESOURCES in resources.ts); none by
+   * default. A kind not served answers 404, as when its CRD is not installed.
+   */
   readonly resources?: readonly FakeResource[];
 }
 
 export async function startFakeApiServer(options: FakeApiServerOptions = {}): Promise<FakeApiServer> {
   const callerToken = options.callerToken ?? DEFAULT_CALLER_TOKEN;
   const tokens = new Map<string, FakeTokenAnswer>();
-  const reviewSpecs: { token?: unknown; audiences?: unknown }[] = [];
+  const reviewSpecs: ReviewSpec[] = [];
   const counts = new Map<string, number>();
   const store = new FakeObjectStore(options.resources ?? []);
+  const writeLog = new WriteLog();
 
   const routes: readonly Route[] = [
     {
       method: 'POST',
       path: TOKEN_REVIEWS_PATH,
-      handle: (request, response) => {
-        const review = request.body as { apiVersion?: unknown; kind?: unknown; spec?: unknown } | undefined;
-        if (review?.apiVersion !== 'authentication.k8s.io/v1' || review.kind !== 'TokenReview')
-          return sendStatus(
-            response,
-            400,
-            'BadRequest',
-            'the body is not an authentication.k8s.io/v1 TokenReview',
-          );
-        const spec = (review.spec ?? {}) as { token?: unknown; audiences?: unknown };
-        reviewSpecs.push(spec);
-        if (typeof spec.token !== 'string' || spec.token === '')
-          return sendStatus(
-            response,
-            422,
-            'Invalid',
-            'TokenReview.authentication.k8s.io "" is invalid: spec.token: Required value',
-          );
-        const asked = Array.isArray(spec.audiences) ? spec.audiences.map(String) : [];
-        const answer = tokens.get(spec.token);
-        if (answer?.kind === 'hang') return;
-        if (answer?.kind === 'status')
-          return sendStatus(response, answer.code, reasonOf(answer.code), answer.message);
-        sendJson(response, 201, {
-          apiVersion: 'authentication.k8s.io/v1',
-          kind: 'TokenReview',
-          metadata: { creationTimestamp: null },
-          spec,
-          status: reviewStatus(answer, asked),
-        });
-      },
+      handle: (request, response) => reviewToken(tokens, reviewSpecs, request.body, response),
     },
-    ...(options.resources ?? []).map(
-      (resource): Route => ({
-        method: 'GET',
-        path: resourcePath(resource),
-        handle: (request, response) => {
-          const failure = store.takeFailure(request.path);
-          if (failure !== undefined) return sendStatus(response, failure, reasonOf(failure));
-          if (request.query.get('watch') === 'true') store.watch(request.path, request.query, response);
-          else sendJson(response, 200, store.list(request.path));
-        },
-      }),
-    ),
   ];
+
+  let address = '127.0.0.1:0';
+  const respond = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    text: string | undefined,
+  ): unknown => {
+    if (text === undefined) return sendStatus(res, 413, 'RequestEntityTooLarge', 'the request is too large');
+    if (req.headers.authorization !== `Bearer ${callerToken}`)
+      return sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
+    let body: unknown;
+    if (text !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        sendStatus(res, 400, 'BadRequest', 'the request body is not JSON');
+        return undefined;
+      }
+    }
+    const method = req.method ?? 'GET';
+    const path = url.pathname;
+    const failure = store.takeFailure(path);
+    if (failure !== undefined) {
+      sendStatus(res, failure, reasonOf(failure));
+      return body;
+    }
+    const route = routes.find((r) => r.path === path);
+    const target = route ? undefined : parseRestPath(path, (g, v, p) => store.served(g, v, p));
+    if (route) {
+      if (route.method !== method) sendError405(res);
+      else route.handle({ method, path, query: url.searchParams, headers: req.headers, body }, res);
+    } else if (target) {
+      const contentType = mediaType(req.headers['content-type']);
+      serveRest(store, target, { method, path, query: url.searchParams, contentType, body }, res);
+    } else if (isDiscoveryPath(path)) {
+      const document = discoveryDocument(path, store.resources(), address);
+      if (document === undefined)
+        sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');
+      else if (method !== 'GET') sendError405(res);
+      else sendJson(res, 200, document);
+    } else sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');
+    return body;
+  };
 
   const { certPem, keyPem } = await servingCertificate();
   const server: Server = createServer({ cert: certPem, key: keyPem }, (req, res) => {
@@ -156,32 +165,19 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     counts.set(url.pathname, (counts.get(url.pathname) ?? 0) + 1);
     readBody(req).then(
       (text) => {
-        if (text === undefined)
-          return sendStatus(res, 413, 'RequestEntityTooLarge', 'the request is too large');
-        if (req.headers.authorization !== `Bearer ${callerToken}`)
-          return sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
-        const route = routes.find((r) => r.path === url.pathname);
-        if (!route)
-          return sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');
-        if (route.method !== req.method)
-          return sendStatus(
-            res,
-            405,
-            'MethodNotAllowed',
-            `the server does not allow this method on the requested resource`,
-          );
-        let body: unknown;
-        if (text !== '') {
-          try {
-            body = JSON.parse(text);
-          } catch {
-            return sendStatus(res, 400, 'BadRequest', 'the request body is not JSON');
-          }
-        }
-        route.handle(
-          { method: req.method, path: url.pathname, query: url.searchParams, headers: req.headers, body },
-          res,
-        );
+        const body = respond(req, res, url, text);
+        const method = req.method ?? 'GET';
+        if (!writeLog.isWrite(method)) return;
+        const target = parseRestPath(url.pathname, (g, v, p) => store.served(g, v, p));
+        writeLog.record({
+          method,
+          path: url.pathname,
+          query: url.search.replace(/^\?/, ''),
+          subresource: target?.subresource ?? '',
+          contentType: mediaType(req.headers['content-type']),
+          code: res.headersSent ? res.statusCode : 0,
+          body,
+        });
       },
       () => res.destroy(),
     );
@@ -192,6 +188,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
   });
   const { port } = server.address() as AddressInfo;
   const url = `https://127.0.0.1:${port}`;
+  address = `127.0.0.1:${port}`;
   let stopped: Promise<void> | undefined;
 
   return {
@@ -200,6 +197,8 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     reviewSpecs,
     store,
     requests: (path) => counts.get(path) ?? 0,
+    writes: (filter) => writeLog.writes(filter),
+    clearWrites: () => writeLog.clear(),
     openConnections: () =>
       new Promise((resolve, reject) =>
         server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
@@ -232,26 +231,6 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
   };
 }
 
-function reviewStatus(answer: FakeTokenAnswer | undefined, asked: readonly string[]): unknown {
-  if (answer === undefined)
-    return { user: {}, error: '[invalid bearer token, token could not be validated]' };
-  if (answer.kind === 'rejected') return { user: {}, error: answer.error };
-  if (answer.kind !== 'valid') throw new Error(`no status for a ${answer.kind} answer`);
-  const target = asked.length > 0 ? asked : [API_SERVER_AUDIENCE];
-  const granted = target.filter((audience) => answer.audiences.includes(audience));
-  if (granted.length === 0 && answer.reportAudiences === undefined)
-    return {
-      user: {},
-      error:
-        `[invalid bearer token, token audiences ${JSON.stringify(answer.audiences)} is invalid for the target ` +
-        `audiences ${JSON.stringify(target)}]`,
-    };
-  const user: Record<string, unknown> = { username: answer.username, uid: answer.uid ?? 'uid-of-the-user' };
-  if (answer.groups) user.groups = answer.groups;
-  if (answer.extra) user.extra = answer.extra;
-  return { authenticated: true, user, audiences: answer.reportAudiences ?? granted };
-}
-
 /** The body as text, or undefined when it is over the limit. */
 function readBody(req: IncomingMessage): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
@@ -266,71 +245,16 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
   });
 }
 
-function sendJson(response: ServerResponse, code: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  response.end(text);
+function sendError405(response: ServerResponse): void {
+  sendStatus(
+    response,
+    405,
+    'MethodNotAllowed',
+    'the server does not allow this method on the requested resource',
+  );
 }
 
-const REASONS: Readonly<Record<number, string>> = {
-  400: 'BadRequest',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'NotFound',
-  429: 'TooManyRequests',
-  500: 'InternalError',
-  503: 'ServiceUnavailable',
-};
-
-function reasonOf(code: number): string {
-  return REASONS[code] ?? 'Unknown';
-}
-
-/** A `metav1.Status` failure, as the API server sends for every error. */
-function sendStatus(response: ServerResponse, code: number, reason: string, message = reason): void {
-  sendJson(response, code, {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    code,
-  });
-}
-
-let jwtCounter = 0;
-
-/**
- * A token shaped like a projected ServiceAccount token: a JWS whose payload carries `claims`, plus a
- * unique `jti`. Its signature is junk: only the fake API server judges it, from `tokens`.
- */
-export function fakeJwt(claims: Readonly<Record<string, unknown>> = {}): string {
-  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  jwtCounter += 1;
-  return [
-    part({ alg: 'RS256', kid: 'fake-key' }),
-    part({ iss: 'https://kubernetes.default.svc.cluster.local', jti: `fake-${jwtCounter}`, ...claims }),
-    Buffer.from(`not a signature ${jwtCounter}`).toString('base64url'),
-  ].join('.');
-}
-
-/** The answer for a valid token of ServiceAccount `namespace/name`, bound to `podName` if given. */
-export function serviceAccountAnswer(
-  namespace: string,
-  name: string,
-  options: { readonly audiences?: readonly string[]; readonly podName?: string } = {},
-): FakeValidToken {
-  const extra: Record<string, string[]> = {};
-  if (options.podName !== undefined) {
-    extra['authentication.kubernetes.io/pod-name'] = [options.podName];
-    extra['authentication.kubernetes.io/pod-uid'] = ['00000000-0000-4000-8000-000000000001'];
-  }
-  return {
-    kind: 'valid',
-    username: `system:serviceaccount:${namespace}:${name}`,
-    audiences: options.audiences ?? ['trellis'],
-    groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
-    extra,
-  };
+/** A Content-Type without its parameters, lowercased; '' when absent. */
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
 }
