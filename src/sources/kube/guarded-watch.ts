@@ -3,11 +3,13 @@
 // ListWatch.stop() aborts only the watch it holds; a list or a watch request in flight when it is
 // called still opens a new watch afterwards. This Watch refuses to open once closed, aborts what it
 // opened when closed, asks for bookmarks, and waits (with backoff and jitter) before reconnecting
-// after a watch that ended within a second of opening.
+// after a watch that ended within a second of opening. It can also replace each object an event
+// carries before the informer sees (and stores) it: the Kubernetes source trims them (trim.ts).
 import { type KubeConfig, Watch } from '@kubernetes/client-node';
 
 type Callback = (phase: string, apiObj: unknown, watchObj?: unknown) => void;
 
+const OBJECT_EVENTS: ReadonlySet<string> = new Set(['ADDED', 'MODIFIED', 'DELETED']);
 const QUICK_END_MS = 1000;
 const MAX_DELAY_MS = 30_000;
 
@@ -18,7 +20,11 @@ export class GuardedWatch extends Watch {
   private lastOpened = 0;
   private sleeping: { timer: NodeJS.Timeout; wake: () => void } | undefined;
 
-  constructor(config: KubeConfig) {
+  /** `transform` replaces the object of each ADDED, MODIFIED and DELETED event. */
+  constructor(
+    config: KubeConfig,
+    private readonly transform?: (object: unknown) => unknown,
+  ) {
     super(config);
   }
 
@@ -34,7 +40,12 @@ export class GuardedWatch extends Watch {
     this.lastOpened = Date.now();
     let controller: AbortController | undefined;
     let finished = false;
-    controller = await super.watch(path, { ...queryParams, allowWatchBookmarks: true }, callback, (err) => {
+    const transform = this.transform;
+    const deliver: Callback = transform
+      ? (phase, apiObj, watchObj) =>
+          callback(phase, OBJECT_EVENTS.has(phase) ? transform(apiObj) : apiObj, watchObj)
+      : callback;
+    controller = await super.watch(path, { ...queryParams, allowWatchBookmarks: true }, deliver, (err) => {
       finished = true;
       if (controller) this.open.delete(controller);
       this.quickEnds = Date.now() - this.lastOpened < QUICK_END_MS ? Math.min(this.quickEnds + 1, 20) : 0;
