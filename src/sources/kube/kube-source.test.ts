@@ -179,6 +179,33 @@ describe('KubeSource', () => {
     expect(states.length).toBe(calls);
   });
 
+  it('says at which generation each state read a routing resource', async () => {
+    const server = await startServer();
+    const objects = await exampleObjects();
+    for (const object of objects) server.store.apply(object);
+    const route = objects.find((o) => (o as { kind?: string }).kind === 'VirtualService') as {
+      metadata: Record<string, unknown>;
+      spec: Record<string, unknown>;
+    };
+    server.store.apply({ ...route, metadata: { ...route.metadata, generation: 3 } });
+    const states: SourceState[] = [];
+    const first = await kubeSource(server).start((s) => states.push(s));
+    const key = { kind: 'VirtualService', namespace: 'shop', name: String(route.metadata.name) };
+    expect(first.generationOf?.(key)).toBe(3);
+    expect(first.generationOf?.({ ...key, name: 'other' })).toBeUndefined();
+    expect(first.generationOf?.({ kind: 'Service', namespace: 'shop', name: 'frontend' })).toBeUndefined();
+
+    server.store.apply({
+      ...route,
+      metadata: { ...route.metadata, generation: 4 },
+      spec: { ...route.spec, hosts: ['catalog.shop.svc.cluster.local'] },
+    });
+    const next = await waitFor(states, 'generation 4', (s) => s.generationOf?.(key) === 4);
+    expect(next).not.toBe(first);
+    // The first state keeps saying what it read.
+    expect(first.generationOf?.(key)).toBe(3);
+  });
+
   it('skips a kind the API server does not serve, with one info line, and serves the others', async () => {
     const server = await startServer();
     for (const object of await exampleObjects()) server.store.apply(object);

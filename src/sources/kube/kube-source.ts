@@ -13,17 +13,20 @@
 //   jitter; the informer itself relists on 410 Gone and resumes from its resourceVersion otherwise.
 // - Each kind serves at most `maxObjectsPerKind` objects (the first by namespace/name), with a warning
 //   when the cap is reached.
+// - Each state says at which metadata.generation it read each routing resource (generationOf): the
+//   observedGeneration its status is written with (src/cluster/status-publisher.ts).
 // - stop() aborts every list and watch and clears every timer; nothing restarts afterwards.
 import { setMaxListeners } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../log.js';
 import type { MeshConfig } from '../../model/mesh.js';
+import { isRecord } from '../apis/core/resource.js';
 import type { Source, SourceState } from '../source.js';
 import type { BuildStateOptions } from '../state/build-state.js';
 import type { ManifestChange } from '../state/manifest-index.js';
 import { StateBuilder } from '../state/state-builder.js';
 import { KindInformer, messageOf } from './kind-informer.js';
-import { KUBE_KINDS, type KubeKind } from './kube-kinds.js';
+import { KUBE_KINDS, type KubeKind, kindLabel } from './kube-kinds.js';
 
 export interface KubeSourceOptions {
   readonly logger: Logger;
@@ -59,6 +62,11 @@ export class KubeSource implements Source {
   private debounce: NodeJS.Timeout | undefined;
   private building: Promise<void> | undefined;
   private rebuildAgain = false;
+  /**
+   * Origin → metadata.generation of every object served that has one (the routing kinds keep it when
+   * trimmed). Replaced, never changed, once a state reads it, so each state keeps its own.
+   */
+  private generations: ReadonlyMap<string, number> = new Map();
 
   constructor(
     private readonly config: KubeConfig,
@@ -93,7 +101,7 @@ export class KubeSource implements Source {
     await Promise.all(this.informers.map((informer) => informer.synced));
     if (this.stopped) throw new Error('the Kubernetes source was stopped before it synced');
     this.builder.apply(this.drain());
-    const state = await this.builder.build();
+    const state = this.withGenerations(await this.builder.build());
     this.ready = true;
     if (this.informers.some((informer) => informer.pendingCount > 0)) this.schedule();
     return state;
@@ -108,9 +116,37 @@ export class KubeSource implements Source {
     await this.building?.catch(() => undefined);
   }
 
-  /** Every kind's changes since the last drain. */
+  /** Every kind's changes since the last drain; the generations follow them. */
   private drain(): ManifestChange[] {
-    return this.informers.flatMap((informer) => informer.drain());
+    const all: ManifestChange[] = [];
+    let generations: Map<string, number> | undefined;
+    for (const informer of this.informers) {
+      for (const change of informer.drain()) {
+        all.push(change);
+        const generation = change.type === 'deleted' ? undefined : generationOf(change.documents[0]?.value);
+        if (generation === undefined && !(generations ?? this.generations).has(change.origin)) continue;
+        generations ??= new Map(this.generations);
+        if (generation === undefined) generations.delete(change.origin);
+        else generations.set(change.origin, generation);
+      }
+    }
+    if (generations) this.generations = generations;
+    return all;
+  }
+
+  /** The state, saying at which generation it read each routing resource. */
+  private withGenerations(state: SourceState): SourceState {
+    const generations = this.generations;
+    const labels = new Map((this.opts.kinds ?? KUBE_KINDS).map((kind) => [kind.kind, kindLabel(kind)]));
+    return {
+      ...state,
+      generationOf: ({ kind, namespace, name }) => {
+        const label = labels.get(kind);
+        return label === undefined
+          ? undefined
+          : generations.get(`kube:${label}/${namespace ? `${namespace}/` : ''}${name}`);
+      },
+    };
   }
 
   private touched(): void {
@@ -141,7 +177,7 @@ export class KubeSource implements Source {
         }
         if (this.stopped) return;
         this.opts.logger.debug({ changes: changes.length }, 'Kubernetes objects changed');
-        this.onChange?.(state);
+        this.onChange?.(this.withGenerations(state));
       } catch (err) {
         this.opts.logger.error({ err: messageOf(err) }, 'building the state from the API server failed');
       }
@@ -154,4 +190,9 @@ export class KubeSource implements Source {
       this.schedule();
     }
   }
+}
+
+function generationOf(value: unknown): number | undefined {
+  const generation = isRecord(value) && isRecord(value.metadata) ? value.metadata.generation : undefined;
+  return typeof generation === 'number' ? generation : undefined;
 }
