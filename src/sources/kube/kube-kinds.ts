@@ -14,6 +14,8 @@ export const KUBE_KINDS: readonly KubeKind[] = [
   { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces' },
   { group: '', version: 'v1', kind: 'Service', plural: 'services' },
   { group: '', version: 'v1', kind: 'Pod', plural: 'pods' },
+  // Accepted and kept to its identity (trim.ts); nothing in the model reads it yet (parse-manifests.ts).
+  { group: '', version: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts' },
   { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', plural: 'endpointslices' },
   { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'HTTPRoute', plural: 'httproutes' },
   { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'GRPCRoute', plural: 'grpcroutes' },

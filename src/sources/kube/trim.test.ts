@@ -142,6 +142,20 @@ describe('trimObject', () => {
       spec: route.spec,
     });
   });
+
+  it('keeps a ServiceAccount’s identity only', () => {
+    const account = {
+      metadata: { name: 'web', namespace: 'shop', uid: 'u', resourceVersion: '4', annotations: { a: 'b' } },
+      secrets: [{ name: 'web-token' }],
+      imagePullSecrets: [{ name: 'registry' }],
+    };
+    const kind = KUBE_KINDS.find((k) => k.kind === 'ServiceAccount')!;
+    expect(trimObject(kind, account)).toEqual({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'web', namespace: 'shop', uid: 'u', resourceVersion: '4' },
+    });
+  });
 });
 
 describe('sameContent', () => {

@@ -125,6 +125,29 @@ describe('parseManifests', () => {
     ]);
   });
 
+  it('accepts ServiceAccounts with no issue and no log line, and keeps nothing of them', () => {
+    const { logger, lines } = captureLogger();
+    const account = '{ apiVersion: v1, kind: ServiceAccount, metadata: { name: web, namespace: shop } }';
+    const without = parseManifests([doc('d.yaml', 0, service('web'))]);
+    const state = parseManifests(
+      [
+        doc('a.yaml', 0, account),
+        // Twice, and with fields nothing reads: still nothing to say.
+        doc('b.yaml', 0, account),
+        doc(
+          'c.yaml',
+          0,
+          '{ apiVersion: v1, kind: ServiceAccount, metadata: { name: x }, secrets: [{ name: t }] }',
+        ),
+        doc('d.yaml', 0, service('web')),
+      ],
+      { logger },
+    );
+    expect(state.issues).toEqual([]);
+    expect(lines).toEqual([]);
+    expect(state.mesh).toEqual(without.mesh);
+  });
+
   it('keeps the first of duplicate resources in file order and reports the later ones', () => {
     const docs = [
       doc('b.yaml', 0, service('web', 'shop', 81)),
