@@ -32,7 +32,7 @@ import { FakeObjectStore, type FakeResource } from './object-store.js';
 import { parseRestPath } from './rest-path.js';
 import { serveRest } from './rest-routes.js';
 import { servingCertificate } from './self-signed.js';
-import { reasonOf, sendJson, sendStatus } from './status.js';
+import { methodNotAllowed, pathNotFound, reasonOf, sendError, sendJson, sendStatus } from './status.js';
 import { type FakeTokenAnswer, type ReviewSpec, reviewToken, TOKEN_REVIEWS_PATH } from './token-review.js';
 import { type FakeWrite, type WriteFilter, WriteLog } from './write-log.js';
 
@@ -58,6 +58,10 @@ export interface FakeRequest {
 }
 
 type RouteHandler = (request: FakeRequest, response: ServerResponse) => void;
+
+interface Seen {
+  body?: unknown;
+}
 
 interface Route {
   readonly method: string;
@@ -116,47 +120,44 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
   ];
 
   let address = '127.0.0.1:0';
+  const served = (group: string, version: string, plural: string) => store.served(group, version, plural);
+  /** Answers one request; `seen.body` is its parsed body, for the write log. */
   const respond = (
     req: IncomingMessage,
     res: ServerResponse,
     url: URL,
     text: string | undefined,
-  ): unknown => {
+    seen: Seen,
+  ) => {
     if (text === undefined) return sendStatus(res, 413, 'RequestEntityTooLarge', 'the request is too large');
     if (req.headers.authorization !== `Bearer ${callerToken}`)
       return sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
-    let body: unknown;
     if (text !== '') {
       try {
-        body = JSON.parse(text);
+        seen.body = JSON.parse(text);
       } catch {
-        sendStatus(res, 400, 'BadRequest', 'the request body is not JSON');
-        return undefined;
+        return sendStatus(res, 400, 'BadRequest', 'the request body is not JSON');
       }
     }
+    const { body } = seen;
     const method = req.method ?? 'GET';
     const path = url.pathname;
     const failure = store.takeFailure(path);
-    if (failure !== undefined) {
-      sendStatus(res, failure, reasonOf(failure));
-      return body;
-    }
+    if (failure !== undefined) return sendStatus(res, failure, reasonOf(failure));
     const route = routes.find((r) => r.path === path);
-    const target = route ? undefined : parseRestPath(path, (g, v, p) => store.served(g, v, p));
     if (route) {
-      if (route.method !== method) sendError405(res);
-      else route.handle({ method, path, query: url.searchParams, headers: req.headers, body }, res);
-    } else if (target) {
+      if (route.method !== method) return sendError(res, methodNotAllowed());
+      return route.handle({ method, path, query: url.searchParams, headers: req.headers, body }, res);
+    }
+    const target = parseRestPath(path, served);
+    if (target) {
       const contentType = mediaType(req.headers['content-type']);
-      serveRest(store, target, { method, path, query: url.searchParams, contentType, body }, res);
-    } else if (isDiscoveryPath(path)) {
-      const document = discoveryDocument(path, store.resources(), address);
-      if (document === undefined)
-        sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');
-      else if (method !== 'GET') sendError405(res);
-      else sendJson(res, 200, document);
-    } else sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');
-    return body;
+      return serveRest(store, target, { method, path, query: url.searchParams, contentType, body }, res);
+    }
+    const document = isDiscoveryPath(path) ? discoveryDocument(path, store.resources(), address) : undefined;
+    if (document === undefined) return sendError(res, pathNotFound());
+    if (method !== 'GET') return sendError(res, methodNotAllowed());
+    sendJson(res, 200, document);
   };
 
   const { certPem, keyPem } = await servingCertificate();
@@ -165,18 +166,24 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     counts.set(url.pathname, (counts.get(url.pathname) ?? 0) + 1);
     readBody(req).then(
       (text) => {
-        const body = respond(req, res, url, text);
+        const seen: Seen = {};
+        try {
+          respond(req, res, url, text, seen);
+        } catch (error) {
+          // A cap reached (the most objects) or a bug of the fake: a 500, not a request left hanging.
+          if (res.headersSent) res.destroy();
+          else sendStatus(res, 500, 'InternalError', error instanceof Error ? error.message : String(error));
+        }
         const method = req.method ?? 'GET';
         if (!writeLog.isWrite(method)) return;
-        const target = parseRestPath(url.pathname, (g, v, p) => store.served(g, v, p));
         writeLog.record({
           method,
           path: url.pathname,
           query: url.search.replace(/^\?/, ''),
-          subresource: target?.subresource ?? '',
+          subresource: parseRestPath(url.pathname, served)?.subresource ?? '',
           contentType: mediaType(req.headers['content-type']),
           code: res.headersSent ? res.statusCode : 0,
-          body,
+          body: seen.body,
         });
       },
       () => res.destroy(),
@@ -243,15 +250,6 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
     req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
-}
-
-function sendError405(response: ServerResponse): void {
-  sendStatus(
-    response,
-    405,
-    'MethodNotAllowed',
-    'the server does not allow this method on the requested resource',
-  );
 }
 
 /** A Content-Type without its parameters, lowercased; '' when absent. */

@@ -276,4 +276,58 @@ describe('fake API server: REST routes through client-node', () => {
     expect(replaced.metadata?.resourceVersion).toBe(created.metadata?.resourceVersion);
     expect(server.store.resourceVersion()).toBe(before);
   });
+
+  it('replaces a status through /status only, ignores .status on the main resource, and honours dryRun', async () => {
+    const server = await start();
+    const api = server.kubeConfig().makeApiClient(CustomObjectsApi);
+    const target = {
+      group: 'trellis.dev',
+      version: 'v1alpha1',
+      namespace: 'shop',
+      plural: 'localratelimitpolicies',
+    };
+    const created = await api.createNamespacedCustomObject({
+      ...target,
+      body: { ...policy('rl'), status: { ancestors: ['set on create'] } },
+    });
+    expect(created.status).toBeUndefined();
+    const withStatus = await api.replaceNamespacedCustomObjectStatus({
+      ...target,
+      name: 'rl',
+      body: { ...created, spec: { requestsPerUnit: 1000 }, status: { ancestors: [] } },
+    });
+    expect(withStatus.status).toEqual({ ancestors: [] });
+    expect(withStatus.spec.requestsPerUnit).toBe(10);
+    expect(withStatus.metadata.generation).toBe(1);
+    const main = await api.replaceNamespacedCustomObject({
+      ...target,
+      name: 'rl',
+      body: { ...withStatus, spec: { requestsPerUnit: 30 }, status: { ancestors: ['ignored'] } },
+    });
+    expect(main.status).toEqual({ ancestors: [] });
+    expect(main.metadata.generation).toBe(2);
+
+    const before = server.store.resourceVersion();
+    const dry = await api.patchNamespacedCustomObject(
+      { ...target, name: 'rl', body: { spec: { requestsPerUnit: 1 } }, dryRun: 'All' },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    expect(dry.spec.requestsPerUnit).toBe(1);
+    expect(server.store.resourceVersion()).toBe(before);
+
+    // A custom resource's delete answers the object, at the deletion's resourceVersion.
+    const deleted = await api.deleteNamespacedCustomObject({ ...target, name: 'rl' });
+    expect(deleted.metadata.name).toBe('rl');
+    expect(deleted.metadata.resourceVersion).toBe(server.store.resourceVersion());
+    expect(server.writes().map((w) => `${w.method} ${w.subresource || 'main'} ${w.code}`)).toEqual([
+      'POST main 201',
+      'PUT status 200',
+      'PUT main 200',
+      'PATCH main 200',
+      'DELETE main 200',
+    ]);
+    expect(server.writes()[3]?.query).toBe('dryRun=All');
+    server.clearWrites();
+    expect(server.writes()).toEqual([]);
+  });
 });
