@@ -68,29 +68,35 @@ export class KubeStatusApi implements StatusApi {
     key: StatusKey,
     status: Record<string, unknown>,
     resourceVersion: string,
-  ): Promise<'written' | 'conflict' | 'absent'> {
+    via: 'subresource' | 'object',
+  ): Promise<'written' | 'conflict' | 'absent' | 'no-subresource'> {
     const kind = this.kindOf(key);
+    const request = {
+      group: kind.group,
+      version: kind.version,
+      namespace: key.namespace,
+      plural: kind.plural,
+      name: key.name,
+      body: { metadata: { resourceVersion }, status },
+    };
+    const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
     try {
       await withDeadline(
         `writing the status of ${key.kind} ${key.namespace}/${key.name}`,
         this.timeoutMs,
-        this.api.patchNamespacedCustomObjectStatus(
-          {
-            group: kind.group,
-            version: kind.version,
-            namespace: key.namespace,
-            plural: kind.plural,
-            name: key.name,
-            body: { metadata: { resourceVersion }, status },
-          },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        ),
+        via === 'subresource'
+          ? this.api.patchNamespacedCustomObjectStatus(request, mergePatch)
+          : this.api.patchNamespacedCustomObject(request, mergePatch),
       );
       return 'written';
     } catch (err) {
       const code = apiCode(err);
       if (code === 409) return 'conflict';
-      if (code === 404) return 'absent';
+      if (code === 404) {
+        // The object was just read: a 404 of its status subresource means the CRD has none.
+        if (via === 'subresource' && (await this.read(key))) return 'no-subresource';
+        return 'absent';
+      }
       throw err;
     }
   }

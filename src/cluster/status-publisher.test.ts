@@ -11,6 +11,8 @@ class FakeStatusApi implements StatusApi {
   readonly calls: string[] = [];
   /** Writes that lose a race (the object changes just before them). */
   conflicts = 0;
+  /** The kind's CRD has no status subresource. */
+  objectOnly = false;
 
   add(key: StatusKey, generation = 1): void {
     this.objects.set(statusKeyText(key), { resourceVersion: 1, generation });
@@ -22,7 +24,9 @@ class FakeStatusApi implements StatusApi {
     return object && { ...object, resourceVersion: String(object.resourceVersion) };
   }
 
-  async writeStatus(key: StatusKey, status: Record<string, unknown>, resourceVersion: string) {
+  async writeStatus(key: StatusKey, status: Record<string, unknown>, resourceVersion: string, via: string) {
+    if (this.objectOnly && via === 'subresource') return 'no-subresource' as const;
+    if (!this.objectOnly && via !== 'subresource') throw new Error('status written on the object');
     this.calls.push(`write ${statusKeyText(key)}`);
     const object = this.objects.get(statusKeyText(key));
     if (!object) return 'absent' as const;
@@ -34,6 +38,8 @@ class FakeStatusApi implements StatusApi {
     if (String(object.resourceVersion) !== resourceVersion) return 'conflict' as const;
     object.status = { ...((object.status as object) ?? {}), ...status };
     object.resourceVersion += 1;
+    // A CRD without a status subresource: any change but metadata is a new generation.
+    if (via === 'object') object.generation += 1;
     return 'written' as const;
   }
 
@@ -182,6 +188,23 @@ describe('StatusPublisher', () => {
     publisher.update(routes(1), [], () => 5);
     await settle();
     expect(outcomes).toEqual(['stale', 'written']);
+  });
+
+  it('writes the status on the object, without observedGeneration, when the CRD has no status subresource', async () => {
+    const { api, publisher, outcomes } = setup(1);
+    api.objectOnly = true;
+    publisher.update(routes(1), [], () => 1);
+    publisher.setLeader(true);
+    await settle();
+    expect(outcomes).toEqual(['no-subresource', 'written']);
+    const status = api.objects.get('HTTPRoute/shop/r0')?.status as {
+      parents: { conditions: Record<string, unknown>[] }[];
+    };
+    expect(status.parents[0]?.conditions[0]).not.toHaveProperty('observedGeneration');
+    // Our own write made generation 2: seen again, it asks for nothing more.
+    publisher.update(routes(1), [], () => 2);
+    await settle();
+    expect(outcomes).toEqual(['no-subresource', 'written', 'unchanged']);
   });
 
   it('stops writing the moment it loses the lease', async () => {

@@ -35,17 +35,27 @@ export interface StatusApi {
   /** The object now, or undefined when it does not exist. */
   read(key: StatusKey): Promise<LiveObject | undefined>;
   /**
-   * A merge patch of `status` through the status subresource, conditional on `resourceVersion`.
-   * 'conflict': written by someone since; 'absent': the object or its status subresource is gone.
+   * A merge patch of `status`, conditional on `resourceVersion`: through the status subresource, or
+   * (`via: 'object'`) of the object itself, for a kind whose CRD has no status subresource.
+   * 'conflict': written by someone since; 'absent': the object is gone; 'no-subresource': the
+   * object exists but has no status subresource.
    */
   writeStatus(
     key: StatusKey,
     status: Record<string, unknown>,
     resourceVersion: string,
-  ): Promise<'written' | 'conflict' | 'absent'>;
+    via: 'subresource' | 'object',
+  ): Promise<'written' | 'conflict' | 'absent' | 'no-subresource'>;
 }
 
-export type StatusOutcome = 'written' | 'unchanged' | 'stale' | 'conflict' | 'absent' | 'error';
+export type StatusOutcome =
+  | 'written'
+  | 'unchanged'
+  | 'stale'
+  | 'conflict'
+  | 'absent'
+  | 'no-subresource'
+  | 'error';
 
 export interface StatusPublisherOptions {
   readonly api: StatusApi;
@@ -78,6 +88,11 @@ export class StatusPublisher {
   private readonly settled = new Map<string, string>();
   private readonly queue = new Set<string>();
   private readonly failures = new Map<string, number>();
+  /**
+   * Kinds whose CRD has no status subresource (SMI's): their status is written on the object, which
+   * bumps metadata.generation, so they get no observedGeneration.
+   */
+  private readonly statusOnObject = new Set<string>();
   private leading = false;
   private stopped = false;
   private working = false;
@@ -181,7 +196,7 @@ export class StatusPublisher {
         if (outcome === 'written' || outcome === 'unchanged') {
           this.settled.set(key, wanted.text);
           this.failures.delete(key);
-        } else if (outcome === 'conflict') this.queue.add(key);
+        } else if (outcome === 'conflict' || outcome === 'no-subresource') this.queue.add(key);
         else if (outcome === 'error') this.retryLater(key);
       }
     } finally {
@@ -205,18 +220,16 @@ export class StatusPublisher {
     try {
       const live = await this.opts.api.read(key);
       if (!live) return 'absent';
-      if (
-        wanted.generation !== undefined &&
-        live.generation !== undefined &&
-        live.generation !== wanted.generation
-      )
+      const onObject = this.statusOnObject.has(key.kind);
+      const generation = onObject ? undefined : wanted.generation;
+      if (generation !== undefined && live.generation !== undefined && live.generation !== generation)
         return 'stale';
       const now = new Date(this.opts.scheduler.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
       const status = mergedStatus(
         wanted.desired,
         {
           status: live.status,
-          ...(wanted.generation !== undefined ? { generation: wanted.generation } : {}),
+          ...(generation !== undefined ? { generation } : {}),
         },
         now,
       );
@@ -230,7 +243,20 @@ export class StatusPublisher {
         this.take();
       }
       if (!this.leading) return 'error';
-      return await this.opts.api.writeStatus(key, status, live.resourceVersion);
+      const written = await this.opts.api.writeStatus(
+        key,
+        status,
+        live.resourceVersion,
+        onObject ? 'object' : 'subresource',
+      );
+      if (written === 'no-subresource') {
+        this.statusOnObject.add(key.kind);
+        this.opts.logger.info(
+          { kind: key.kind },
+          `${key.kind} has no status subresource in this cluster: its status is written on the object, without observedGeneration`,
+        );
+      }
+      return written;
     } catch (err) {
       this.opts.logger.warn(
         { resource: statusKeyText(key), err: err instanceof Error ? err.message : String(err) },

@@ -12,6 +12,7 @@ import { TYPE_URL } from '../../src/xds/envoy/type-urls.js';
 import { AdsTestClient, resourceNames } from '../helpers/ads-test-client.js';
 import { type FakeApiServer, startFakeApiServer } from '../kube-api/fake-api-server.js';
 import { FAKE_RESOURCES } from '../kube-api/object-store.js';
+import { fakeResource } from '../kube-api/resources.js';
 import { startTrellis, type TrellisProcess } from './helpers/trellis-process.js';
 
 const examples = path.resolve(import.meta.dirname, '../../examples');
@@ -25,7 +26,11 @@ describe('trellis serve --kube', () => {
 
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'trellis-kube-'));
-    fake = await startFakeApiServer({ resources: FAKE_RESOURCES });
+    // The routing kinds of FAKE_RESOURCES only (the others' CRDs are not installed), and what
+    // Trellis writes in a cluster: its CA Secret, its Lease, trust-bundle ConfigMaps.
+    fake = await startFakeApiServer({
+      resources: [...FAKE_RESOURCES, ...['Secret', 'ConfigMap', 'Lease'].map((kind) => fakeResource(kind))],
+    });
     const { files } = await listManifestFiles(examples);
     for (const text of await readManifestFiles(examples, files))
       for (const doc of text.documents) fake.store.apply(doc.value);

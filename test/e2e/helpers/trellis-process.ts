@@ -16,12 +16,15 @@ export interface TrellisProcess {
   /** Every log line the process wrote so far, parsed. */
   readonly logs: () => readonly Record<string, unknown>[];
   stop(): Promise<void>;
+  /** Ends the process at once (SIGKILL): no cleanup, as when a node dies. */
+  kill(): Promise<void>;
 }
 
 /** `manifests` null: no --manifests (the caller gives --kube). */
 export async function startTrellis(
   manifests: string | null,
   extraArgs: readonly string[] = [],
+  env: Readonly<Record<string, string>> = {},
 ): Promise<TrellisProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
@@ -39,7 +42,7 @@ export async function startTrellis(
       '127.0.0.1:0',
       ...extraArgs,
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } },
   );
   const logs: Record<string, unknown>[] = [];
   let buffer = '';
@@ -85,12 +88,18 @@ export async function startTrellis(
     ...ports,
     logs: () => logs,
     stop: async () => {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
       clearTimeout(timer);
+    },
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }
