@@ -212,6 +212,24 @@ describe('CertificateAuthority with a generated root', () => {
     });
   });
 
+  it('takes the roots another replica saved in the store: staged, then signing', async () => {
+    await withTempDir(async (dir) => {
+      const clock = fakeClock();
+      const leader = await openGenerated(dir, { clock });
+      const follower = await openGenerated(dir, { clock });
+      expect(await follower.reloadFromStore()).toEqual({ ok: true, value: false });
+      clock.advance(1000);
+      expect((await leader.stageRoot()).ok).toBe(true);
+      expect(await follower.reloadFromStore()).toEqual({ ok: true, value: true });
+      expect(follower.trustBundlePem()).toBe(leader.trustBundlePem());
+      expect((await leader.activateStagedRoot()).ok).toBe(true);
+      expect(await follower.reloadFromStore()).toEqual({ ok: true, value: true });
+      // The follower now signs with the leader's new root.
+      expect(follower.issueWorkload(web).issuerFingerprint).toBe(leader.roots()[0]!.fingerprintSha256);
+      expect(await follower.reloadFromStore()).toEqual({ ok: true, value: false });
+    });
+  });
+
   it('reports its root’s expiry and the warnings due at 90, 30 and 7 days', async () => {
     await withTempDir(async (dir) => {
       const clock = fakeClock();

@@ -111,6 +111,41 @@ export class CertificateAuthority {
     return this.options.workloadTtlMs ?? DEFAULT_WORKLOAD_TTL_MS;
   }
 
+  /**
+   * Reads the store again and takes what another writer saved there (in a cluster, the leader's root
+   * rotation as seen by the other replicas). True when the roots, the signing root or the staged root
+   * changed. A store that cannot be read, or holds what would not load, changes nothing.
+   */
+  reloadFromStore(): Promise<Result<boolean, string>> {
+    return this.serialised(async () => {
+      if (!('store' in this.options.source)) return ok(false);
+      const stored = await this.options.source.store.load();
+      if (!stored.ok) return fail(stored.errors.map((e) => e.message));
+      if (!stored.value) return fail([`${this.options.source.store.description} holds no CA any more`]);
+      const { rootCerts, rootKey, staged: stagedText } = stored.value;
+      const now = this.options.clock.now();
+      const ca = validateCaMaterial(
+        { signingCert: firstCertificate(rootCerts), signingKey: rootKey, roots: rootCerts },
+        now,
+      );
+      if (!ca.ok) return fail(ca.errors.map((e) => e.message));
+      let staged: StagedRoot | undefined;
+      if (stagedText) {
+        const checked = validateCaMaterial(
+          { signingCert: stagedText.cert, signingKey: stagedText.key, roots: stagedText.cert },
+          now,
+        );
+        if (!checked.ok) return fail(checked.errors.map((e) => e.message));
+        staged = { cert: checked.value.signing, certPem: stagedText.cert.text, keyPem: stagedText.key.text };
+      }
+      const before = this.trustBundlePem() + this.ca.signing.fingerprintSha256;
+      this.ca = ca.value;
+      this.staged = staged;
+      this.chain = issuingChain(ca.value);
+      return ok(this.trustBundlePem() + this.ca.signing.fingerprintSha256 !== before);
+    });
+  }
+
   /** A key pair and certificate for a workload: one URI SAN, its SPIFFE ID. */
   issueWorkload(identity: WorkloadIdentity, options: IssueOptions = {}): IssuedCertificate {
     const checked = checkIdentity(identity);

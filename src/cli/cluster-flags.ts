@@ -10,6 +10,10 @@ import type { ClusterOptions } from './serve-cluster.js';
 /** Where Trellis runs when the pod does not say (deploy/ installs it there). */
 const DEFAULT_NAMESPACE = 'trellis-system';
 
+// A staged root waits for every proxy's ACK, and a root rotates once in years: reading the CA
+// Secret twice a minute is plenty.
+const CA_FOLLOW_MS = 30_000;
+
 export const CLUSTER_FLAGS = {
   'leader-elect-lease-duration': { type: 'string', default: '15s' },
   'leader-elect-renew-deadline': { type: 'string', default: '10s' },
@@ -53,5 +57,6 @@ export function readClusterFlags(
     podName: env.POD_NAME || hostname(),
     leaderElection: timings,
     statusQps: qps,
+    caFollowMs: CA_FOLLOW_MS,
   });
 }

@@ -29,6 +29,8 @@ export interface ClusterOptions {
   readonly leaderElection: LeaderElectionTimings;
   /** API calls per second of status write-back (burst twice that). */
   readonly statusQps: number;
+  /** How often every replica reads the CA Secret again (the leader's root rotation). */
+  readonly caFollowMs: number;
 }
 
 export interface ClusterRole {
@@ -98,8 +100,18 @@ export function startClusterRole(
       stopRotation = undefined;
     },
   });
-  // The roots change with a root rotation; the serving certificate's rotation is the moment to look.
-  const unsubscribe = identity?.serving.onRotate(publishCa);
+  // The roots change with a root rotation (here, or by the leader as read back from the Secret).
+  const unsubscribe = identity?.onTrustBundleChange(publishCa);
+  const unsubscribeServing = identity?.serving.onRotate(publishCa);
+  // Every replica reads the CA Secret again now and then: the leader's root rotation reaches the
+  // followers' proxies and TLS ports this way.
+  let followTimer: unknown;
+  const follow = () => {
+    followTimer = scheduler.setTimeout(() => {
+      void identity?.reloadCa().finally(follow);
+    }, options.caFollowMs);
+  };
+  if (identity) follow();
   elector.start();
   return {
     update: (state) => {
@@ -110,6 +122,8 @@ export function startClusterRole(
     isLeader: () => elector.isLeader(),
     stop: async () => {
       unsubscribe?.();
+      unsubscribeServing?.();
+      scheduler.clearTimeout(followTimer);
       await elector.stop();
       status.stop();
       await bundle.setLeader(false);

@@ -48,6 +48,13 @@ export interface IdentityRuntime {
    * the xDS server reports as running with an older trust bundle.
    */
   startRootRotation(outdated: RootRotationOptions['outdated']): RootRotation;
+  /**
+   * Takes what another replica saved in the CA store (a root rotation by the leader) and pushes the
+   * new trust bundle when it changed.
+   */
+  reloadCa(): Promise<void>;
+  /** Called whenever the trust bundle changes (rotation here, or a reload of another's). */
+  onTrustBundleChange(listener: () => void): () => void;
   stop(): void;
 }
 
@@ -129,6 +136,12 @@ export async function startIdentity(
     },
   };
   let rotation: RootRotation | undefined;
+  const bundleListeners = new Set<() => void>();
+  const bundleChanged = () => {
+    secrets.trustBundleChanged();
+    serving.trustBundleChanged();
+    for (const listener of [...bundleListeners]) listener();
+  };
   const warned = new Set<string>();
   const checkExpiry = () => {
     for (const warning of expiryWarnings(authority.expiries(), scheduler.now())) {
@@ -173,15 +186,29 @@ export async function startIdentity(
       });
     },
     expiries: () => authority.expiries(),
+    reloadCa: async () => {
+      const reloaded = await authority.reloadFromStore();
+      if (!reloaded.ok) {
+        logger.warn({ reasons: reloaded.errors }, 'reading the CA store again failed; keeping the CA in use');
+        return;
+      }
+      if (!reloaded.value) return;
+      logger.info(
+        { roots: authority.roots().map((r) => r.fingerprintSha256) },
+        'the CA store changed (a root rotation by another replica): trust bundle updated',
+      );
+      bundleChanged();
+    },
+    onTrustBundleChange: (listener) => {
+      bundleListeners.add(listener);
+      return () => bundleListeners.delete(listener);
+    },
     startRootRotation: (outdated) => {
       rotation?.stop();
       rotation = new RootRotation({
         authority,
         // Proxies get the new bundle over SDS; the TLS port checks client certificates against it.
-        bundleChanged: () => {
-          secrets.trustBundleChanged();
-          serving.trustBundleChanged();
-        },
+        bundleChanged,
         outdated,
         leafTtlMs: options.workloadTtlMs,
         scheduler,
