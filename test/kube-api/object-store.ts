@@ -131,6 +131,17 @@ export class FakeObjectStore {
     this.hub.bookmark(this.rv);
   }
 
+  /**
+   * Sends `event` to every watch of `resource` as it is, bypassing the store: nothing is stored, no
+   * resourceVersion is set or bumped, no selector is applied. A string is sent as the line itself
+   * (malformed JSON, say), anything else as its JSON. Returns how many watches it was sent to.
+   */
+  sendRaw(resource: FakeResource, event: unknown): number {
+    const line = typeof event === 'string' ? event : JSON.stringify(event);
+    if (line.includes('\n')) throw new Error('a raw watch event is one line');
+    return this.hub.raw(resourcePath(this.collection(resource).resource), line);
+  }
+
   /** Ends every watch with an ERROR 410 Gone event, so clients relist. */
   expireWatches(): void {
     this.hub.expireAll();

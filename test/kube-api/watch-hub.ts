@@ -95,6 +95,21 @@ export class WatchHub {
     }
   }
 
+  /**
+   * Writes `line` as it is, a newline added, to every watch of the collection at `path`, through no
+   * filter: an event the store never made (malformed JSON, an object of another kind). Returns how
+   * many watches it was written to.
+   */
+  raw(path: string, line: string): number {
+    let count = 0;
+    for (const watcher of this.watchers) {
+      if (watcher.path !== path || watcher.response.writableEnded) continue;
+      watcher.response.write(`${line}\n`);
+      count += 1;
+    }
+    return count;
+  }
+
   /** Ends every watch with an ERROR 410 Expired event, so clients relist. */
   expireAll(): void {
     for (const watcher of this.watchers) write(watcher.response, { type: 'ERROR', object: expiredStatus() });
