@@ -9,7 +9,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TYPE_URL } from '../../src/xds/envoy/type-urls.js';
-import { AdsTestClient, resourceNames } from '../helpers/ads-test-client.js';
+import { AdsTestClient, ackUntilNamed } from '../helpers/ads-test-client.js';
 import { type FakeApiServer, startFakeApiServer } from '../kube-api/fake-api-server.js';
 import { ALL_FAKE_RESOURCES, fakeResource } from '../kube-api/resources.js';
 import { eventually, startTrellis, type TrellisProcess } from './helpers/trellis-process.js';
@@ -258,16 +258,7 @@ describe('two replicas of trellis serve --kube', () => {
 
     // The survivor's proxy stayed connected: the next change reaches it on the same stream.
     fake.store.apply(objects.service('orders'));
-    let names: string[] = [];
-    for (let push = 0; push < 10 && !names.includes('outbound|80||orders.shop.svc.cluster.local'); push++) {
-      const response = await client.next(10_000);
-      names = resourceNames(response);
-      client.send({
-        type_url: TYPE_URL.cluster,
-        version_info: response.version_info,
-        response_nonce: response.nonce,
-      });
-    }
+    const names = await ackUntilNamed(client, TYPE_URL.cluster, 'outbound|80||orders.shop.svc.cluster.local');
     expect(names).toContain('outbound|80||orders.shop.svc.cluster.local');
   });
 });

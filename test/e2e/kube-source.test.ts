@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifestFiles } from '../../src/sources/files/read-file.js';
 import { listManifestFiles } from '../../src/sources/files/walk.js';
 import { TYPE_URL } from '../../src/xds/envoy/type-urls.js';
-import { AdsTestClient, resourceNames } from '../helpers/ads-test-client.js';
+import { AdsTestClient, ackUntilNamed, resourceNames } from '../helpers/ads-test-client.js';
 import { type FakeApiServer, startFakeApiServer } from '../kube-api/fake-api-server.js';
 import { FAKE_RESOURCES } from '../kube-api/object-store.js';
 import { fakeResource } from '../kube-api/resources.js';
@@ -70,16 +70,11 @@ describe('trellis serve --kube', () => {
       spec: { clusterIP: '10.96.0.99', selector: { app: 'reviews' }, ports: [{ name: 'http', port: 80 }] },
     });
     // Each push is ACKed; the one that names the new cluster ends the wait (bounded in count and time).
-    let names: string[] = [];
-    for (let push = 0; push < 10 && !names.includes('outbound|80||reviews.shop.svc.cluster.local'); push++) {
-      const response = await client.next(10_000);
-      names = resourceNames(response);
-      client.send({
-        type_url: TYPE_URL.cluster,
-        version_info: response.version_info,
-        response_nonce: response.nonce,
-      });
-    }
+    const names = await ackUntilNamed(
+      client,
+      TYPE_URL.cluster,
+      'outbound|80||reviews.shop.svc.cluster.local',
+    );
     expect(names).toContain('outbound|80||reviews.shop.svc.cluster.local');
   });
 });

@@ -19,6 +19,26 @@ export class AdsTestClient extends BidiTestClient<DiscoveryRequestObject, Discov
   }
 }
 
+/**
+ * ACKs each response of `typeUrl` (state of the world) until one names `name`, at most `pushes`
+ * responses and `ms` each; the names of the last response (they include `name` unless it never came).
+ */
+export async function ackUntilNamed(
+  client: AdsTestClient,
+  typeUrl: string,
+  name: string,
+  pushes = 10,
+  ms = 10_000,
+): Promise<string[]> {
+  let names: string[] = [];
+  for (let push = 0; push < pushes && !names.includes(name); push++) {
+    const response = await client.next(ms);
+    names = resourceNames(response);
+    client.send({ type_url: typeUrl, version_info: response.version_info, response_nonce: response.nonce });
+  }
+  return names;
+}
+
 /** The names of the resources in a response, read from the decoded resources themselves. */
 export function resourceNames(response: DiscoveryResponseObject): string[] {
   return response.resources.map(anyName);
