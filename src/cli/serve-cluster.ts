@@ -20,6 +20,8 @@ import type { SourceState } from '../sources/source.js';
 import type { IdentityRuntime } from './serve-identity.js';
 
 export const LEADER_LEASE_NAME = 'trellis-leader';
+/** Every this many CA reads (30 s each), the leader checks what it published (5 minutes). */
+const RECHECK_EVERY_BEATS = 10;
 
 export interface ClusterOptions {
   /** Trellis's namespace (POD_NAMESPACE): the Lease and the CA Secret live there. */
@@ -73,11 +75,20 @@ export function startClusterRole(
   const webhook = new WebhookCaBundle(config, logger);
   let namespaces: readonly string[] = [];
   let stopRotation: (() => void) | undefined;
+  // The caBundle the webhook configuration was last seen to hold: a state change that leaves the
+  // roots alone costs the API server nothing.
+  let webhookBundle: string | undefined;
   const publishCa = () => {
     if (!identity || !elector.isLeader()) return;
     const pem = identity.authority.trustBundlePem();
     void bundle.update(namespaces, pem);
-    void webhook.publish(pem).then((result) => metrics?.kubeWrite('webhook_ca_bundle', result));
+    if (pem === webhookBundle) return;
+    webhookBundle = pem;
+    void webhook.publish(pem).then((result) => {
+      metrics?.kubeWrite('webhook_ca_bundle', result);
+      // Not there yet, or lost a race: looked at again with the next change.
+      if (result !== 'updated' && result !== 'unchanged' && webhookBundle === pem) webhookBundle = undefined;
+    });
   };
   const elector = new LeaderElector({
     store: new KubeLeaseStore(config, options.namespace, LEADER_LEASE_NAME),
@@ -87,6 +98,7 @@ export function startClusterRole(
     logger,
     onStartedLeading: () => {
       metrics?.leading(true);
+      webhookBundle = undefined;
       status.setLeader(true);
       void bundle.setLeader(true);
       publishCa();
@@ -105,9 +117,18 @@ export function startClusterRole(
   const unsubscribeServing = identity?.serving.onRotate(publishCa);
   // Every replica reads the CA Secret again now and then: the leader's root rotation reaches the
   // followers' proxies and TLS ports this way.
+  // The same beat makes the leader look at every ConfigMap and the webhook again now and then, so
+  // one deleted or edited by hand is restored.
   let followTimer: unknown;
+  let beats = 0;
   const follow = () => {
     followTimer = scheduler.setTimeout(() => {
+      beats += 1;
+      if (beats % RECHECK_EVERY_BEATS === 0) {
+        webhookBundle = undefined;
+        bundle.forgetPublished();
+        publishCa();
+      }
       void identity?.reloadCa().finally(follow);
     }, options.caFollowMs);
   };

@@ -78,6 +78,22 @@ describe('TrustBundlePublisher', () => {
     ]);
   });
 
+  it('restores a ConfigMap deleted by hand at the next check', async () => {
+    const api = new FakeConfigMaps();
+    const publisher = new TrustBundlePublisher(api, silentLogger());
+    await publisher.setLeader(true);
+    await publisher.update(['a'], 'ROOT');
+    await publisher.idle();
+    api.maps.delete('a');
+    await publisher.update(['a'], 'ROOT');
+    await publisher.idle();
+    expect(api.maps.has('a')).toBe(false);
+    publisher.forgetPublished();
+    await publisher.update(['a'], 'ROOT');
+    await publisher.idle();
+    expect(api.maps.get('a')?.pem).toBe('ROOT');
+  });
+
   it('reads again after a conflict and leaves a ConfigMap that already holds the bundle alone', async () => {
     const api = new FakeConfigMaps();
     api.maps.set('a', { pem: 'OLD', rv: 7 });

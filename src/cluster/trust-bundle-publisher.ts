@@ -7,7 +7,7 @@
 // - A ConfigMap is written when it is missing or says something else (a root rotation adds and later
 //   drops roots): create, or a conditional update; a 409 is read again on the next pass. One that
 //   already holds the bundle costs a read and nothing more, and a namespace already current is not
-//   read again until the bundle or the namespace set changes.
+//   read again until the bundle changes or forgetPublished() (every few minutes) asks for a check.
 // - A namespace that stops being meshed keeps its ConfigMap: a pod there may still mount it.
 import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { INJECT_NAMESPACE_LABEL } from '../injector/inject-decision.js';
@@ -61,6 +61,11 @@ export class TrustBundlePublisher {
     this.leading = leading;
     this.current.clear();
     return this.kick();
+  }
+
+  /** Looks at every ConfigMap again on the next update: one deleted or edited by hand is restored. */
+  forgetPublished(): void {
+    this.current.clear();
   }
 
   /** Resolves when every publish asked for so far is done. */
