@@ -16,13 +16,16 @@
 //   the list is tried again every `crdRetryMs`. Any other error restarts the informer after a backoff
 //   with jitter; the informer itself relists on 410 Gone and resumes from its resourceVersion
 //   otherwise.
+// - An event or a list item the informer cannot file as an object of its kind (no metadata, a name
+//   that is not a string, the body of another kind) is left out with a warning that says why
+//   (guarded-watch.ts); an object it can file goes to the parsers, which name what is wrong with it.
 import { type KubeConfig, type KubernetesObject, ListWatch } from '@kubernetes/client-node';
 import type { Logger } from '../../log.js';
 import { compareStrings } from '../apis/issues.js';
 import type { ManifestDocument } from '../apis/manifest.js';
 import type { ManifestChange } from '../state/manifest-index.js';
-import { GuardedWatch, jitter } from './guarded-watch.js';
-import { type KubeKind, kindLabel, kindPath } from './kube-kinds.js';
+import { GuardedWatch, jitter, refusal } from './guarded-watch.js';
+import { type KubeKind, kindApiVersion, kindLabel, kindPath } from './kube-kinds.js';
 import { listRaw } from './list-request.js';
 import { sameContent, trimObject } from './trim.js';
 
@@ -57,8 +60,8 @@ export class KindInformer {
   private stopped = false;
   /** The document last reported for each object, by namespace/name. */
   private readonly served = new Map<string, ManifestDocument>();
-  /** The objects (namespace/name) with events since the last drain. */
-  private readonly pending = new Set<string>();
+  /** The objects with events since the last drain, by namespace/name. */
+  private readonly pending = new Map<string, { readonly namespace: string; readonly name: string }>();
 
   constructor(config: KubeConfig, kind: KubeKind, opts: KindInformerOptions) {
     this.kind = kind;
@@ -67,7 +70,11 @@ export class KindInformer {
       this.ready = resolve;
     });
     const prepare = (object: unknown): unknown => this.prepare(object);
-    this.watch = new GuardedWatch(config, prepare);
+    const label = kindLabel(kind);
+    const expects = { apiVersion: kindApiVersion(kind), kind: kind.kind };
+    const refused = (message: string): void =>
+      this.opts.logger.warn({ kind: label }, `the ${label} watch: ${message}`);
+    this.watch = new GuardedWatch(config, { transform: prepare, expects, onRefused: refused });
     const path = kindPath(kind);
     this.informer = new ListWatch<KubernetesObject>(
       path,
@@ -75,12 +82,23 @@ export class KindInformer {
       async () => {
         const list = await listRaw(config, path, { signal: opts.signal });
         this.listed = true;
-        return { ...list, items: list.items.map((item) => prepare(item) as KubernetesObject) };
+        // An item the informer cannot file is left out, as a watch event would be (guarded-watch.ts).
+        const items = list.items.filter((item) => {
+          const why = refusal('ADDED', item, expects);
+          if (why !== undefined)
+            this.opts.logger.warn(
+              { kind: label },
+              `the ${label} list: ${why.replace(/^an ADDED event/, 'an item')}`,
+            );
+          return why === undefined;
+        });
+        return { ...list, items: items.map((item) => prepare(item) as KubernetesObject) };
       },
       false,
     );
     const touched = (object: KubernetesObject): void => {
-      this.pending.add(keyOf(object));
+      const { namespace, name } = object.metadata ?? {};
+      this.pending.set(keyOf(object), { namespace: namespace || '', name: name || '' });
       this.opts.onTouched();
     };
     this.informer.on('add', touched);
@@ -132,8 +150,8 @@ export class KindInformer {
       this.drainCapped(changes);
       return changes;
     }
-    for (const key of this.pending) {
-      const object = this.objectAt(key);
+    for (const [key, at] of this.pending) {
+      const object = this.informer.get(at.name, at.namespace || undefined);
       if (object) this.report(key, object, changes);
       else this.unreport(key, changes);
     }
@@ -190,11 +208,6 @@ export class KindInformer {
     return known;
   }
 
-  private objectAt(key: string): KubernetesObject | undefined {
-    const slash = key.indexOf('/');
-    return this.informer.get(key.slice(slash + 1), key.slice(0, slash) || undefined);
-  }
-
   private originOf(object: KubernetesObject): string {
     const namespace = object.metadata?.namespace;
     return `kube:${kindLabel(this.kind)}/${namespace ? `${namespace}/` : ''}${object.metadata?.name ?? ''}`;
@@ -242,7 +255,7 @@ export class KindInformer {
 
 /** namespace/name ("/name" for a cluster-scoped object), as the informer files it. */
 function keyOf(object: KubernetesObject): string {
-  return `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+  return `${object.metadata?.namespace || ''}/${object.metadata?.name || ''}`;
 }
 
 function statusOf(err: unknown): number | undefined {
