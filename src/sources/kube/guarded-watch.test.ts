@@ -30,7 +30,7 @@ const service = (name: string, port = 80) => ({
   spec: { clusterIP: 'None', ports: [{ port }] },
 });
 
-async function started() {
+async function started(backoffMs = { initial: 20, max: 100 }) {
   const server = await startFakeApiServer({ resources: FAKE_RESOURCES });
   servers.push(server);
   server.store.apply(service('web'));
@@ -48,7 +48,7 @@ async function started() {
     signal: abort.signal,
     maxObjects: 1000,
     crdRetryMs: 60_000,
-    backoffMs: { initial: 20, max: 100 },
+    backoffMs,
     onTouched: () => undefined,
   });
   informers.push(informer);
@@ -56,10 +56,12 @@ async function started() {
   await informer.synced;
   await waitUntil('the watch', () => server.store.watcherCount() === 1);
   informer.drain();
+  const failures = () =>
+    lines.filter((l) => String(l.msg).includes('informer failed')).map((l) => Number(l.failures));
   /** The warnings logged: the message, and the error when there is one. */
   const warnings = () =>
     lines.filter((l) => l.level === 40).map((l) => (l.err ? `${l.msg} (${l.err})` : String(l.msg)));
-  return { server, informer, warnings };
+  return { server, informer, warnings, failures };
 }
 
 async function waitUntil(what: string, check: () => boolean): Promise<void> {
@@ -161,6 +163,20 @@ describe('GuardedWatch', () => {
       'the core/Service watch: the watch from resourceVersion "junk" was refused (HTTP 400): listing again',
     ]);
     expect(informer.drain()).toEqual([]);
+  });
+
+  it('an informer failing again after a quiet while (twice the longest delay) starts its backoff over', async () => {
+    const { server, informer, failures } = await started({ initial: 20, max: 1000 });
+    const fail = async (port: number) => {
+      server.store.sendRaw(SERVICES, { type: 'ERROR', object: { code: 500, reason: 'InternalError' } });
+      await stillWatching(server, informer, port);
+    };
+    // Each error soon after the last: 10-20 ms, 20-40 ms, 40-80 ms, far below the 2 s quiet.
+    for (let i = 0; i < 3; i++) await fail(90 + i);
+    expect(failures()).toEqual([1, 2, 3]);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await fail(95);
+    expect(failures()).toEqual([1, 2, 3, 1]);
   });
 
   it('refusal() passes what a real API server sends', () => {

@@ -14,8 +14,8 @@
 //   cap is reached; only then is the whole kind listed and sorted on a drain.
 // - A list that answers 404 (the kind's CRD is not installed) skips the kind with one info line, and
 //   the list is tried again every `crdRetryMs`. Any other error restarts the informer after a backoff
-//   with jitter; the informer itself relists on 410 Gone and resumes from its resourceVersion
-//   otherwise.
+//   with jitter (started over after a quiet while); the informer itself relists on 410 Gone and
+//   resumes from its resourceVersion otherwise.
 // - An event or a list item the informer cannot file as an object of its kind (no metadata, a name
 //   that is not a string, the body of another kind) is left out with a warning that says why
 //   (guarded-watch.ts); an object it can file goes to the parsers, which name what is wrong with it.
@@ -54,6 +54,8 @@ export class KindInformer {
   /** Set by a list that succeeded. */
   private listed = false;
   private failures = 0;
+  /** When the last error came (Date.now()); one long after it starts the backoff over. */
+  private lastFailure = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private capped = false;
@@ -239,6 +241,12 @@ export class KindInformer {
       return;
     }
     const backoff = this.opts.backoffMs;
+    // The first error after a quiet while (twice the longest delay) starts the backoff over, as
+    // client-go's does: else the few errors of a long life (API server restarts) would leave every
+    // later one waiting the longest delay.
+    const now = Date.now();
+    if (now - this.lastFailure > 2 * backoff.max) this.failures = 0;
+    this.lastFailure = now;
     const delay = jitter(Math.min(backoff.max, backoff.initial * 2 ** Math.min(this.failures, 20)));
     this.failures += 1;
     this.opts.logger.warn(
