@@ -19,10 +19,11 @@ export const CLUSTER_FLAGS = {
   'leader-elect-renew-deadline': { type: 'string', default: '10s' },
   'leader-elect-retry-period': { type: 'string', default: '2s' },
   'status-qps': { type: 'string', default: '10' },
+  'crd-retry-interval': { type: 'string', default: '60s' },
 } as const;
 
 export function clusterUsage(indent: string): string {
-  return `${indent}[--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s] [--leader-elect-retry-period 2s] [--status-qps 10]`;
+  return `${indent}[--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s] [--leader-elect-retry-period 2s] [--status-qps 10]\n${indent}[--crd-retry-interval 60s]`;
 }
 
 export function readClusterFlags(
@@ -48,6 +49,9 @@ export function readClusterFlags(
     const problem = checkTimings(timings);
     if (problem) errors.push(`--leader-elect-*: ${problem}`);
   }
+  const crdRetryMs = duration('crd-retry-interval');
+  if (errors.length === 0 && crdRetryMs < 1_000)
+    errors.push('--crd-retry-interval: at least 1s (each try lists the missing kind)');
   const qps = Number(text('status-qps'));
   if (!(Number.isFinite(qps) && qps > 0 && qps <= 1000))
     errors.push(`--status-qps: "${text('status-qps')}" is not a number of calls per second in (0, 1000]`);
@@ -58,5 +62,6 @@ export function readClusterFlags(
     leaderElection: timings,
     statusQps: qps,
     caFollowMs: CA_FOLLOW_MS,
+    crdRetryMs,
   });
 }

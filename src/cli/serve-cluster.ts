@@ -33,6 +33,8 @@ export interface ClusterOptions {
   readonly statusQps: number;
   /** How often every replica reads the CA Secret again (the leader's root rotation). */
   readonly caFollowMs: number;
+  /** How often a kind whose CRD is not installed is listed again. */
+  readonly crdRetryMs: number;
 }
 
 export interface ClusterRole {

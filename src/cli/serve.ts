@@ -98,6 +98,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     ? new KubeSource(opts.kube, {
         logger,
         ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
+        ...(opts.cluster ? { crdRetryMs: opts.cluster.crdRetryMs } : {}),
         meshConfig,
       })
     : new FileSource(opts.manifests, {

@@ -12,8 +12,7 @@
 //    pushes nothing: a raw ADS stream alongside gets no response, the grpc-js-xds client is sent no
 //    version, the push and translation counters stand still;
 // 6. GRPCRoute, whose CRD is not installed at the start, is served once it is, without a restart, and
-//    its route takes effect. Serve has no flag for how often a missing kind is listed again: the
-//    source's default (60 s after the start) applies, so this point comes last and waits for it.
+//    its route takes effect (a missing kind is listed again every 2 s: --crd-retry-interval).
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,6 +49,8 @@ const ARGS = [
   '250ms',
   '--status-qps',
   '100',
+  '--crd-retry-interval',
+  '2s',
 ];
 // The paths the informers list and watch (GRPCRoute's CRD is not installed until point 6).
 const INFORMER_PATHS = KUBE_KINDS.filter((k) => k.kind !== 'GRPCRoute').map(kindPath);
@@ -180,7 +181,6 @@ describe('trellis serve --kube, routing a grpc-js-xds client', () => {
   let ads: CountingAds;
   let client: EchoCaller;
   let rpcClient: EchoCaller;
-  let startedAt = 0;
 
   const route = (kind: string, name: string): Obj | undefined =>
     fake.store.get(fakeResource(kind), NS, name) as Obj | undefined;
@@ -250,7 +250,6 @@ describe('trellis serve --kube, routing a grpc-js-xds client', () => {
     api = KubernetesObjectApi.makeApiClient(fake.kubeConfig());
     const kubeconfig = path.join(dir, 'kubeconfig');
     await fs.writeFile(kubeconfig, fake.kubeConfig().exportConfig());
-    startedAt = Date.now();
     trellis = await startTrellis(null, [...ARGS, '--kubeconfig', kubeconfig], {
       POD_NAME: 'trellis-0',
       POD_NAMESPACE: 'trellis-system',
@@ -420,10 +419,8 @@ describe('trellis serve --kube, routing a grpc-js-xds client', () => {
     const created = await api.create<KubernetesObject>(grpcRoute);
     expect(created.metadata?.generation).toBe(1);
     const listsBefore = fake.requests(GRPC_ROUTES);
-    // The source lists a missing kind again every 60 s after its first 404 at the start (the default;
-    // serve has no flag for it): bounded by the next of those tries, and 30 s more.
-    const sinceStart = Date.now() - startedAt;
-    const deadline = 60_000 - (sinceStart % 60_000) + 30_000;
+    // The source lists a missing kind again every 2 s (--crd-retry-interval).
+    const deadline = 20_000;
     await eventually(
       async () => {
         if (fake.requests(GRPC_ROUTES) === listsBefore) return false;
