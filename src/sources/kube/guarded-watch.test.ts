@@ -179,6 +179,18 @@ describe('GuardedWatch', () => {
     expect(failures()).toEqual([1, 2, 3, 1]);
   });
 
+  it('a watch that delivered events and then ended soon reconnects at once, however often', async () => {
+    const { server, informer } = await started();
+    // Were each of these ends counted as a watch ending at once, the waits before reconnecting would
+    // double each time: 0.2, 0.4 ... 12.8 s, far past the 5 s each wait below allows.
+    for (let round = 0; round < 8; round++) {
+      await stillWatching(server, informer, 100 + round);
+      server.store.endWatches();
+      await waitUntil(`the watch back, round ${round}`, () => server.store.watcherCount() === 1);
+    }
+    await stillWatching(server, informer, 200);
+  });
+
   it('refusal() passes what a real API server sends', () => {
     const expects = { apiVersion: 'v1', kind: 'Service' };
     expect(refusal('ADDED', service('web'), expects)).toBeUndefined();

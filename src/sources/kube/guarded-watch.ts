@@ -3,7 +3,9 @@
 // ListWatch.stop() aborts only the watch it holds; a list or a watch request in flight when it is
 // called still opens a new watch afterwards. This Watch refuses to open once closed, aborts what it
 // opened when closed, asks for bookmarks, and waits (with backoff and jitter) before reconnecting
-// after a watch that ended within a second of opening. It can also replace each object an event
+// after a watch that ended within a second of opening having delivered no event (a watch that
+// delivered one was working: its end, however soon, starts the backoff over, else a few ends in a
+// busy minute would leave the kind unwatched for up to 30 s). It can also replace each object an event
 // carries before the informer sees (and stores) it: the Kubernetes source trims them (trim.ts).
 //
 // It screens every event before client-node's ListWatch sees it, because the ListWatch reads any
@@ -66,6 +68,8 @@ export class GuardedWatch extends Watch {
     let finished = false;
     /** Set by an ERROR event that ends the watch: what `done` is told. */
     let ended: Error | undefined;
+    /** Whether the watch handed the informer any event: it was working. */
+    let delivered = false;
     const { transform, expects, onRefused } = this.options;
     const deliver: Callback = (phase, apiObj, watchObj) => {
       if (ended || this.closed) return;
@@ -80,13 +84,15 @@ export class GuardedWatch extends Watch {
         return;
       }
       const object = transform && OBJECT_EVENTS.has(phase) ? transform(apiObj) : apiObj;
+      delivered = true;
       callback(phase, object, watchObj);
     };
     const resourceVersion = queryParams.resourceVersion;
     controller = await super.watch(path, { ...queryParams, allowWatchBookmarks: true }, deliver, (err) => {
       finished = true;
       if (controller) this.open.delete(controller);
-      this.quickEnds = Date.now() - this.lastOpened < QUICK_END_MS ? Math.min(this.quickEnds + 1, 20) : 0;
+      const quick = !delivered && Date.now() - this.lastOpened < QUICK_END_MS;
+      this.quickEnds = quick ? Math.min(this.quickEnds + 1, 20) : 0;
       if (this.closed) return;
       if (ended) return done(ended);
       const code = statusCodeOf(err);
