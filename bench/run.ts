@@ -14,11 +14,16 @@
 //   node dist/bench/run.js --ca [--seconds 3] [--count 5000] [--json FILE] [--no-pin]
 //
 // runs the CA issuance benchmark (bench/ca-issue.ts) instead.
+//
+//   node dist/bench/run.js --kube [--services 1000] [--pods-per-service 10] [--fleets 200,2000] ...
+//
+// runs the Kubernetes-source benchmark (bench/kube-run.ts, under --expose-gc; `npm run bench:kube`).
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { killAll } from './child-processes.js';
+import { killAll, spawnTracked } from './child-processes.js';
 import { formatProfile, summariseProfiles } from './cpu-profile-summary.js';
 import { cpuModel } from './proc-stats.js';
 import { formatSize, formatSummary } from './report.js';
@@ -138,7 +143,20 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 const caArgs = process.argv.slice(2);
-const run = caArgs[0] === '--ca' ? caBenchmark(caArgs.slice(1)) : main();
+const run =
+  caArgs[0] === '--ca'
+    ? caBenchmark(caArgs.slice(1))
+    : caArgs[0] === '--kube'
+      ? kubeBenchmark(caArgs.slice(1))
+      : main();
+
+/** bench/kube-run.ts in a child with --expose-gc: its memory readings are taken after a full GC. */
+async function kubeBenchmark(argv: string[]): Promise<void> {
+  const script = fileURLToPath(new URL('./kube-run.js', import.meta.url));
+  const child = spawnTracked(process.execPath, ['--expose-gc', script, ...argv], { stdio: 'inherit' });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  if (code !== 0) throw new Error(`the Kubernetes-source benchmark exited with ${code}`);
+}
 
 async function caBenchmark(argv: string[]): Promise<void> {
   const ca = await import('./ca-issue.js');
