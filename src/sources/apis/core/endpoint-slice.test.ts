@@ -129,6 +129,21 @@ endpoints: [{ addresses: [10.1.0.5, "fd00::1"] }, { addresses: [10.1.0.300] }]
     ]);
   });
 
+  it('quotes at most 60 characters of a bad address, however long', () => {
+    const parsed = parseEndpointSlice({
+      origin: 'eps.yaml',
+      documentIndex: 0,
+      value: {
+        ...parse(header),
+        addressType: 'IPv4',
+        endpoints: [{ addresses: ['1'.repeat(100_000)] }],
+      },
+    });
+    expect(parsed.issues.map(formatIssue)).toEqual([
+      `eps.yaml[doc 0]: EndpointSlice shop/web-abc12: endpoints[0].addresses[0]: must be an IPv4 address (addressType is IPv4), got "${'1'.repeat(60)}…"`,
+    ]);
+  });
+
   it('checks ports, nodeName and targetRef', () => {
     expect(
       messages(`${header}

@@ -3,7 +3,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
 import type { Issue } from '../../../model/issue.js';
 import type { Endpoint, EndpointPort, EndpointSlice } from '../../../model/mesh.js';
-import { formatPath, reporter } from '../issues.js';
+import { describeValue, formatPath, reporter } from '../issues.js';
 import type { ManifestDocument } from '../manifest.js';
 import {
   boolean,
@@ -118,7 +118,7 @@ export function parseEndpointSlice(doc: ManifestDocument): Parsed<EndpointSlice>
           report(
             `endpoints[${i}].addresses[${j}]`,
             'InvalidValue',
-            `${check.message}, got ${JSON.stringify(address)}`,
+            `${check.message}, got ${describeValue(address)}`,
           ),
         );
       }
