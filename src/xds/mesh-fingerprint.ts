@@ -5,7 +5,7 @@
 // array or object), so proxies and parts asking about one mesh share the work.
 import { createHash } from 'node:crypto';
 import { type Mesh, meshConfigOf } from '../model/mesh.js';
-import type { MeshField } from './translate/translation-parts.js';
+import { headlessEndpointSlices, type MeshField } from './translate/translation-parts.js';
 
 const hashes = new WeakMap<object, string>();
 const NONE: readonly never[] = [];
@@ -33,6 +33,8 @@ function fieldOf(mesh: Mesh, field: MeshField): object {
       return mesh.routing.peerAuthentications ?? NONE;
     case 'config':
       return meshConfigOf(mesh);
+    case 'headlessEndpointSlices':
+      return headlessEndpointSlices(mesh);
     default:
       return mesh[field];
   }

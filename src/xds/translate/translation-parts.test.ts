@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { Mesh } from '../../model/mesh.js';
 import type { MeshProxy } from '../../model/proxy.js';
 import type { HttpRoute, RouteTable } from '../../model/routing.js';
+import { meshFingerprint } from '../mesh-fingerprint.js';
 import { findWorkload } from './own-workload.js';
-import { mesh, port, service, workload } from './test-fixtures.js';
-import { translationParts } from './translation-parts.js';
+import { mesh, port, service, slice, workload } from './test-fixtures.js';
+import { headlessEndpointSlices, translationParts } from './translation-parts.js';
 
 /** All of a proxy's part keys: equal keys, equal configuration. */
 function proxyGroupKey(m: Mesh, proxy: MeshProxy): string {
@@ -159,5 +160,40 @@ describe('findWorkload', () => {
           m.workloads.find((w) => w.ip === proxy.ip))
         : undefined);
     for (const proxy of cases) expect(findWorkload(m, proxy), proxy.id).toBe(scan(proxy));
+  });
+});
+
+describe('the outbound listener part and endpoints', () => {
+  const ports = [port({ port: 80, name: 'http', protocol: 'HTTP' })];
+  const endpoint = (address: string) => ({ addresses: [address], ready: true }) as never;
+  const meshWith = (apiAddress: string, dbAddress: string): Mesh =>
+    mesh({
+      services: [
+        service('default', 'api', ports, { clusterIP: '10.96.0.1' }),
+        // Headless: one chain per endpoint address.
+        service('default', 'db', ports),
+      ],
+      endpointSlices: [
+        slice('default', 'api', [{ name: 'http', port: 8080, protocol: 'TCP' }], [endpoint(apiAddress)]),
+        slice('default', 'db', [{ name: 'http', port: 5432, protocol: 'TCP' }], [endpoint(dbAddress)]),
+      ],
+    });
+  const listenerReads = (m: Mesh): string => {
+    const listeners = translationParts(m, sidecarOf('web-0', '10.0.0.1')).find(
+      (p) => (JSON.parse(p.key) as { part: string }).part === 'listeners',
+    );
+    if (!listeners?.reads) throw new Error('no listener part');
+    return meshFingerprint(m, listeners.reads);
+  };
+
+  it('reads no endpoint of a ClusterIP service, so an endpoint change there keeps the listener', () => {
+    const before = meshWith('10.1.0.1', '10.2.0.1');
+    expect(listenerReads(meshWith('10.1.0.9', '10.2.0.1'))).toBe(listenerReads(before));
+  });
+
+  it('reads the endpoints of a headless service, whose chains match them', () => {
+    const before = meshWith('10.1.0.1', '10.2.0.1');
+    expect(listenerReads(meshWith('10.1.0.1', '10.2.0.9'))).not.toBe(listenerReads(before));
+    expect(headlessEndpointSlices(before).map((s) => s.serviceName)).toEqual(['db']);
   });
 });

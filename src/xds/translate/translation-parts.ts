@@ -7,7 +7,13 @@
 // reads something it does not declare gets nothing there, and the golden tests (which translate
 // every proxy part by part, see translate-proxy.ts) fail. That is what lets a caller reuse a part
 // across mesh changes that leave everything it reads as it was.
-import { type Mesh, meshConfigOf, type Workload } from '../../model/mesh.js';
+import {
+  type EndpointSlice,
+  type Mesh,
+  meshConfigOf,
+  type Service,
+  type Workload,
+} from '../../model/mesh.js';
 import { upstreamTls } from '../../model/mtls.js';
 import type { MeshProxy } from '../../model/proxy.js';
 import { EMPTY_ROUTING, type Routing, type TrafficPolicy } from '../../model/routing.js';
@@ -16,7 +22,7 @@ import { type ClusterView, servicePortClusters } from './backend-policy-clusters
 import { proxyDialect } from './client-dialect.js';
 import { slicesOf } from './endpoints.js';
 import { inboundClusters, inboundListener, workloadInboundPorts } from './inbound.js';
-import { meshedPorts } from './names.js';
+import { isHeadless, meshedPorts } from './names.js';
 import { outboundClusters, sidecarFixedClusters } from './outbound-clusters.js';
 import { outboundListener } from './outbound-listener.js';
 import { findWorkload } from './own-workload.js';
@@ -33,6 +39,8 @@ export type MeshField =
   | 'namespaces'
   | 'services'
   | 'endpointSlices'
+  /** Only the slices of headless services: all the outbound listener reads of endpoints. */
+  | 'headlessEndpointSlices'
   | 'workloads'
   | 'routeTables'
   | 'backendPolicies'
@@ -76,7 +84,11 @@ export function restrictedMesh(mesh: Mesh, reads: readonly MeshField[]): Mesh {
   return {
     namespaces: has('namespaces') ? mesh.namespaces : [],
     services: has('services') ? mesh.services : [],
-    endpointSlices: has('endpointSlices') ? mesh.endpointSlices : [],
+    endpointSlices: has('endpointSlices')
+      ? mesh.endpointSlices
+      : has('headlessEndpointSlices')
+        ? headlessEndpointSlices(mesh)
+        : [],
     workloads: has('workloads') ? mesh.workloads : [],
     routing: {
       routeTables: has('routeTables') ? mesh.routing.routeTables : EMPTY_ROUTING.routeTables,
@@ -86,6 +98,37 @@ export function restrictedMesh(mesh: Mesh, reads: readonly MeshField[]): Mesh {
     },
     ...(has('config') && mesh.config ? { config: mesh.config } : {}),
   };
+}
+
+const headlessSlices = new WeakMap<
+  readonly EndpointSlice[],
+  WeakMap<readonly Service[], readonly EndpointSlice[]>
+>();
+
+/**
+ * The slices of the headless services (one filter chain per endpoint address): a ClusterIP
+ * service's chain matches its IP alone, so its endpoints are none of the listener's business.
+ * One array per (slices, services), so its content hash is computed once per mesh.
+ */
+export function headlessEndpointSlices(
+  mesh: Pick<Mesh, 'services' | 'endpointSlices'>,
+): readonly EndpointSlice[] {
+  let byServices = headlessSlices.get(mesh.endpointSlices);
+  if (!byServices) {
+    byServices = new WeakMap();
+    headlessSlices.set(mesh.endpointSlices, byServices);
+  }
+  const known = byServices.get(mesh.services);
+  if (known) return known;
+  const headless = new Set(
+    mesh.services.filter((s) => isHeadless(s) || !s.clusterIP).map((s) => `${s.namespace}/${s.name}`),
+  );
+  const slices =
+    headless.size === 0
+      ? []
+      : mesh.endpointSlices.filter((slice) => headless.has(`${slice.namespace}/${slice.serviceName}`));
+  byServices.set(mesh.services, slices);
+  return slices;
 }
 
 function part(
@@ -240,7 +283,9 @@ export function translationParts(mesh: Mesh, proxy: MeshProxy): TranslationPart[
     })),
     part(
       { part: 'listeners', kind: proxy.kind },
-      ['services', 'endpointSlices', 'routeTables', 'backendPolicies'],
+      // Endpoints only of headless services: an endpoint change of any other service leaves the
+      // outbound listener (hundreds of kB at a thousand services) as it was.
+      ['services', 'headlessEndpointSlices', 'routeTables', 'backendPolicies'],
       (m) => ({
         ...NONE,
         listeners: [outboundListener(m)],
