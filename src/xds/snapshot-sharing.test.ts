@@ -107,9 +107,9 @@ describe('SnapshotBuilder with shared snapshots', () => {
     expect(builder.stats().translations).toBe(3 + 2);
     builder.update(shop([], '10.0.0.9'), []);
     builder.flush();
-    // The outbound clusters (with their assignments) and the outbound listener read endpoints; the
-    // routes and the inbound parts do not.
-    expect(builder.stats().translations).toBe(3 + 2 + 2);
+    // Only the outbound clusters (with their assignments) read these endpoints: the routes, the
+    // inbound parts and the outbound listener (no headless service here) do not.
+    expect(builder.stats().translations).toBe(3 + 2 + 1);
   });
 
   it('encodes each distinct resource once, however many proxies and groups hold it', () => {
@@ -165,8 +165,8 @@ describe('SnapshotBuilder with shared snapshots', () => {
     expect(cache.getSnapshot(web0.id)).toBe(before);
     vi.advanceTimersByTime(1);
     expect(cache.getSnapshot(web0.id)).not.toBe(before);
-    // One rebuild for both changes: the two parts that read endpoints, once.
-    expect(builder.stats().translations).toBe(4 + 2);
+    // One rebuild for both changes: the one part that reads these endpoints, once.
+    expect(builder.stats().translations).toBe(4 + 1);
   });
 
   it('serves a proxy that connects at once, even while a rebuild waits', () => {
