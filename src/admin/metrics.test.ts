@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TYPE_URL } from '../xds/envoy/type-urls.js';
-import { DEFAULT_PROCESS_METRICS_INTERVAL_MS, noopMetrics, PrometheusMetrics, typeLabel } from './metrics.js';
+import { DEFAULT_PROCESS_METRICS_INTERVAL_MS, PrometheusMetrics, typeLabel } from './metrics.js';
 
 /** The value of one series in Prometheus text, e.g. sample(text, 'trellis_xds_nacks_total{type="cds"}'). */
 function sample(text: string, series: string): number | undefined {
@@ -200,10 +200,5 @@ describe('Prometheus metrics', () => {
       await Promise.all(Array.from({ length: 500 }, () => m.render()));
       expect(fdReads()).toBe(2);
     });
-  });
-
-  it('offers a no-op implementation that still stamps changes', () => {
-    expect(typeof noopMetrics.changeSeen()).toBe('number');
-    expect(() => noopMetrics.converged(0)).not.toThrow();
   });
 });

@@ -1,7 +1,9 @@
 // What /metrics exposes: the xDS server's and the snapshot builder's figures in Prometheus text.
-// The server and the builder see only `XdsMetrics`; `PrometheusMetrics` is its one real
+// The server and the builder report into `XdsMetrics`, the interface the xDS side defines
+// (src/xds/xds-metrics.ts) and knows nothing beyond; `PrometheusMetrics` is its one real
 // implementation, with its own Registry so that several servers in one process (tests) never share
-// or collide on series. `noopMetrics` is for code paths and tests that do not care.
+// or collide on series. It also holds the figures of the CA and the cluster role, which call it
+// directly.
 //
 // The process figures (prom-client's default metrics) read /proc/self/fd, /proc/self/status and
 // every libuv handle when collected: work that grows with the open sockets. They live on a
@@ -14,23 +16,11 @@ import type { ProxyKind } from '../model/proxy.js';
 import { TYPE_URL } from '../xds/envoy/type-urls.js';
 import type { NackedProxyCounter } from '../xds/server/nack-report.js';
 import type { XdsVariant } from '../xds/server/status.js';
+import { type ChangeStamp, PUSH_REASONS, type PushReason, type XdsMetrics } from '../xds/xds-metrics.js';
 import { sharedResult } from './shared-result.js';
 
-/**
- * Why a response was sent. A small fixed set, so the label's cardinality stays bounded:
- * - initial: the first response of this type on the stream (a connect or reconnect);
- * - subscription: the client changed the names it subscribes to;
- * - change: the proxy's snapshot changed.
- */
-export type PushReason = 'initial' | 'subscription' | 'change';
-export const PUSH_REASONS: readonly PushReason[] = ['initial', 'subscription', 'change'];
-
-/**
- * When a source change was seen, in `performance.now()` milliseconds. The snapshot builder gets it
- * from `changeSeen()` and carries it with the snapshots it builds, so a stream can report
- * `converged(stamp)` once its proxy has ACKed them. Plain data: it crosses the cache unchanged.
- */
-export type ChangeStamp = number;
+// Tests of the xDS server written against the admin side name the push reasons from here.
+export type { PushReason } from '../xds/xds-metrics.js';
 
 /** The CA's certificates: which, a fingerprint to tell two roots apart, and expiry. */
 export type CaExpiryReader = () => readonly {
@@ -38,46 +28,6 @@ export type CaExpiryReader = () => readonly {
   readonly fingerprint: string;
   readonly notAfter: Date;
 }[];
-
-export interface XdsMetrics {
-  /** A stream identified its node: the server calls it once per stream, beside its onStreamOpened hook. */
-  streamOpened(kind: ProxyKind, variant: XdsVariant): void;
-  /** A stream that streamOpened was called for ended, however it ended. */
-  streamClosed(kind: ProxyKind, variant: XdsVariant): void;
-  /** A response was written; `seconds` from the stream receiving the snapshot (or request) to the write. */
-  pushed(typeUrl: string, reason: PushReason, seconds: number): void;
-  /** A proxy rejected a response of this type. */
-  nacked(typeUrl: string): void;
-  /** One (re)translation of the mesh for every connected proxy took `seconds`. */
-  translated(seconds: number): void;
-  /** The encoded-resource memo answered (hit) or had to encode (miss). */
-  encodeCache(hit: boolean): void;
-  /**
-   * The number of distinct resources of this type in the cache now (a level, not an increment).
-   * PrometheusMetrics can instead read the levels when scraped (countResources).
-   */
-  resources(typeUrl: string, count: number): void;
-  /** A source change arrived (before debouncing); returns the stamp to carry with what is built from it. */
-  changeSeen(): ChangeStamp;
-  /**
-   * A proxy has ACKed every response it was sent for the change stamped `stamp` (see
-   * stream-convergence.ts). When debouncing merged several changes, pass the oldest one's stamp:
-   * the figure is then the worst case, change seen → last ACK.
-   */
-  converged(stamp: ChangeStamp): void;
-}
-
-export const noopMetrics: XdsMetrics = {
-  streamOpened: () => {},
-  streamClosed: () => {},
-  pushed: () => {},
-  nacked: () => {},
-  translated: () => {},
-  encodeCache: () => {},
-  resources: () => {},
-  changeSeen: () => performance.now(),
-  converged: () => {},
-};
 
 /** What the admin server needs to serve /metrics. */
 export interface MetricsExposition {

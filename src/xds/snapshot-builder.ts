@@ -12,7 +12,6 @@
 // per-type maps (shared, not copied, where a type comes from one part). Snapshots are handed to
 // the cache after the whole rebuild, so the rebuild's timing does not include the pushes.
 
-import type { ChangeStamp, XdsMetrics } from '../admin/metrics.js';
 import type { Logger } from '../log.js';
 import { commonProfile, describeProfile, sameProfile } from '../model/client-profile.js';
 import type { Issue } from '../model/issue.js';
@@ -31,6 +30,7 @@ import {
 } from './compile-proxy.js';
 import { type DebounceOptions, Debouncer } from './push/debouncer.js';
 import { danglingAcross, type ReferenceSummary } from './translate/references.js';
+import type { ChangeStamp, XdsMetrics } from './xds-metrics.js';
 
 interface Member {
   proxy: MeshProxy;

@@ -5,7 +5,6 @@
 
 import * as grpc from '@grpc/grpc-js';
 import { formatHostPort, parseHostPort } from '../../address.js';
-import { noopMetrics, type XdsMetrics } from '../../admin/metrics.js';
 import type { Logger } from '../../log.js';
 import { type MeshProxy, type NodeInfo, proxyFromNode } from '../../model/proxy.js';
 import {
@@ -17,6 +16,7 @@ import {
 import type { Snapshot } from '../cache/snapshot.js';
 import type { SnapshotWatcher } from '../cache/snapshot-cache.js';
 import { TYPE_URL } from '../envoy/type-urls.js';
+import { noopMetrics, type XdsMetrics } from '../xds-metrics.js';
 import {
   adsServiceDefinition,
   type DeltaDiscoveryResponseObject,

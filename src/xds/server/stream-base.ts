@@ -2,10 +2,10 @@
 // responses go, the newest snapshot and when it came, whether the transport takes more, and the
 // per-type state. Each variant decides in push() what to send; this part only calls it when the
 // snapshot changes or the transport drains.
-import { noopMetrics } from '../../admin/metrics.js';
 import type { Logger } from '../../log.js';
 import type { MeshProxy } from '../../model/proxy.js';
 import type { Snapshot } from '../cache/snapshot.js';
+import { noopMetrics } from '../xds-metrics.js';
 import { boundedText, LogThrottle, type LogThrottleOptions } from './log-throttle.js';
 import type { HeldNack } from './nack-report.js';
 import type { NackStatus } from './status.js';

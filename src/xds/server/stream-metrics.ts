@@ -2,8 +2,8 @@
 // (with why it was sent and how long it took to go out), each NACK, and through StreamConvergence
 // when the proxy has ACKed a change. Constant work per response; no timers.
 import { performance } from 'node:perf_hooks';
-import type { ChangeStamp, PushReason, XdsMetrics } from '../../admin/metrics.js';
-import { StreamConvergence } from '../../admin/stream-convergence.js';
+import type { ChangeStamp, PushReason, XdsMetrics } from '../xds-metrics.js';
+import { StreamConvergence } from './stream-convergence.js';
 
 /** The part of XdsMetrics a stream reports into. */
 export type ResponseMetrics = Pick<XdsMetrics, 'pushed' | 'nacked' | 'converged'>;

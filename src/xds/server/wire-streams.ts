@@ -1,10 +1,10 @@
 // Between gRPC messages and the protocol streams: a decoded request becomes a SotwRequest or a
 // DeltaRequest, and a response becomes the message grpc-js writes. The server drives SotW and
 // delta streams alike through WireStream; only this file knows how their messages differ.
-import type { XdsMetrics } from '../../admin/metrics.js';
 import type { Logger } from '../../log.js';
 import type { MeshProxy } from '../../model/proxy.js';
 import type { Snapshot } from '../cache/snapshot.js';
+import type { XdsMetrics } from '../xds-metrics.js';
 import type {
   DeltaDiscoveryRequestObject,
   DeltaDiscoveryResponseObject,

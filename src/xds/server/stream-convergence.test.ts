@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TYPE_URL } from '../xds/envoy/type-urls.js';
+import { TYPE_URL } from '../envoy/type-urls.js';
 import { StreamConvergence } from './stream-convergence.js';
 
 function tracker() {

@@ -1,8 +1,9 @@
-// Per-stream bookkeeping for the convergence histogram: a proxy has converged on a change when it
-// has ACKed the newest response of every type it was sent since. One instance per stream; the
+// When a proxy has converged on a change: once it has ACKed the newest response of every type it
+// was sent since, with no NACK in between. xDS protocol bookkeeping (nonces, ACKs per type), so it
+// lives with the streams; what it finds goes to XdsMetrics.converged. One instance per stream; the
 // stream calls sent() for each response and settled() for each ACK or NACK, and drops the
-// instance when it ends (an unfinished change is then simply never observed).
-import type { ChangeStamp, XdsMetrics } from './metrics.js';
+// instance when it ends (an unfinished change is then simply never reported).
+import type { ChangeStamp, XdsMetrics } from '../xds-metrics.js';
 
 interface Outstanding {
   readonly nonce: string;
