@@ -174,8 +174,8 @@ describe('the outbound listener part and endpoints', () => {
         service('default', 'db', ports),
       ],
       endpointSlices: [
-        slice('default', 'api', [{ name: 'http', port: 8080, protocol: 'TCP' }], [endpoint(apiAddress)]),
-        slice('default', 'db', [{ name: 'http', port: 5432, protocol: 'TCP' }], [endpoint(dbAddress)]),
+        slice('default', 'api', [{ name: 'http', port: 8080 }], [endpoint(apiAddress)]),
+        slice('default', 'db', [{ name: 'http', port: 5432 }], [endpoint(dbAddress)]),
       ],
     });
   const listenerReads = (m: Mesh): string => {
