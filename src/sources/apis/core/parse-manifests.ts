@@ -3,7 +3,6 @@
 // sorts everything so the same input always gives the same output.
 // Pure apart from logging: no I/O, no clock, no randomness.
 import type { Logger } from '../../../log.js';
-import { buildRouting } from '../../../model/build-routing.js';
 import type { Issue } from '../../../model/issue.js';
 import {
   DEFAULT_CLUSTER_DOMAIN,
@@ -28,6 +27,7 @@ import {
 import type { ManifestDocument } from '../manifest.js';
 import type { RoutingFamilyParser } from '../routing-family.js';
 import { parseEndpointSlice } from './endpoint-slice.js';
+import { mergeRouting, parseFamily, stableArray } from './lowering-memo.js';
 import { parseNamespace } from './namespace.js';
 import { parsePod } from './pod.js';
 import { isRecord, type Parsed, resourceRefOf } from './resource.js';
@@ -217,19 +217,24 @@ export function parseManifests(
   for (const definition of defined) if (winners.has(definition)) definition.add();
 
   logIgnored(ignored, opts.logger);
+  // Memoised on their inputs (lowering-memo.ts): after a small change, only what it touched is
+  // lowered again, and the arrays that did not change are the same objects as last time.
   const core = {
-    namespaces: namespaces.sort((a, b) => compareStrings(a.name, b.name)),
-    services: services.sort(compareNamespaced),
-    endpointSlices: endpointSlices.sort(compareNamespaced),
-    workloads: workloads.sort(compareNamespaced),
+    namespaces: stableArray(
+      'namespaces',
+      namespaces.sort((a, b) => compareStrings(a.name, b.name)),
+    ),
+    services: stableArray('services', services.sort(compareNamespaced)),
+    endpointSlices: stableArray('endpointSlices', endpointSlices.sort(compareNamespaced)),
+    workloads: stableArray('workloads', workloads.sort(compareNamespaced)),
   };
   const fragments: RoutingFragment[] = [];
   for (const family of ROUTING_FAMILIES) {
-    const parsed = family.parse(familyDocs.get(family) ?? [], options);
+    const parsed = parseFamily(family, familyDocs.get(family) ?? [], options);
     fragments.push(parsed.fragment);
     issues.push(...parsed.issues);
   }
-  const built = buildRouting(core, fragments);
+  const built = mergeRouting(core, fragments);
   return {
     mesh: { ...core, routing: built.routing, ...(config ? { config } : {}) },
     issues: sortIssues(issues),
