@@ -6,7 +6,7 @@
 // - a core array (services, slices, pods, namespaces) is the previous array object when it holds the
 //   same elements, so everything keyed on it downstream (the merge step below, the content hashes of
 //   mesh-fingerprint.ts) is found again;
-// - the merge step (buildRouting), on the services, the workloads and the families' fragments.
+// - the merge step (buildRouting), on every core array but the endpoint slices, and the fragments.
 // Each memo holds a few recent entries, not one: `buildState` also lowers slices of the documents
 // (its warm-up), and two servers may share the process.
 import { type BuiltRouting, buildRouting, type MeshWithoutRouting } from '../../../model/build-routing.js';
@@ -87,19 +87,25 @@ export function parseFamily(
   return result;
 }
 
+// Every field of the mesh but the endpoint slices, which the merge step never reads: an endpoint
+// change is the one that must find it again.
 interface RoutingKey {
+  readonly namespaces: MeshWithoutRouting['namespaces'];
   readonly services: MeshWithoutRouting['services'];
   readonly workloads: MeshWithoutRouting['workloads'];
   readonly fragments: readonly RoutingFragment[];
 }
 const routings = new Recent<RoutingKey, BuiltRouting>(
   (a, b) =>
-    a.services === b.services && a.workloads === b.workloads && sameElements(a.fragments, b.fragments),
+    a.namespaces === b.namespaces &&
+    a.services === b.services &&
+    a.workloads === b.workloads &&
+    sameElements(a.fragments, b.fragments),
 );
 
-/** buildRouting(core, fragments), or its result for the same services, workloads and fragments. */
+/** buildRouting(core, fragments), or its result for the same core arrays (slices aside) and fragments. */
 export function mergeRouting(core: MeshWithoutRouting, fragments: readonly RoutingFragment[]): BuiltRouting {
-  const key = { services: core.services, workloads: core.workloads, fragments };
+  const key = { namespaces: core.namespaces, services: core.services, workloads: core.workloads, fragments };
   const known = routings.get(key);
   if (known) return known;
   const built = buildRouting(core, fragments);
