@@ -23,6 +23,7 @@ import type {
   TcpRoute,
 } from './routing.js';
 import type { RouteContribution, RouteFamily, RoutingFragment } from './routing-fragment.js';
+import { settleSidecars } from './sidecar-scope.js';
 import { parentOf, StatusBook } from './status-book.js';
 
 export type MeshWithoutRouting = Omit<Mesh, 'routing'>;
@@ -86,12 +87,18 @@ export function buildRouting(mesh: MeshWithoutRouting, fragments: readonly Routi
     mesh.workloads,
     book,
   );
+  const sidecars = settleSidecars(
+    fragments.flatMap((f) => f.sidecars ?? []),
+    mesh.workloads,
+    book,
+  );
   return {
     routing: {
       routeTables,
       backendPolicies,
       rateLimits,
       ...(peerAuthentications.length > 0 ? { peerAuthentications } : {}),
+      ...(sidecars.length > 0 ? { sidecars } : {}),
     },
     statuses: book.list(),
   };

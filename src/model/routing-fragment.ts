@@ -10,6 +10,7 @@ import type {
   RateLimitPolicy,
   ResourceStatus,
   ServiceRef,
+  SidecarPolicy,
   TcpRoute,
 } from './routing.js';
 
@@ -34,6 +35,7 @@ export interface RoutingFragment {
   readonly backendPolicies?: readonly BackendPolicy[];
   readonly rateLimits?: readonly RateLimitPolicy[];
   readonly peerAuthentications?: readonly PeerAuthenticationPolicy[];
+  readonly sidecars?: readonly SidecarPolicy[];
   /** Conditions the parser can decide alone (e.g. Accepted=False, reason UnsupportedValue). */
   readonly statuses?: readonly ResourceStatus[];
 }

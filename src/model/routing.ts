@@ -291,12 +291,41 @@ export interface PeerAuthenticationPolicy {
   readonly portLevelMtls?: readonly { readonly port: number; readonly mode?: MtlsMode }[];
 }
 
+/**
+ * One `namespace/dnsName` host of an Istio Sidecar's egress: the services a proxy may see. `~` hosts
+ * (no namespace) are left out when lowering, so a Sidecar whose hosts are all `~/*` sees nothing.
+ */
+export interface EgressHost {
+  /** A namespace, `*` (every namespace) or `.` (the namespace of the proxy the Sidecar applies to). */
+  readonly namespace: string;
+  /** `*` (every service), `*.<suffix>` (services whose hostname ends with .<suffix>) or an exact hostname. */
+  readonly host: string;
+}
+
+/**
+ * An Istio Sidecar, as far as it decides visibility (visibility.ts, sidecar-scope.ts): which services
+ * the proxies it applies to receive. Without a selector it covers its namespace, or, in the mesh's
+ * root namespace, every namespace that has no Sidecar of its own.
+ */
+export interface SidecarPolicy {
+  /** kind Sidecar; origin.namespace is the Sidecar's namespace. */
+  readonly origin: Origin;
+  /** metadata.creationTimestamp (RFC 3339): between Sidecars of one level, the oldest applies. */
+  readonly createdAt?: string;
+  /** workloadSelector.labels; absent = the whole namespace. */
+  readonly selector?: Labels;
+  /** The hosts of every egress listener, in order, each once; a Sidecar without egress sees every service. */
+  readonly egressHosts: readonly EgressHost[];
+}
+
 export interface Routing {
   readonly routeTables: readonly RouteTable[];
   readonly backendPolicies: readonly BackendPolicy[];
   readonly rateLimits: readonly RateLimitPolicy[];
   /** PeerAuthentications, sorted by namespace/name; absent = none. */
   readonly peerAuthentications?: readonly PeerAuthenticationPolicy[];
+  /** Sidecars (what proxies see), sorted by namespace/name; absent = none. */
+  readonly sidecars?: readonly SidecarPolicy[];
 }
 
 export const EMPTY_ROUTING: Routing = { routeTables: [], backendPolicies: [], rateLimits: [] };

@@ -126,7 +126,11 @@ const EXPECTED_CLUSTER_RULES: Rule[] = [
     resources: ['grpcroutes', 'httproutes', 'referencegrants'],
     verbs: read,
   },
-  { apiGroups: ['networking.istio.io'], resources: ['destinationrules', 'virtualservices'], verbs: read },
+  {
+    apiGroups: ['networking.istio.io'],
+    resources: ['destinationrules', 'sidecars', 'virtualservices'],
+    verbs: read,
+  },
   { apiGroups: ['security.istio.io'], resources: ['peerauthentications'], verbs: read },
   { apiGroups: ['split.smi-spec.io'], resources: ['trafficsplits'], verbs: read },
   { apiGroups: ['specs.smi-spec.io'], resources: ['httproutegroups'], verbs: read },

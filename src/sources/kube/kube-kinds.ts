@@ -27,6 +27,7 @@ export const KUBE_KINDS: readonly KubeKind[] = [
   },
   { group: 'networking.istio.io', version: 'v1', kind: 'VirtualService', plural: 'virtualservices' },
   { group: 'networking.istio.io', version: 'v1', kind: 'DestinationRule', plural: 'destinationrules' },
+  { group: 'networking.istio.io', version: 'v1', kind: 'Sidecar', plural: 'sidecars' },
   { group: 'security.istio.io', version: 'v1', kind: 'PeerAuthentication', plural: 'peerauthentications' },
   { group: 'split.smi-spec.io', version: 'v1alpha4', kind: 'TrafficSplit', plural: 'trafficsplits' },
   { group: 'specs.smi-spec.io', version: 'v1alpha4', kind: 'HTTPRouteGroup', plural: 'httproutegroups' },

@@ -1,17 +1,20 @@
-// The Istio routing family: VirtualService and DestinationRule of networking.istio.io, and
+// The Istio routing family: VirtualService, DestinationRule and Sidecar of networking.istio.io, and
 // PeerAuthentication of security.istio.io. Rules are read first, so that routes can tell which
 // subsets exist.
 import type { Issue } from '../../../model/issue.js';
 import { DEFAULT_ROOT_NAMESPACE } from '../../../model/mesh.js';
-import type { BackendPolicy, PeerAuthenticationPolicy } from '../../../model/routing.js';
+import type { BackendPolicy, PeerAuthenticationPolicy, SidecarPolicy } from '../../../model/routing.js';
 import type { RouteContribution } from '../../../model/routing-fragment.js';
+import { namespaceDefaultConflict, namespaceDefaultLosers, SIDECAR } from '../../../model/sidecar-scope.js';
 import { isRecord } from '../core/resource.js';
+import type { Report } from '../issues.js';
 import type { ManifestDocument } from '../manifest.js';
 import type { RoutingFamilyParser } from '../routing-family.js';
 import { parseDestinationRule } from './destination-rule.js';
 import { serviceKey } from './hosts.js';
 import type { SubsetIndex } from './lowering-scope.js';
 import { PEER_AUTHENTICATION, parsePeerAuthentication } from './peer-authentication.js';
+import { parseSidecar } from './sidecar.js';
 import { ISTIO_SUPPORT } from './support.js';
 import { parseVirtualService } from './virtual-service.js';
 
@@ -26,6 +29,7 @@ export const istioFamily: RoutingFamilyParser = {
     { group: GROUP, kind: 'VirtualService', versions: VERSIONS },
     { group: GROUP, kind: 'DestinationRule', versions: VERSIONS },
     { group: SECURITY_GROUP, kind: PEER_AUTHENTICATION, versions: SECURITY_VERSIONS },
+    { group: GROUP, kind: SIDECAR, versions: VERSIONS },
   ],
   support: ISTIO_SUPPORT,
   parse(docs, ctx) {
@@ -52,16 +56,52 @@ export const istioFamily: RoutingFamilyParser = {
       issues.push(...parsed.issues);
       if (parsed.policy) peerAuthentications.push(parsed.policy);
     }
+    const rootNamespace = ctx.rootNamespace ?? DEFAULT_ROOT_NAMESPACE;
+    const sidecars = parseSidecars(docs, { clusterDomain: ctx.clusterDomain, rootNamespace }, issues);
     return {
       fragment: {
         routes,
         backendPolicies,
         ...(peerAuthentications.length > 0 ? { peerAuthentications } : {}),
+        ...(sidecars.length > 0 ? { sidecars } : {}),
       },
       issues,
     };
   },
 };
+
+/**
+ * Every Sidecar that is served; a namespace's second default is told it does not apply (the merge
+ * step, which settles the same rule, gives it a Conflicted condition too).
+ */
+function parseSidecars(
+  docs: readonly ManifestDocument[],
+  ctx: { clusterDomain: string; rootNamespace: string },
+  issues: Issue[],
+): SidecarPolicy[] {
+  const sidecars: SidecarPolicy[] = [];
+  const reports = new Map<SidecarPolicy, Report>();
+  for (const doc of docs) {
+    if (kindOf(doc) !== SIDECAR) continue;
+    const parsed = parseSidecar(doc, ctx);
+    issues.push(...parsed.issues);
+    if (!parsed.policy) continue;
+    sidecars.push(parsed.policy);
+    reports.set(parsed.policy, parsed.report);
+  }
+  for (const { loser, winner } of namespaceDefaultLosers(sidecars)) {
+    const report = reports.get(loser)!;
+    issues.push(
+      report(
+        'spec.workloadSelector',
+        'Conflicted',
+        `is absent, and ${namespaceDefaultConflict(winner, loser.origin.namespace)}; this Sidecar does not apply`,
+        'warning',
+      ),
+    );
+  }
+  return sidecars;
+}
 
 function kindOf(doc: ManifestDocument): unknown {
   return isRecord(doc.value) ? doc.value.kind : undefined;

@@ -7,6 +7,7 @@ import {
   DESTINATION_RULE_SUPPORT,
   ISTIO_SUPPORT,
   PEER_AUTHENTICATION_SUPPORT,
+  SIDECAR_SUPPORT,
   VIRTUAL_SERVICE_SUPPORT,
 } from './support.js';
 
@@ -22,7 +23,12 @@ function parse(text: string) {
 
 describe('Istio support table', () => {
   it('lists each field once per kind, with a note for every unsupported one', () => {
-    for (const rows of [VIRTUAL_SERVICE_SUPPORT, DESTINATION_RULE_SUPPORT, PEER_AUTHENTICATION_SUPPORT]) {
+    for (const rows of [
+      VIRTUAL_SERVICE_SUPPORT,
+      DESTINATION_RULE_SUPPORT,
+      PEER_AUTHENTICATION_SUPPORT,
+      SIDECAR_SUPPORT,
+    ]) {
       const fields = rows.map((r) => r.field);
       expect(new Set(fields).size).toBe(fields.length);
       for (const row of rows) if (!row.supported) expect(row.note, row.field).toBeTruthy();

@@ -1,6 +1,6 @@
-// What Trellis does with every field of VirtualService, DestinationRule and PeerAuthentication. The rows feed the
-// support table in the docs and the walker that reports unsupported and unknown fields, so the
-// table cannot drift from what the parser reports.
+// What Trellis does with every field of VirtualService, DestinationRule, PeerAuthentication and
+// Sidecar. The rows feed the support table in the docs and the walker that reports unsupported and
+// unknown fields, so the table cannot drift from what the parser reports.
 import type { SupportRow } from '../routing-family.js';
 import type { FieldWalk } from '../shared/unsupported-fields.js';
 
@@ -308,16 +308,51 @@ const PEER_AUTHENTICATION: readonly Row[] = [
   ['spec.portLevelMtls.<port>.mode', true, "as spec.mtls.mode; UNSET inherits the pod's mode"],
 ];
 
+const SIDECAR: readonly Row[] = [
+  [
+    'spec.workloadSelector',
+    true,
+    "absent: the default of the Sidecar's namespace (the oldest, if several), or of every namespace without one in the root namespace (--root-namespace, default trellis-system)",
+  ],
+  [
+    'spec.workloadSelector.labels',
+    true,
+    "pods of the Sidecar's namespace carrying all of these labels (the pod's own labels); when several Sidecars select a pod, the oldest applies; at least one label",
+  ],
+  [
+    'spec.egress[]',
+    true,
+    'the hosts of every listener together decide which services the proxy receives; no egress: every service',
+  ],
+  [
+    'spec.egress[].hosts',
+    true,
+    "`namespace/dnsName`: the namespace a name, `*` (every one), `.` (the pod's own) or `~` (none); the dnsName `*`, `*.<domain>` or a service name `<name>.<namespace>.svc.cluster.local`. The services selecting the pod stay visible to it",
+  ],
+  ['spec.egress[].port', false, 'the hosts are visible on every port'],
+  ['spec.egress[].bind', false, 'outbound traffic is captured on 15001 as for every sidecar'],
+  ['spec.egress[].captureMode', false, "traffic capture follows the pod's iptables rules"],
+  ['spec.ingress[]', false, 'the inbound side follows the services that select the pod'],
+  [
+    'spec.outboundTrafficPolicy',
+    false,
+    'traffic to a destination the proxy does not know passes through (ALLOW_ANY)',
+  ],
+  ['spec.inboundConnectionPool', false, "Envoy's defaults apply to inbound connections"],
+];
+
 export const VIRTUAL_SERVICE_SUPPORT: readonly SupportRow[] = rows('VirtualService', VIRTUAL_SERVICE);
 export const DESTINATION_RULE_SUPPORT: readonly SupportRow[] = rows('DestinationRule', DESTINATION_RULE);
 export const PEER_AUTHENTICATION_SUPPORT: readonly SupportRow[] = rows(
   'PeerAuthentication',
   PEER_AUTHENTICATION,
 );
+export const SIDECAR_SUPPORT: readonly SupportRow[] = rows('Sidecar', SIDECAR);
 export const ISTIO_SUPPORT: readonly SupportRow[] = [
   ...VIRTUAL_SERVICE_SUPPORT,
   ...DESTINATION_RULE_SUPPORT,
   ...PEER_AUTHENTICATION_SUPPORT,
+  ...SIDECAR_SUPPORT,
 ];
 
 /** How UnsupportedField warnings about an Istio kind read. */

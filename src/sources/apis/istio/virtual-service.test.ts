@@ -33,6 +33,7 @@ describe('VirtualService', () => {
       { group: 'networking.istio.io', kind: 'VirtualService', versions: ['v1', 'v1beta1', 'v1alpha3'] },
       { group: 'networking.istio.io', kind: 'DestinationRule', versions: ['v1', 'v1beta1', 'v1alpha3'] },
       { group: 'security.istio.io', kind: 'PeerAuthentication', versions: ['v1', 'v1beta1'] },
+      { group: 'networking.istio.io', kind: 'Sidecar', versions: ['v1', 'v1beta1', 'v1alpha3'] },
     ]);
   });
 
