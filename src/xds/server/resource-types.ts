@@ -22,8 +22,10 @@ export function inPushOrder(typeUrls: Iterable<string>): string[] {
 
 /**
  * In state of the world, a Listener or Cluster response is the complete set the client asked for:
- * a requested resource missing from it does not exist. Other types carry only what they name, so
- * a response with none of the requested resources tells the client nothing and is not sent.
+ * a requested resource missing from it does not exist. Other types (RouteConfiguration,
+ * ClusterLoadAssignment, Secret) carry only what they name, and the client keeps what a response
+ * leaves out: a response carries only what the client lacks (sotw-changes.ts), and one with
+ * nothing to carry is not sent.
  */
 export function isFullStateType(typeUrl: string): boolean {
   return typeUrl === TYPE_URL.listener || typeUrl === TYPE_URL.cluster;

@@ -106,14 +106,15 @@ describe('a state-of-the-world stream', () => {
 
   it('reads a list that repeats names as the set it names: an ACK of it asks for nothing new', () => {
     const { s, sent, request, ack } = stream();
-    s.onSnapshot(buildSnapshot([resource(EDS, 'a'), resource(EDS, 'b')]));
-    request(EDS, { resourceNames: ['a', 'b', 'a'] });
+    s.onSnapshot(buildSnapshot([resource(LDS, 'a'), resource(LDS, 'b')]));
+    request(LDS, { resourceNames: ['a', 'b', 'a'] });
     expect(sent).toHaveLength(1);
     ack(sent[0]!, ['b', 'a', 'a']);
     ack(sent[0]!, ['a', 'b']);
     expect(sent).toHaveLength(1);
     ack(sent[0]!, ['a', 'a', 'a']);
     expect(sent).toHaveLength(2);
+    expect(s.status().types[LDS]?.subscribed).toEqual(['a']);
   });
 
   it('reads an empty list as an unsubscription once the client has named resources', () => {
@@ -199,7 +200,13 @@ describe('a state-of-the-world stream', () => {
       responseNonce: sent[1]!.nonce,
       resourceNames: ['a', 'b'],
     });
-    expect(names(sent[2])).toEqual(['a', 'b']);
+    // The client holds a at its latest version: only b is new to it.
+    expect(names(sent[2])).toEqual(['b']);
+    expect(sent[2]?.versionInfo).toBe(
+      sotwVersion(
+        resourcesOfType(buildSnapshot([resource(EDS, 'a', 'a v2'), resource(EDS, 'b')]), EDS).values(),
+      ),
+    );
   });
 
   it('pushes changed types in the order CDS, EDS, LDS, RDS, and only types the client requested', () => {
@@ -277,7 +284,7 @@ describe('flow control on a state-of-the-world stream', () => {
     request(EDS, { resourceNames: ['a', 'b'] });
     expect(sent).toHaveLength(1);
     ack(sent[0]!, ['a', 'b']);
-    expect(names(sent[1])).toEqual(['a', 'b']);
+    expect(names(sent[1])).toEqual(['b']);
   });
 
   it('lets other types push while one type’s unanswered response is still current', () => {
@@ -314,7 +321,7 @@ describe('flow control on a state-of-the-world stream', () => {
     s.onSnapshot(buildSnapshot([resource(CDS, 'c', 'c v2'), resource(EDS, 'c'), resource(EDS, 'd')]));
     ack(sent[1]!, ['c', 'd']);
     expect(sent).toHaveLength(3);
-    expect(names(sent[2])).toEqual(['c', 'd']);
+    expect(names(sent[2])).toEqual(['d']);
   });
 
   it('sends nothing while the transport is full, then the newest state when it drains', () => {

@@ -1,18 +1,23 @@
 import { describeProfile } from '../../model/client-profile.js';
-import {
-  type CachedResource,
-  resourcesOfType,
-  type Snapshot,
-  sotwVersion,
-  versionOfAll,
-} from '../cache/snapshot.js';
+import { type CachedResource, resourcesOfType, type Snapshot } from '../cache/snapshot.js';
 import { boundedText } from './log-throttle.js';
 import { boundedMessage, rejectedResources } from './nack-record.js';
 import { inPushOrder, isFullStateType } from './resource-types.js';
+import { changesFor, type Held, heldAfterAck, withoutUnsubscribed } from './sotw-changes.js';
+import {
+  type Selection,
+  type SotwResponse,
+  type Subscription,
+  sameSubscription,
+  selectShared,
+  subscription,
+} from './sotw-selection.js';
 import { type NackStatus, type ProxySyncStatus, subscribedSample, type TypeSyncStatus } from './status.js';
 import { type BaseTypeState, StreamBase, type StreamOptions } from './stream-base.js';
 import { nameBytes } from './stream-limits.js';
 import { pushReason } from './stream-metrics.js';
+
+export type { SotwResponse } from './sotw-selection.js';
 
 export interface SotwRequest {
   readonly typeUrl: string;
@@ -24,23 +29,7 @@ export interface SotwRequest {
   readonly errorDetail?: { readonly code: number; readonly message: string };
 }
 
-export interface SotwResponse {
-  readonly typeUrl: string;
-  readonly versionInfo: string;
-  readonly nonce: string;
-  /** Sorted by name. */
-  readonly resources: readonly CachedResource[];
-}
-
 export type SotwStreamOptions = StreamOptions<SotwResponse>;
-
-interface Subscription {
-  /** Every resource of the type, whether or not it is also named. */
-  readonly wildcard: boolean;
-  readonly names: ReadonlySet<string>;
-  /** Equal keys select the same: '*' for a wildcard, else the sorted names. */
-  readonly key: string;
-}
 
 interface TypeState extends BaseTypeState {
   subscription: Subscription;
@@ -61,15 +50,20 @@ interface TypeState extends BaseTypeState {
   selected?: { readonly of: ReadonlyMap<string, CachedResource>; readonly selection: Selection | undefined };
   lastSentNonce?: string;
   /**
-   * The response sent with lastSentNonce, shared with the streams that selected the same: a NACK
-   * names no resource, so what it rejects is read from here.
+   * The response sent with lastSentNonce, shared with the streams that sent the same: a NACK names
+   * no resource, so what it rejects is read from here.
    */
   lastSent?: SotwResponse;
+  /** What lastSent brings the client level with: once it is ACKed, the client holds all of it. */
+  lastSentSelection?: Selection;
   lastAckedVersion?: string;
-  /** The response the proxy last ACKed: what it holds of the type. */
-  lastAcked?: SotwResponse;
+  /** What the proxy holds of the type (shared, see sotw-changes.ts); a NACK leaves it as it was. */
+  held?: Held;
   lastNack?: NackStatus;
 }
+
+/** How many of a response's resource names its debug line lists. */
+const LOGGED_NAMES = 10;
 
 export class SotwStream extends StreamBase<SotwResponse, TypeState> {
   onRequest(request: SotwRequest): void {
@@ -96,8 +90,9 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
     state.requestAt = requestAt;
     if (request.errorDetail) this.recordNack(state, request, request.errorDetail);
     // An ACK names the version it accepts. After a NACK, a client that changes its subscription
-    // repeats the nonce with the version it kept: that request accepts nothing.
-    else if (responseNonce !== '' && request.versionInfo === state.lastSentVersion)
+    // repeats the nonce with the version it kept: that request accepts nothing. Nor does one that
+    // repeats an ACKed nonce: what the client holds is what it ACKed, less what it unsubscribed since.
+    else if (responseNonce !== '' && state.awaiting && request.versionInfo === state.lastSentVersion)
       this.recordAck(state, request);
     // The latest response is answered, either way: the type may send again.
     if (responseNonce !== '') state.awaiting = false;
@@ -133,12 +128,13 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
 
   /** The version of `name` the proxy last ACKed, if it ACKed one. */
   ackedVersion(typeUrl: string, name: string): string | undefined {
-    return this.types.get(typeUrl)?.lastAcked?.resources.find((r) => r.name === name)?.version;
+    return this.types.get(typeUrl)?.held?.get(name)?.version;
   }
 
   private recordAck(state: TypeState, request: SotwRequest): void {
     state.lastAckedVersion = state.lastSentVersion;
-    state.lastAcked = state.lastSent;
+    if (state.lastSentSelection)
+      state.held = heldAfterAck(state.held, state.lastSentSelection, state.subscription);
     state.heldNack = undefined;
     this.metrics.answered(request.typeUrl, request.responseNonce, true);
     this.logger.debug(
@@ -191,6 +187,8 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
     state.subscription = subscription(wildcard, resourceNames);
     state.owesResponse = true;
     state.selected = undefined;
+    // The client drops what it no longer asks for, and is sent it again if it asks again.
+    if (state.held) state.held = withoutUnsubscribed(state.held, state.subscription);
   }
 
   protected push(): void {
@@ -206,16 +204,47 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
         waiting.push(typeUrl);
         continue;
       }
-      if (!this.hasNewer(snapshot, typeUrl, state)) continue;
-      if (!state.owesResponse && waiting.some((t) => this.hasNewer(snapshot, t, this.types.get(t)!)))
+      const next = this.nextResponse(snapshot, typeUrl, state, state.held);
+      if (!next) {
+        // A subscription change that brings nothing the client lacks is answered by nothing.
+        state.owesResponse = false;
         continue;
-      this.respond(snapshot, typeUrl, state);
+      }
+      if (!state.owesResponse && waiting.some((t) => this.hasNewer(snapshot, t))) continue;
+      this.respond(snapshot, typeUrl, state, next);
     }
   }
 
-  private hasNewer(snapshot: Snapshot, typeUrl: string, state: TypeState): boolean {
-    const version = this.selectedVersion(snapshot, typeUrl, state);
-    return version !== undefined && (version !== state.lastSentVersion || state.owesResponse);
+  /** Whether a type whose response is in flight will have more to send once the client ACKs it. */
+  private hasNewer(snapshot: Snapshot, typeUrl: string): boolean {
+    const state = this.types.get(typeUrl)!;
+    const sent = state.lastSentSelection;
+    const held = sent ? heldAfterAck(state.held, sent, state.subscription) : state.held;
+    return this.nextResponse(snapshot, typeUrl, state, held) !== undefined;
+  }
+
+  /**
+   * What to send a client holding `held`, or undefined when nothing is to be sent: Listeners and
+   * Clusters whole whenever the selection is not the one last sent; other types only the resources
+   * the client lacks (sotw-changes.ts).
+   */
+  private nextResponse(
+    snapshot: Snapshot,
+    typeUrl: string,
+    state: TypeState,
+    held: Held | undefined,
+  ): SotwResponse | undefined {
+    const selection = this.selection(snapshot, typeUrl, state);
+    if (!selection) return undefined;
+    // The last response (ACKed, NACKed or in flight) already said this: a rejected one is not sent
+    // again until something the client asked for changes.
+    if (selection.version === state.lastSentVersion && !state.owesResponse) return undefined;
+    if (isFullStateType(typeUrl)) return selection.response;
+    const changes = changesFor(held, selection);
+    // A first wildcard request is answered, even with nothing.
+    if (!changes && state.lastSentNonce === undefined && state.subscription.wildcard)
+      return selection.response;
+    return changes;
   }
 
   /** Memoised: every request re-checks every type, and most of them have not changed. */
@@ -227,105 +256,28 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
     return state.selected.selection;
   }
 
-  private selectedVersion(snapshot: Snapshot, typeUrl: string, state: TypeState): string | undefined {
-    return this.selection(snapshot, typeUrl, state)?.version;
-  }
-
-  private respond(snapshot: Snapshot, typeUrl: string, state: TypeState): void {
-    const { response } = this.selection(snapshot, typeUrl, state)!;
+  private respond(snapshot: Snapshot, typeUrl: string, state: TypeState, response: SotwResponse): void {
     const { versionInfo: version, nonce, resources } = response;
     const reason = pushReason(state.lastSentNonce === undefined, state.owesResponse);
     state.lastSentVersion = version;
     state.lastSentNonce = nonce;
     state.lastSent = response;
+    state.lastSentSelection = state.selected?.selection;
     state.owesResponse = false;
     state.awaiting = true;
-    this.logger.debug({ typeUrl, version, nonce, resources: resources.length }, 'sending');
+    // What a partial response carries, by name: the first few are enough to read a push by.
+    if (this.logger.isLevelEnabled('debug')) {
+      const names = resources.slice(0, LOGGED_NAMES).map((r) => r.name);
+      this.logger.debug({ typeUrl, version, nonce, resources: resources.length, names }, 'sending');
+    }
     if (!this.send(response)) this.writable = false;
     const since = Math.max(this.snapshotAt, state.requestAt);
     this.metrics.sent(typeUrl, nonce, reason, since, snapshot.changeStamp);
   }
 }
 
-function subscription(wildcard: boolean, resourceNames: readonly string[]): Subscription {
-  const names = new Set(resourceNames.filter((n) => n !== '*'));
-  return { wildcard, names, key: wildcard ? '*' : [...names].sort().join('\n') };
-}
-
-/** What a subscription selects, sorted by name, its version, and the response that sends it. */
-interface Selection {
-  readonly version: string;
-  readonly response: SotwResponse;
-}
-
-let selectionsMade = 0;
-
-// Proxies of one group hold the same per-type maps (the builder keeps a map's identity while its
-// content is unchanged) and mostly subscribe to the same names, so a selection is computed once
-// per map and subscription, not once per stream; the response's encoding is then shared as well
-// (see ads-service.ts).
-// Keyed by type too: the empty map is one object for every type, and what an empty selection means
-// depends on the type.
-const selections = new WeakMap<ReadonlyMap<string, CachedResource>, Map<string, Selection | undefined>>();
-
-function selectShared(
-  available: ReadonlyMap<string, CachedResource>,
-  typeUrl: string,
-  sub: Subscription,
-): Selection | undefined {
-  let byKey = selections.get(available);
-  if (!byKey) {
-    byKey = new Map();
-    selections.set(available, byKey);
-  }
-  const key = available.size === 0 ? `${typeUrl}\n${sub.key}` : sub.key;
-  if (byKey.has(key)) return byKey.get(key);
-  const resources = select(available, typeUrl, sub);
-  let selection: Selection | undefined;
-  if (resources) {
-    resources.sort((a, b) => (a.name < b.name ? -1 : 1)); // names are unique
-    // Selecting all of the map (wildcard, or every name there is) is the usual case, shared with
-    // the delta streams of the same group.
-    const version = resources.length === available.size ? versionOfAll(available) : sotwVersion(resources);
-    const nonce = String(++selectionsMade);
-    selection = { version, response: { typeUrl, versionInfo: version, nonce, resources } };
-  }
-  byKey.set(key, selection);
-  return selection;
-}
-
-/** The resources a subscription selects, or undefined when there is nothing to send yet. */
-function select(
-  available: ReadonlyMap<string, CachedResource>,
-  typeUrl: string,
-  { wildcard, names }: Subscription,
-): CachedResource[] | undefined {
-  const selected = wildcard
-    ? [...available.values()]
-    : [...names].flatMap((name) => {
-        const resource = available.get(name);
-        return resource ? [resource] : [];
-      });
-  // Named EDS/RDS resources that do not exist yet: wait until they do.
-  if (selected.length === 0 && !wildcard && !isFullStateType(typeUrl)) return undefined;
-  return selected;
-}
-
 function sameList(a: readonly string[] | undefined, b: readonly string[]): boolean {
   if (a === undefined || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function sameSubscription(a: Subscription, wildcard: boolean, resourceNames: readonly string[]): boolean {
-  if (a.wildcard !== wildcard) return false;
-  let named = 0;
-  for (const name of resourceNames) {
-    if (name === '*') continue;
-    if (!a.names.has(name)) return false;
-    named++;
-  }
-  if (named === a.names.size) return true;
-  // Every name is known: equal unless some are missing, which only repeats in the list can hide.
-  return named > a.names.size && new Set(resourceNames.filter((n) => n !== '*')).size === a.names.size;
 }

@@ -1,0 +1,122 @@
+// What a state-of-the-world client holds of a type, and what it lacks of a selection. In SotW a
+// RouteConfiguration, ClusterLoadAssignment or Secret response may carry part of what the client
+// asked for: the client keeps the resources a response does not mention
+// (https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol, "Grouping Resources into
+// Responses"). So those types send only the resources whose version the client does not hold, and
+// an endpoint change costs one ClusterLoadAssignment per subscriber.
+//
+// Streams of one group ACK the same shared selections, so they hold the same objects: what one of
+// them holds is a reference, and the changes from one held state to a selection are computed once
+// per pair, as one response object that the streams share (its encoding too, see ads-service.ts).
+import type { CachedResource } from '../cache/snapshot.js';
+import { isFullStateType } from './resource-types.js';
+import { nextNonce, type Selection, type SotwResponse, type Subscription } from './sotw-selection.js';
+
+/**
+ * What a client holds of a type, by name: the resources of the selections it ACKed, less the names
+ * it unsubscribed from since (a client drops those). Shared and never changed.
+ */
+export type Held = ReadonlyMap<string, CachedResource>;
+
+// A selection's resources by name, made the first time a stream ACKs one that is not the whole map.
+const byNames = new WeakMap<Selection, Held>();
+
+function resourcesByName(selection: Selection): Held {
+  const { of, response } = selection;
+  // The whole map selected: the map is its own index.
+  if (response.resources.length === of.size) return of;
+  let held = byNames.get(selection);
+  if (!held) {
+    held = new Map(response.resources.map((r) => [r.name, r]));
+    byNames.set(selection, held);
+  }
+  return held;
+}
+
+/**
+ * What the client holds once it ACKs a response of `selection`, partial or whole, holding `before`:
+ * all of the selection, since a partial response carries exactly what the client lacked of it, and
+ * (but for Listeners and Clusters, whose responses are the whole set) what it held that the
+ * selection leaves out. `sub` is the subscription when the ACK comes, which may have dropped names
+ * since the response went out. Once per held state and selection, like the response.
+ */
+export function heldAfterAck(before: Held | undefined, selection: Selection, sub: Subscription): Held {
+  let held = resourcesByName(selection);
+  if (before && !isFullStateType(selection.response.typeUrl)) held = keptBeside(before, selection, held);
+  return sub.key === selection.subscriptionKey ? held : withoutUnsubscribed(held, sub);
+}
+
+const kept = new WeakMap<Selection, WeakMap<Held, Held>>();
+
+// A resource still asked for but gone from the snapshot is not in the selection, and the client
+// keeps it: it is sent again only if it comes back different.
+function keptBeside(before: Held, selection: Selection, selected: Held): Held {
+  let byBefore = kept.get(selection);
+  if (!byBefore) {
+    byBefore = new WeakMap();
+    kept.set(selection, byBefore);
+  }
+  let held = byBefore.get(before);
+  if (!held) {
+    const left = [...before].filter(([name]) => !selected.has(name));
+    held = left.length === 0 ? selected : new Map([...selected, ...left]);
+    byBefore.set(before, held);
+  }
+  return held;
+}
+
+const narrowed = new WeakMap<Held, Map<string, Held>>();
+
+/**
+ * What is left of `held` once the client subscribes to `sub`: a name it no longer asks for is
+ * forgotten, and is sent again if the client asks for it again. Once per held state and subscription.
+ */
+export function withoutUnsubscribed(held: Held, sub: Subscription): Held {
+  if (sub.wildcard) return held;
+  let byKey = narrowed.get(held);
+  if (!byKey) {
+    byKey = new Map();
+    narrowed.set(held, byKey);
+  }
+  let left = byKey.get(sub.key);
+  if (!left) {
+    let all = true;
+    for (const name of held.keys()) {
+      if (sub.names.has(name)) continue;
+      all = false;
+      break;
+    }
+    left = all ? held : new Map([...held].filter(([name]) => sub.names.has(name)));
+    byKey.set(sub.key, left);
+  }
+  return left;
+}
+
+const changesMade = new WeakMap<Held, WeakMap<Selection, SotwResponse | null>>();
+
+/**
+ * The response that brings a client holding `held` level with `selection`: the resources whose
+ * version it does not hold, under the selection's version. The selection's own response when that
+ * is all of it (a client that holds nothing shares it with every other); undefined when it lacks none.
+ */
+export function changesFor(held: Held | undefined, selection: Selection): SotwResponse | undefined {
+  if (!held) return selection.response;
+  let bySelection = changesMade.get(held);
+  if (!bySelection) {
+    bySelection = new WeakMap();
+    changesMade.set(held, bySelection);
+  }
+  let response = bySelection.get(selection);
+  if (response === undefined) {
+    const { resources, typeUrl } = selection.response;
+    const lacking = resources.filter((r) => {
+      const kept = held.get(r.name);
+      return kept !== r && kept?.version !== r.version;
+    });
+    if (lacking.length === 0) response = null;
+    else if (lacking.length === resources.length) response = selection.response;
+    else response = { typeUrl, versionInfo: selection.version, nonce: nextNonce(), resources: lacking };
+    bySelection.set(selection, response);
+  }
+  return response ?? undefined;
+}

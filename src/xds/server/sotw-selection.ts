@@ -1,0 +1,116 @@
+// What a state-of-the-world subscription selects from a snapshot's resources of one type, and the
+// response that sends all of it. Proxies of one group hold the same per-type maps (the builder
+// keeps a map's identity while its content is unchanged) and mostly subscribe to the same names,
+// so a selection is computed once per map and subscription, not once per stream; the response's
+// encoding is then shared as well (see ads-service.ts).
+import { type CachedResource, sotwVersion, versionOfAll } from '../cache/snapshot.js';
+import { isFullStateType } from './resource-types.js';
+
+export interface SotwResponse {
+  readonly typeUrl: string;
+  /** The version of the whole selection, whether the response carries all of it or part. */
+  readonly versionInfo: string;
+  readonly nonce: string;
+  /** Sorted by name. */
+  readonly resources: readonly CachedResource[];
+}
+
+export interface Subscription {
+  /** Every resource of the type, whether or not it is also named. */
+  readonly wildcard: boolean;
+  readonly names: ReadonlySet<string>;
+  /** Equal keys select the same: '*' for a wildcard, else the sorted names. */
+  readonly key: string;
+}
+
+/** What a subscription selects from one map, sorted by name, its version, and the response that sends it. */
+export interface Selection {
+  readonly version: string;
+  /** All of the selection: what a client that holds none of it is sent. */
+  readonly response: SotwResponse;
+  /** The map it was selected from. */
+  readonly of: ReadonlyMap<string, CachedResource>;
+  /** The key of the subscription that selected it. */
+  readonly subscriptionKey: string;
+}
+
+let responsesMade = 0;
+
+/** A nonce no other response has: every response object is sent with its own. */
+export function nextNonce(): string {
+  return String(++responsesMade);
+}
+
+export function subscription(wildcard: boolean, resourceNames: readonly string[]): Subscription {
+  const names = new Set(resourceNames.filter((n) => n !== '*'));
+  return { wildcard, names, key: wildcard ? '*' : [...names].sort().join('\n') };
+}
+
+export function sameSubscription(
+  a: Subscription,
+  wildcard: boolean,
+  resourceNames: readonly string[],
+): boolean {
+  if (a.wildcard !== wildcard) return false;
+  let named = 0;
+  for (const name of resourceNames) {
+    if (name === '*') continue;
+    if (!a.names.has(name)) return false;
+    named++;
+  }
+  if (named === a.names.size) return true;
+  // Every name is known: equal unless some are missing, which only repeats in the list can hide.
+  return named > a.names.size && new Set(resourceNames.filter((n) => n !== '*')).size === a.names.size;
+}
+
+// Keyed by type too: the empty map is one object for every type, and what an empty selection means
+// depends on the type.
+const selections = new WeakMap<ReadonlyMap<string, CachedResource>, Map<string, Selection | undefined>>();
+
+/** What `sub` selects from `available`, once per map and subscription; undefined when nothing is to be sent yet. */
+export function selectShared(
+  available: ReadonlyMap<string, CachedResource>,
+  typeUrl: string,
+  sub: Subscription,
+): Selection | undefined {
+  let byKey = selections.get(available);
+  if (!byKey) {
+    byKey = new Map();
+    selections.set(available, byKey);
+  }
+  const key = available.size === 0 ? `${typeUrl}\n${sub.key}` : sub.key;
+  if (byKey.has(key)) return byKey.get(key);
+  const resources = select(available, typeUrl, sub);
+  let selection: Selection | undefined;
+  if (resources) {
+    resources.sort((a, b) => (a.name < b.name ? -1 : 1)); // names are unique
+    // Selecting all of the map (wildcard, or every name there is) is the usual case, shared with
+    // the delta streams of the same group.
+    const version = resources.length === available.size ? versionOfAll(available) : sotwVersion(resources);
+    selection = {
+      version,
+      response: { typeUrl, versionInfo: version, nonce: nextNonce(), resources },
+      of: available,
+      subscriptionKey: sub.key,
+    };
+  }
+  byKey.set(key, selection);
+  return selection;
+}
+
+/** The resources a subscription selects, or undefined when there is nothing to send yet. */
+function select(
+  available: ReadonlyMap<string, CachedResource>,
+  typeUrl: string,
+  { wildcard, names }: Subscription,
+): CachedResource[] | undefined {
+  const selected = wildcard
+    ? [...available.values()]
+    : [...names].flatMap((name) => {
+        const resource = available.get(name);
+        return resource ? [resource] : [];
+      });
+  // Named EDS/RDS resources that do not exist yet: wait until they do.
+  if (selected.length === 0 && !wildcard && !isFullStateType(typeUrl)) return undefined;
+  return selected;
+}
