@@ -1,8 +1,12 @@
-// One proxy's configuration, the way the server sends it and `trellis config-dump` prints it:
-// the mesh as the proxy may see it (visibility), translated part by part (translation-parts.ts),
-// then every resource encoded strictly and checked against Envoy's validate rules, each distinct
-// resource once (the encode memo). A resource that fails is never sent: the proxy keeps the last
-// good version it had, if any.
+// One proxy's configuration, the way the server sends it, `trellis config-dump` prints it and the
+// golden tests check it: the mesh as the proxy may see it (visibility), translated part by part
+// (translation-parts.ts), every resource encoded strictly and checked against Envoy's validate
+// rules, each distinct resource once (the encode memo), and the parts joined per type. A resource
+// that fails is never sent: the proxy keeps the last good version it had, if any.
+//
+// There is one assembly path: `view` (visibility and parts) then `assemble` (each part compiled,
+// then joined). The snapshot builder calls both and hands `assemble` the parts it shares between
+// proxies; `compile` calls both with every part compiled afresh, for config-dump and the goldens.
 import type { Mesh } from '../model/mesh.js';
 import type { MeshProxy } from '../model/proxy.js';
 import {
@@ -17,14 +21,15 @@ import { EncodeMemo } from './encode-memo.js';
 import { decodeResource, type FieldError } from './envoy/resource-codec.js';
 import { TYPE_URL } from './envoy/type-urls.js';
 import { inputsFingerprint, meshFingerprint } from './mesh-fingerprint.js';
+import { compareStrings } from './translate/order.js';
 import {
-  checkReferences,
+  danglingAcross,
   mergeSummaries,
   type ReferenceSummary,
   sameSummary,
   summarizeReferences,
 } from './translate/references.js';
-import { mergeParts, ordered, type ProxyResources } from './translate/translate-proxy.js';
+import { ordered, type ProxyResources } from './translate/translate-proxy.js';
 import {
   type TranslationPart,
   type TranslationUnit,
@@ -67,7 +72,7 @@ export type Translate = (mesh: Mesh, proxy: MeshProxy) => ProxyResources;
 /** How a proxy's configuration splits into parts; translationParts unless a test says otherwise. */
 export type PartsOf = (mesh: Mesh, proxy: MeshProxy) => readonly TranslationPart[];
 
-const defaultParts: PartsOf = (mesh, proxy) => translationParts(ordered(mesh), proxy);
+const defaultParts: PartsOf = translationParts;
 
 /** One part holding a whole translation that may read anything: for test doubles. */
 export function wholeTranslation(translate: Translate): PartsOf {
@@ -83,19 +88,10 @@ export interface ProxyPart {
 }
 
 export interface ProxyView {
-  /** The mesh as the proxy may see it: what its parts are translated from. */
+  /** The mesh as the proxy may see it, in namespace/name order: what its parts are translated from. */
   readonly mesh: Mesh;
   /** Shared parts first, the proxy's own workload's part (if any) last. */
   readonly parts: readonly ProxyPart[];
-}
-
-interface EncodedEntry {
-  readonly typeUrl: string;
-  readonly name: string;
-  readonly json: unknown;
-  readonly cached: CachedResource;
-  /** True when encoding failed and this is the last good version instead. */
-  readonly kept: boolean;
 }
 
 /** A translation unit's resources and errors, kept while its inputs stay the same. */
@@ -117,6 +113,46 @@ export interface CompiledPart {
   readonly references: ReferenceSummary;
 }
 
+export interface CompilePartOptions {
+  /** The part as it was: a unit whose inputs are the same is kept, and a failing resource keeps its version. */
+  readonly previous?: CompiledPart;
+  /** What a proxy that now needs this part had: a failing resource not in `previous` keeps its version here. */
+  readonly lastGood?: Snapshot;
+  /** Told of each resource translated, with its JSON (the compiled part keeps only the bytes). */
+  readonly onTranslated?: OnTranslated;
+}
+
+export type OnTranslated = (typeUrl: string, name: string, json: unknown) => void;
+
+/** A proxy's parts joined: what a snapshot holds. */
+export interface ProxyAssembly {
+  /** The compiled parts, in the view's order. */
+  readonly parts: readonly CompiledPart[];
+  /**
+   * type URL → name → resource. A type that comes from one part is that part's map itself; a type
+   * whose content equals the previous assembly's keeps that map.
+   */
+  readonly resources: ReadonlyMap<string, ReadonlyMap<string, CachedResource>>;
+  /** Per type, the part maps it was made of, so the next assembly can keep a merged map. */
+  readonly sources: ReadonlyMap<string, readonly ReadonlyMap<string, CachedResource>[]>;
+  /** False when every type is the previous assembly's map: nothing changed. */
+  readonly changed: boolean;
+}
+
+export interface AssembleOptions {
+  /**
+   * Each part, compiled: the snapshot builder passes the copy it shares between proxies. Default:
+   * compiled now with compilePart (and `lastGood`, `onTranslated`).
+   */
+  readonly partOf?: (part: ProxyPart, index: number) => CompiledPart;
+  /** The earlier assembly of the same proxy or group, whose unchanged maps are kept. */
+  readonly previous?: ProxyAssembly;
+  /** For parts compiled here: what the proxy has now, whose version of a failing resource it keeps. */
+  readonly lastGood?: Snapshot;
+  /** For parts compiled here: told of each resource translated. */
+  readonly onTranslated?: OnTranslated;
+}
+
 export interface ProxyCompilerOptions {
   /** What proxies in a namespace without the visibility annotation see. Default: every namespace. */
   readonly defaultVisibility?: Visibility;
@@ -129,7 +165,7 @@ export interface ProxyCompilerOptions {
 export interface CompilerStats {
   readonly encodeHits: number;
   readonly encodeMisses: number;
-  /** Parts (or whole proxies, for `compile`) translated so far. */
+  /** Parts translated so far. */
   readonly translations: number;
 }
 
@@ -169,10 +205,14 @@ export class ProxyCompiler {
     });
   }
 
-  /** The proxy's parts, keyed so that equal keys and fingerprints mean equal compiled parts. */
+  /**
+   * The proxy's parts, keyed so that equal keys and fingerprints mean equal compiled parts. The
+   * first step of the one assembly path: everything a proxy gets goes through its visibility here.
+   */
   view(mesh: Mesh, proxy: MeshProxy): ProxyView {
     const visibility = visibilityOf(mesh, proxy.namespace, this.defaultVisibility);
-    const visible = visibleMesh(mesh, proxy.namespace, this.defaultVisibility);
+    // "First one wins" rules follow namespace/name order, whatever order the source gave.
+    const visible = ordered(visibleMesh(mesh, proxy.namespace, this.defaultVisibility));
     // The fingerprint is of the whole mesh: the visible one is a function of it and the visibility.
     const parts = this.partsOf(visible, proxy).map(
       (part): ProxyPart => ({
@@ -185,19 +225,57 @@ export class ProxyCompiler {
   }
 
   /**
+   * The second step of the one assembly path: each of the view's parts compiled (or taken from
+   * `partOf`), then joined per type. Throws on a name two parts both produce (a bug in the parts).
+   */
+  assemble(view: ProxyView, options: AssembleOptions = {}): ProxyAssembly {
+    const { previous } = options;
+    const fresh: CompilePartOptions = {
+      ...(options.lastGood ? { lastGood: options.lastGood } : {}),
+      ...(options.onTranslated ? { onTranslated: options.onTranslated } : {}),
+    };
+    const partOf = options.partOf ?? ((part: ProxyPart) => this.compilePart(view, part, fresh));
+    const parts = view.parts.map((part, index) => partOf(part, index));
+    const sources = new Map<string, ReadonlyMap<string, CachedResource>[]>();
+    for (const part of parts) {
+      for (const [typeUrl, ofType] of part.byType) {
+        const list = sources.get(typeUrl);
+        if (list) list.push(ofType);
+        else sources.set(typeUrl, [ofType]);
+      }
+    }
+    const resources = new Map<string, ReadonlyMap<string, CachedResource>>();
+    let changed = previous === undefined || previous.resources.size !== sources.size;
+    for (const [typeUrl, maps] of sources) {
+      const before = previous?.resources.get(typeUrl);
+      let ofType: ReadonlyMap<string, CachedResource>;
+      if (maps.length === 1) ofType = maps[0]!;
+      else if (before && sameItems(maps, previous?.sources.get(typeUrl) ?? [])) ofType = before;
+      else {
+        ofType = merged(typeUrl, maps);
+        if (before && sameResources(before, ofType)) ofType = before;
+      }
+      if (ofType !== before) changed = true;
+      resources.set(typeUrl, ofType);
+    }
+    return { parts, resources, sources, changed };
+  }
+
+  /**
    * Translates and encodes one part. A resource that fails keeps its version from `previous` (the
    * part as it was), else from `lastGood` (what a proxy that now needs this part had).
    */
-  compilePart(view: ProxyView, part: ProxyPart, previous?: CompiledPart, lastGood?: Snapshot): CompiledPart {
+  compilePart(view: ProxyView, part: ProxyPart, options: CompilePartOptions = {}): CompiledPart {
+    const { previous, lastGood, onTranslated } = options;
     this.translations++;
     const keep = (typeUrl: string, name: string) =>
       previous?.byType.get(typeUrl)?.get(name) ?? lastGood?.resources.get(typeUrl)?.get(name);
     const compiledUnits = part.part.units
-      ? this.compileUnits(part.part.units(view.mesh), previous?.units, keep)
+      ? this.compileUnits(part.part.units(view.mesh), previous?.units, keep, onTranslated)
       : undefined;
     const results = compiledUnits
       ? [...compiledUnits.values()]
-      : [this.compileUnit(part.part.translate(view.mesh), '', keep)];
+      : [this.compileUnit(part.part.translate(view.mesh), '', keep, onTranslated)];
     const byType = new Map<string, ReadonlyMap<string, CachedResource>>();
     const building = new Map<string, Map<string, CachedResource>>();
     for (const result of results) {
@@ -233,6 +311,7 @@ export class ProxyCompiler {
     units: readonly TranslationUnit[],
     previous: ReadonlyMap<string, CompiledUnit> | undefined,
     keep: (typeUrl: string, name: string) => CachedResource | undefined,
+    onTranslated: OnTranslated | undefined,
   ): Map<string, CompiledUnit> {
     const compiled = new Map<string, CompiledUnit>();
     for (const unit of units) {
@@ -240,7 +319,9 @@ export class ProxyCompiler {
       const before = previous?.get(unit.key);
       compiled.set(
         unit.key,
-        before?.fingerprint === fingerprint ? before : this.compileUnit(unit.translate(), fingerprint, keep),
+        before?.fingerprint === fingerprint
+          ? before
+          : this.compileUnit(unit.translate(), fingerprint, keep, onTranslated),
       );
     }
     return compiled;
@@ -250,9 +331,9 @@ export class ProxyCompiler {
     translated: ProxyResources,
     fingerprint: string,
     keep: (typeUrl: string, name: string) => CachedResource | undefined,
+    onTranslated: OnTranslated | undefined,
   ): CompiledUnit {
-    const { encoded, errors } = this.encodeAll(translated, keep);
-    const resources = encoded.map(({ typeUrl, cached }) => ({ typeUrl, cached }));
+    const { resources, errors } = this.encodeAll(translated, keep, onTranslated);
     return { fingerprint, resources, errors, references: summarizeReferences(translated) };
   }
 
@@ -260,45 +341,62 @@ export class ProxyCompiler {
   private encodeAll(
     translated: ProxyResources,
     keep: (typeUrl: string, name: string) => CachedResource | undefined,
-  ): { encoded: EncodedEntry[]; errors: PartError[] } {
-    const encoded: EncodedEntry[] = [];
+    onTranslated: OnTranslated | undefined,
+  ): Pick<CompiledUnit, 'resources' | 'errors'> {
+    const resources: { typeUrl: string; cached: CachedResource }[] = [];
     const errors: PartError[] = [];
     for (const { typeUrl, items, nameOf } of typeLists(translated)) {
       for (const json of items) {
         const name = nameOf(json as never);
+        onTranslated?.(typeUrl, name, json);
         const outcome = this.memo.encode(typeUrl, name, json);
         if (outcome.ok) {
-          encoded.push({ typeUrl, name, json, cached: outcome.resource, kept: false });
+          resources.push({ typeUrl, cached: outcome.resource });
           continue;
         }
         const kept = keep(typeUrl, name);
-        if (kept) encoded.push({ typeUrl, name, json, cached: kept, kept: true });
+        if (kept) resources.push({ typeUrl, cached: kept });
         errors.push({ typeUrl, name, errors: outcome.errors, keptLastGood: kept !== undefined });
       }
     }
-    return { encoded, errors };
+    return { resources, errors };
   }
 
   /**
-   * The whole configuration of one proxy at once, each list sorted by name: for config dumps and
-   * anything else that wants one proxy's resources rather than shared parts.
-   * `lastGood`: what the proxy has now, whose version of a resource that fails it keeps.
+   * The whole configuration of one proxy, through the one assembly path (view, then assemble) with
+   * every part compiled now: the resources the server would send the proxy, each type's sorted by
+   * name. For `trellis config-dump`, the golden tests and anything else that wants one proxy's
+   * resources rather than shared parts. `lastGood`: what the proxy has now, whose version of a
+   * resource that fails it keeps.
    */
   compile(mesh: Mesh, proxy: MeshProxy, lastGood?: Snapshot): CompiledProxy {
-    this.translations++;
     const view = this.view(mesh, proxy);
-    const translated = mergeParts(view.parts.map((p) => p.part.translate(view.mesh)));
-    const { encoded, errors } = this.encodeAll(translated, (typeUrl, name) =>
-      lastGood?.resources.get(typeUrl)?.get(name),
+    const translated = new Map<string, unknown>();
+    const assembly = this.assemble(view, {
+      ...(lastGood ? { lastGood } : {}),
+      onTranslated: (typeUrl, name, json) => translated.set(resourceKey(typeUrl, name), json),
+    });
+    const errors = assembly.parts.flatMap((part) => part.errors);
+    const keptLastGood = new Set(
+      errors.filter((e) => e.keptLastGood).map((e) => resourceKey(e.typeUrl, e.name)),
     );
-    const resources = encoded.map(
-      ({ typeUrl, name, json, cached, kept: wasKept }): CompiledResource =>
-        wasKept ? kept(typeUrl, cached) : { typeUrl, name, json, value: cached.value, cached },
-    );
+    const resources: CompiledResource[] = [];
+    for (const typeUrl of typeOrder(assembly.resources.keys())) {
+      const ofType = assembly.resources.get(typeUrl)!;
+      for (const name of [...ofType.keys()].sort(compareStrings)) {
+        const cached = ofType.get(name)!;
+        const key = resourceKey(typeUrl, name);
+        resources.push(
+          keptLastGood.has(key) || !translated.has(key)
+            ? kept(typeUrl, cached)
+            : { typeUrl, name, json: translated.get(key), value: cached.value, cached },
+        );
+      }
+    }
     return {
       resources,
       errors: errors.map((error) => ({ ...error, proxyId: proxy.id })),
-      danglingReferences: checkReferences(translated),
+      danglingReferences: danglingAcross(assembly.parts.map((part) => part.references)),
     };
   }
 
@@ -306,6 +404,57 @@ export class ProxyCompiler {
     const memo = this.memo.stats();
     return { encodeHits: memo.hits, encodeMisses: memo.misses, translations: this.translations };
   }
+}
+
+/** The compiled resources as translated (proto3 JSON), each type's sorted by name: what config dumps print. */
+export function translatedResources(compiled: CompiledProxy): ProxyResources {
+  const of = <T>(typeUrl: string): T[] =>
+    compiled.resources.filter((r) => r.typeUrl === typeUrl).map((r) => r.json as T);
+  return {
+    clusters: of(TYPE_URL.cluster),
+    endpoints: of(TYPE_URL.endpoint),
+    listeners: of(TYPE_URL.listener),
+    routes: of(TYPE_URL.route),
+  };
+}
+
+// Clusters, endpoints, listeners, routes (config_dump's order), then any other type by URL.
+const DUMP_ORDER: readonly string[] = [
+  TYPE_URL.cluster,
+  TYPE_URL.endpoint,
+  TYPE_URL.listener,
+  TYPE_URL.route,
+];
+
+function typeOrder(typeUrls: Iterable<string>): string[] {
+  const rank = (typeUrl: string) => {
+    const index = DUMP_ORDER.indexOf(typeUrl);
+    return index < 0 ? DUMP_ORDER.length : index;
+  };
+  return [...typeUrls].sort((a, b) => rank(a) - rank(b) || compareStrings(a, b));
+}
+
+function resourceKey(typeUrl: string, name: string): string {
+  return `${typeUrl}\n${name}`;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
+}
+
+/** Throws on a name two parts both produce: that is a bug in the parts. */
+function merged(
+  typeUrl: string,
+  maps: readonly ReadonlyMap<string, CachedResource>[],
+): Map<string, CachedResource> {
+  const all = new Map<string, CachedResource>();
+  for (const map of maps) {
+    for (const [name, resource] of map) {
+      if (all.has(name)) throw new Error(`snapshot has two ${typeUrl} resources named "${name}"`);
+      all.set(name, resource);
+    }
+  }
+  return all;
 }
 
 // Only the bytes of a kept resource are at hand (keeping every proxy's translated JSON around for

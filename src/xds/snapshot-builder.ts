@@ -9,8 +9,9 @@
 // service's clusters and the outbound listener once, not every proxy's configuration.
 //
 // Proxies with the same parts form a group with one snapshot object, assembled from the parts'
-// per-type maps (shared, not copied, where a type comes from one part). Snapshots are handed to
-// the cache after the whole rebuild, so the rebuild's timing does not include the pushes.
+// per-type maps (shared, not copied, where a type comes from one part) by ProxyCompiler.assemble,
+// the assembly path `trellis config-dump` and the golden tests go through too. Snapshots are
+// handed to the cache after the whole rebuild, so the rebuild's timing does not include the pushes.
 
 import type { Logger } from '../log.js';
 import { commonProfile, describeProfile, sameProfile } from '../model/client-profile.js';
@@ -18,12 +19,13 @@ import type { Issue } from '../model/issue.js';
 import type { Mesh } from '../model/mesh.js';
 import type { MeshProxy } from '../model/proxy.js';
 import type { ResourceStatus } from '../model/routing.js';
-import { type CachedResource, type Snapshot, sameResources } from './cache/snapshot.js';
+import type { Snapshot } from './cache/snapshot.js';
 import type { SnapshotCache } from './cache/snapshot-cache.js';
 import { type ClientGaps, clientGaps, gapsOf } from './client-gaps.js';
 import {
   type CompiledPart,
   type PartError,
+  type ProxyAssembly,
   ProxyCompiler,
   type ProxyView,
   type ResourceError,
@@ -47,8 +49,8 @@ interface Group {
   snapshot: Snapshot | undefined;
   /** For a new group, what its first proxy had: a resource that fails keeps its version from it. */
   readonly seed: Snapshot | undefined;
-  /** Per type, the part maps the snapshot's map was made of (to keep a merged map that is unchanged). */
-  sources: ReadonlyMap<string, readonly ReadonlyMap<string, CachedResource>[]>;
+  /** What the snapshot was assembled from (to keep what is unchanged the next time). */
+  assembly: ProxyAssembly | undefined;
   references: readonly ReferenceSummary[];
   danglingReferences: readonly string[];
   errors: readonly PartError[];
@@ -259,7 +261,7 @@ export class SnapshotBuilder {
       members: new Set(),
       snapshot: undefined,
       seed,
-      sources: new Map(),
+      assembly: undefined,
       references: [],
       danglingReferences: [],
       errors: [],
@@ -348,7 +350,10 @@ export class SnapshotBuilder {
       this.adopt(wanted.key, before.compiled);
       return before.compiled;
     }
-    const compiled = this.compiler.compilePart(view, wanted, before?.compiled, group.seed);
+    const compiled = this.compiler.compilePart(view, wanted, {
+      ...(before ? { previous: before.compiled } : {}),
+      ...(group.seed ? { lastGood: group.seed } : {}),
+    });
     this.reportPart(compiled, before?.compiled, group);
     this.adopt(wanted.key, compiled);
     return compiled;
@@ -364,11 +369,12 @@ export class SnapshotBuilder {
   }
 
   private build(group: Group, view: ProxyView, previousParts: ReadonlyMap<string, PartEntry>): void {
-    let parts: CompiledPart[];
-    let snapshot: Snapshot;
+    let assembly: ProxyAssembly;
     try {
-      parts = view.parts.map((_, i) => this.part(view, i, previousParts, group));
-      snapshot = this.assemble(group, parts);
+      assembly = this.compiler.assemble(view, {
+        partOf: (_part, index) => this.part(view, index, previousParts, group),
+        ...(group.assembly && group.snapshot ? { previous: group.assembly } : {}),
+      });
     } catch (err) {
       // A bug in translation must cost this group its update, not every other group theirs.
       this.logger.error(
@@ -377,6 +383,7 @@ export class SnapshotBuilder {
       );
       return;
     }
+    const { parts } = assembly;
     const references = parts.map((p) => p.references);
     if (!sameItems(references, group.references)) {
       const problems = danglingAcross(references);
@@ -391,7 +398,13 @@ export class SnapshotBuilder {
       group.danglingReferences = problems;
     }
     group.errors = parts.flatMap((p) => p.errors);
-    group.snapshot = snapshot;
+    group.assembly = assembly;
+    // Unchanged content keeps the old snapshot object, so streams that have it are not even woken.
+    if (!assembly.changed && group.snapshot) return;
+    group.snapshot = {
+      resources: assembly.resources,
+      ...(this.buildStamp !== undefined ? { changeStamp: this.buildStamp } : {}),
+    };
   }
 
   /** Hands the group's snapshot to the cache for each member that has another; streams push then. */
@@ -401,41 +414,6 @@ export class SnapshotBuilder {
     for (const proxyId of group.members) {
       if (this.cache.getSnapshot(proxyId) !== snapshot) this.cache.setSnapshot(proxyId, snapshot);
     }
-  }
-
-  /**
-   * The group's snapshot from its parts' maps. A type that comes from one part uses that part's map
-   * as it is; a type from several gets a merged map, kept from last time when its sources are the
-   * same maps or its content is equal. Unchanged content keeps the old snapshot object, so streams
-   * that have it are not even woken.
-   */
-  private assemble(group: Group, parts: readonly CompiledPart[]): Snapshot {
-    const sources = new Map<string, ReadonlyMap<string, CachedResource>[]>();
-    for (const part of parts) {
-      for (const [typeUrl, ofType] of part.byType) {
-        const list = sources.get(typeUrl);
-        if (list) list.push(ofType);
-        else sources.set(typeUrl, [ofType]);
-      }
-    }
-    const previous = group.snapshot;
-    const resources = new Map<string, ReadonlyMap<string, CachedResource>>();
-    let changed = previous === undefined || previous.resources.size !== sources.size;
-    for (const [typeUrl, maps] of sources) {
-      const before = previous?.resources.get(typeUrl);
-      let ofType: ReadonlyMap<string, CachedResource>;
-      if (maps.length === 1) ofType = maps[0]!;
-      else if (before && sameItems(maps, group.sources.get(typeUrl) ?? [])) ofType = before;
-      else {
-        ofType = merged(typeUrl, maps);
-        if (before && sameResources(before, ofType)) ofType = before;
-      }
-      if (ofType !== before) changed = true;
-      resources.set(typeUrl, ofType);
-    }
-    group.sources = sources;
-    if (!changed && previous) return previous;
-    return { resources, ...(this.buildStamp !== undefined ? { changeStamp: this.buildStamp } : {}) };
   }
 
   private reportPart(compiled: CompiledPart, before: CompiledPart | undefined, group: Group): void {
@@ -461,19 +439,4 @@ function groupKey(view: ProxyView): string {
 
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((item, i) => item === b[i]);
-}
-
-/** Throws on a name two parts both produce: that is a bug in the parts. */
-function merged(
-  typeUrl: string,
-  maps: readonly ReadonlyMap<string, CachedResource>[],
-): Map<string, CachedResource> {
-  const all = new Map<string, CachedResource>();
-  for (const map of maps) {
-    for (const [name, resource] of map) {
-      if (all.has(name)) throw new Error(`snapshot has two ${typeUrl} resources named "${name}"`);
-      all.set(name, resource);
-    }
-  }
-  return all;
 }

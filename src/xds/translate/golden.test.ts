@@ -1,9 +1,13 @@
 // Golden files: testdata/<case>/in.yaml (Kubernetes manifests, plus an optional TestProxy document
 // choosing the proxy, plus optional TestRouting documents) → testdata/<case>/out.yaml (the proxy's
-// config dump). Every resource must also pass the strict encoder and Envoy's validate rules, and
-// reference only what is sent. A TestRouting document (`routing: <Routing as YAML>`) adds its route
-// tables, backend policies and rate limits to the parsed mesh as they are, after the merge step:
-// translation goldens that do not depend on any routing API's parser.
+// config dump). The proxy's resources come from ProxyCompiler.compile, the assembly path the
+// server and `trellis config-dump` go through: visibility (the namespace's
+// `trellis.dev/visible-namespaces`, else the TestProxy's `defaultVisibility`, as serve's
+// --default-visible-namespaces), parts, the strict encoder and Envoy's validate rules, which every
+// resource must pass, and references only to what is sent. A TestRouting document
+// (`routing: <Routing as YAML>`) adds its route tables, backend policies and rate limits to the
+// parsed mesh as they are, after the merge step: translation goldens that do not depend on any
+// routing API's parser.
 // Regenerate with `npm run golden -- --update` and review the diff like code.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,15 +18,13 @@ import { formatIssue } from '../../model/issue.js';
 import type { Mesh } from '../../model/mesh.js';
 import { type NodeInfo, proxyFromNode } from '../../model/proxy.js';
 import type { Routing } from '../../model/routing.js';
+import { ALL_NAMESPACES, parseVisibleNamespaces, type Visibility } from '../../model/visibility.js';
 import { parseManifests } from '../../sources/apis/core/parse-manifests.js';
 import type { ManifestDocument } from '../../sources/apis/manifest.js';
 import { parseManifestText } from '../../sources/files/yaml-documents.js';
+import { ProxyCompiler, translatedResources } from '../compile-proxy.js';
 import { formatFieldError } from '../envoy/field-error.js';
-import { encodeResource } from '../envoy/resource-codec.js';
-import { TYPE_URL } from '../envoy/type-urls.js';
 import { toConfigDump } from './config-dump.js';
-import { checkReferences } from './references.js';
-import { translateProxy } from './translate-proxy.js';
 
 const TESTDATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
 const UPDATE = process.env.TRELLIS_GOLDEN_UPDATE === '1';
@@ -64,13 +66,19 @@ function withRouting(mesh: Mesh, extra: readonly Routing[]): Mesh {
   };
 }
 
-/** The TestProxy document, if any, chooses the proxy; TestRouting documents add routing; neither is a manifest. */
+/**
+ * The TestProxy document, if any, chooses the proxy and what it sees where its namespace says
+ * nothing (`defaultVisibility: "ns1,ns2"`, `"*"` or `""`, as serve's --default-visible-namespaces;
+ * default all); TestRouting documents add routing; neither is a manifest.
+ */
 function splitTestDocuments(documents: readonly ManifestDocument[]): {
   node: NodeInfo;
+  defaultVisibility: Visibility;
   routing: Routing[];
   manifests: ManifestDocument[];
 } {
   let node: NodeInfo = { id: DEFAULT_NODE_ID };
+  let defaultVisibility = ALL_NAMESPACES;
   const routing: Routing[] = [];
   const manifests: ManifestDocument[] = [];
   for (const doc of documents) {
@@ -87,23 +95,26 @@ function splitTestDocuments(documents: readonly ManifestDocument[]): {
         // node.locality (region, zone, subZone), for locality failover goldens.
         ...(isRecord(v.locality) ? { locality: v.locality as NodeInfo['locality'] } : {}),
       };
+      if (typeof v.defaultVisibility === 'string')
+        defaultVisibility = parseVisibleNamespaces(v.defaultVisibility);
     } else {
       manifests.push(doc);
     }
   }
-  return { node, routing, manifests };
+  return { node, defaultVisibility, routing, manifests };
 }
 
 function run(name: string) {
   const text = fs.readFileSync(path.join(TESTDATA, name, 'in.yaml'), 'utf8');
   const file = parseManifestText(`${name}/in.yaml`, text);
-  const { node, routing, manifests } = splitTestDocuments(file.documents);
+  const { node, defaultVisibility, routing, manifests } = splitTestDocuments(file.documents);
   const state = parseManifests(manifests);
   const all = [...file.issues, ...state.issues];
   const issues = all.map((i) => `${i.severity}: ${formatIssue(i)}`);
   const errors = all.filter((i) => i.severity === 'error').length;
-  const resources = translateProxy(withRouting(state.mesh, routing), proxyFromNode(node));
-  return { issues, errors, statuses: state.statuses, resources };
+  const compiler = new ProxyCompiler(undefined, { defaultVisibility });
+  const compiled = compiler.compile(withRouting(state.mesh, routing), proxyFromNode(node));
+  return { issues, errors, statuses: state.statuses, compiled };
 }
 
 describe('golden translation', () => {
@@ -116,7 +127,7 @@ describe('golden translation', () => {
   });
 
   describe.each(cases)('%s', (name) => {
-    const { issues, errors, statuses, resources } = run(name);
+    const { issues, errors, statuses, compiled } = run(name);
     const expectsErrors = name.endsWith('-invalid') || name.includes('expect-issues');
 
     it(expectsErrors ? 'reports errors in its input' : 'parses without errors', () => {
@@ -130,7 +141,7 @@ describe('golden translation', () => {
       const dump = {
         ...(issues.length > 0 ? { issues } : {}),
         ...(statuses.length > 0 ? { statuses } : {}),
-        ...toConfigDump(resources),
+        ...toConfigDump(translatedResources(compiled)),
       };
       const actual = stringify(dump, { lineWidth: 0, aliasDuplicateObjects: false });
       const outFile = path.join(TESTDATA, name, 'out.yaml');
@@ -143,32 +154,22 @@ describe('golden translation', () => {
     });
 
     it('passes the strict encoder and the validate rules', () => {
-      const failures: string[] = [];
-      const lists = [
-        [TYPE_URL.listener, resources.listeners],
-        [TYPE_URL.route, resources.routes],
-        [TYPE_URL.cluster, resources.clusters],
-        [TYPE_URL.endpoint, resources.endpoints],
-      ] as const;
-      for (const [typeUrl, items] of lists) {
-        for (const resource of items) {
-          const result = encodeResource(typeUrl, resource);
-          if (!result.ok) {
-            const resourceName =
-              'name' in resource ? resource.name : (resource as { cluster_name?: string }).cluster_name;
-            failures.push(`${resourceName}: ${result.errors.map(formatFieldError).join('; ')}`);
-          }
-        }
-      }
+      const failures = compiled.errors.map((e) => `${e.name}: ${e.errors.map(formatFieldError).join('; ')}`);
       expect(failures).toEqual([]);
     });
 
     it('names only resources it sends', () => {
-      expect(checkReferences(resources)).toEqual([]);
+      expect(compiled.danglingReferences).toEqual([]);
     });
 
     it('is byte-identical when translated again', () => {
-      expect(JSON.stringify(run(name).resources)).toBe(JSON.stringify(resources));
+      const again = run(name).compiled.resources;
+      const bytes = (resources: typeof again) =>
+        resources.map((r) => `${r.typeUrl} ${r.name} ${Buffer.from(r.value).toString('base64')}`);
+      expect(bytes(again)).toEqual(bytes(compiled.resources));
+      expect(JSON.stringify(again.map((r) => r.json))).toBe(
+        JSON.stringify(compiled.resources.map((r) => r.json)),
+      );
     });
   });
 });
