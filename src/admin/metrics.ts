@@ -20,7 +20,6 @@ import { type ChangeStamp, PUSH_REASONS, type PushReason, type XdsMetrics } from
 import { sharedResult } from './shared-result.js';
 
 // Tests of the xDS server written against the admin side name the push reasons from here.
-export type { PushReason } from '../xds/xds-metrics.js';
 
 /** The CA's certificates: which, a fingerprint to tell two roots apart, and expiry. */
 export type CaExpiryReader = () => readonly {

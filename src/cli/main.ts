@@ -33,6 +33,7 @@ ${clusterUsage('                ')}
   trellis validate DIR [--trust-domain cluster.local] [--root-namespace trellis-system]
 ${manifestFlagsUsage('                   ')}
   trellis config-dump --manifests DIR --node NODE_ID [--proxyless] [--user-agent NAME] [--user-agent-version V]
+                      [--default-visible-namespaces NS,NS|*]
                       [--trust-domain cluster.local] [--root-namespace trellis-system]
   trellis proxy-status [--admin-address HOST:PORT]
   trellis inject -f FILE|- [--native-sidecars true|false] [--proxy-image IMAGE] [--proxy-init-image IMAGE] [--trellis-image IMAGE]
@@ -177,6 +178,8 @@ async function main(argv: string[]): Promise<number> {
           'user-agent': { type: 'string' },
           'user-agent-version': { type: 'string' },
           'cluster-domain': { type: 'string' },
+          // The same default as serve's, so the dump is what serve sends.
+          'default-visible-namespaces': { type: 'string', default: '*' },
           ...TRUST_DOMAIN_FLAG,
           ...ROOT_NAMESPACE_FLAG,
           ...MANIFEST_FLAGS,
@@ -199,6 +202,7 @@ async function main(argv: string[]): Promise<number> {
           ...(values['user-agent'] ? { userAgentName: values['user-agent'] } : {}),
           ...(values['user-agent-version'] ? { userAgentVersion: values['user-agent-version'] } : {}),
           ...(values['cluster-domain'] ? { clusterDomain: values['cluster-domain'] } : {}),
+          defaultVisibility: parseVisibleNamespaces(values['default-visible-namespaces']),
         },
         process.stdout,
         process.stderr,

@@ -1,7 +1,7 @@
 // What SotW and delta streams report into the metrics, without gRPC: a recorder in place of
 // Prometheus and a clock the test moves.
 import { describe, expect, it } from 'vitest';
-import type { PushReason } from '../../admin/metrics.js';
+import type { PushReason } from '../xds-metrics.js';
 import { silentLogger } from '../../log.js';
 import { proxyFromNode } from '../../model/proxy.js';
 import { buildSnapshot, type Snapshot, type SnapshotResource } from '../cache/snapshot.js';
