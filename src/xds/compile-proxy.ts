@@ -11,10 +11,10 @@ import type { Mesh } from '../model/mesh.js';
 import type { MeshProxy } from '../model/proxy.js';
 import {
   ALL_NAMESPACES,
+  meshWithin,
+  proxyVisibility,
   type Visibility,
   visibilityKey,
-  visibilityOf,
-  visibleMesh,
 } from '../model/visibility.js';
 import { type CachedResource, type Snapshot, sameResources } from './cache/snapshot.js';
 import { EncodeMemo } from './encode-memo.js';
@@ -22,6 +22,7 @@ import { decodeResource, type FieldError } from './envoy/resource-codec.js';
 import { TYPE_URL } from './envoy/type-urls.js';
 import { inputsFingerprint, meshFingerprint } from './mesh-fingerprint.js';
 import { compareStrings } from './translate/order.js';
+import { findWorkload } from './translate/own-workload.js';
 import {
   danglingAcross,
   mergeSummaries,
@@ -210,9 +211,13 @@ export class ProxyCompiler {
    * first step of the one assembly path: everything a proxy gets goes through its visibility here.
    */
   view(mesh: Mesh, proxy: MeshProxy): ProxyView {
-    const visibility = visibilityOf(mesh, proxy.namespace, this.defaultVisibility);
     // "First one wins" rules follow namespace/name order, whatever order the source gave.
-    const visible = ordered(visibleMesh(mesh, proxy.namespace, this.defaultVisibility));
+    const whole = ordered(mesh);
+    // A Sidecar's workloadSelector is matched against the labels of the proxy's own pod, the same
+    // pod (and labels) its inbound side and sourceLabels routes are decided by.
+    const labels = findWorkload(whole, proxy)?.labels;
+    const visibility = proxyVisibility(whole, { namespace: proxy.namespace, labels }, this.defaultVisibility);
+    const visible = meshWithin(whole, visibility);
     // The fingerprint is of the whole mesh: the visible one is a function of it and the visibility.
     const parts = this.partsOf(visible, proxy).map(
       (part): ProxyPart => ({
