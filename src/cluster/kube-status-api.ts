@@ -16,6 +16,7 @@ export const STATUS_KINDS: readonly string[] = [
   'GRPCRoute',
   'VirtualService',
   'DestinationRule',
+  'Sidecar',
   'PeerAuthentication',
   'TrafficSplit',
   'LocalRateLimitPolicy',

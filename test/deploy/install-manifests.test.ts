@@ -142,12 +142,13 @@ const EXPECTED_CLUSTER_RULES: Rule[] = [
   },
   {
     apiGroups: ['networking.istio.io'],
-    resources: ['destinationrules/status', 'virtualservices/status'],
+    resources: ['destinationrules/status', 'sidecars/status', 'virtualservices/status'],
     verbs: status,
   },
   { apiGroups: ['security.istio.io'], resources: ['peerauthentications/status'], verbs: status },
   { apiGroups: ['split.smi-spec.io'], resources: ['trafficsplits/status'], verbs: status },
-  { apiGroups: ['specs.smi-spec.io'], resources: ['httproutegroups/status'], verbs: status },
+  // SMI's CRDs have no status subresource: the status goes on the object.
+  { apiGroups: ['split.smi-spec.io'], resources: ['trafficsplits'], verbs: ['patch'] },
   { apiGroups: ['trellis.dev'], resources: ['localratelimitpolicies/status'], verbs: status },
   { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'list', 'watch'] },
   {

@@ -89,6 +89,7 @@ export const ALL_FAKE_RESOURCES: readonly FakeResource[] = [
   crd('gateway.networking.k8s.io', 'v1', 'GRPCRoute', 'grpcroutes', true),
   crd('gateway.networking.k8s.io', 'v1beta1', 'ReferenceGrant', 'referencegrants', false),
   crd('security.istio.io', 'v1', 'PeerAuthentication', 'peerauthentications', true),
+  crd('networking.istio.io', 'v1', 'Sidecar', 'sidecars', true),
   crd('split.smi-spec.io', 'v1alpha4', 'TrafficSplit', 'trafficsplits', false),
   crd('specs.smi-spec.io', 'v1alpha4', 'HTTPRouteGroup', 'httproutegroups', false),
   crd('trellis.dev', 'v1alpha1', 'LocalRateLimitPolicy', 'localratelimitpolicies', true),
