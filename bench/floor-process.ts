@@ -38,9 +38,23 @@ export class FloorProcess {
     sotw: FloorShape,
     delta: FloorShape,
     timeoutMs: number,
-  ): Promise<{ sotwBytes: number; deltaBytes: number }> {
+  ): Promise<{ sotwBytes: number; deltaBytes: number; real: boolean }> {
     this.inbox.send({ type: 'prepare', change, typeUrl, name, sotw, delta });
     return this.inbox.next('prepared', timeoutMs, (m) => m.change === change);
+  }
+
+  /** Makes the floor answer first requests with the responses captured in `file`. */
+  async replay(file: string, timeoutMs: number): Promise<number> {
+    this.inbox.send({ type: 'replay', file });
+    return (await this.inbox.next('replaying', timeoutMs)).responses;
+  }
+
+  /** The floor's own memory figures (process.memoryUsage()). */
+  async memory(
+    timeoutMs: number,
+  ): Promise<{ rssBytes: number; heapUsedBytes: number; externalBytes: number }> {
+    this.inbox.send({ type: 'memory' });
+    return this.inbox.next('memory', timeoutMs);
   }
 
   push(change: number): void {

@@ -1,7 +1,11 @@
 // The floor: a bare @grpc/grpc-js ADS server with no translation, no cache and no per-stream
-// state machine. It answers the first CDS and LDS requests with empty responses, and on each push
-// writes one prebuilt response (encoded once, the same bytes to every stream) and counts ACKs.
-// Whatever Trellis spends beyond this is its own cost. Run by `fork`, never by hand.
+// state machine. At cold start it answers each stream's first request of a type with the bytes
+// Trellis sent one real proxy for it (captured by capture.ts, replayed verbatim; empty CDS and LDS
+// responses when nothing was captured). On each push it writes one prebuilt response (encoded
+// once, the same bytes to every stream): the one changed resource as Trellis encoded it, taken
+// from the capture, and counts ACKs. Whatever Trellis spends beyond this is its own cost. Run by
+// `fork`, never by hand.
+import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import {
   bidiMethod,
@@ -12,6 +16,7 @@ import {
   type MessageCodec,
   STREAM_AGGREGATED_RESOURCES,
 } from '../src/xds/server/ads-service.js';
+import type { Captured } from './capture.js';
 import type { FloorShape, FromFloor, ToFloor } from './ipc-messages.js';
 import { CDS, LDS, now, type Variant } from './simulated-proxy.js';
 
@@ -19,6 +24,8 @@ interface FloorStream {
   readonly variant: Variant;
   readonly call: grpc.ServerDuplexStream<unknown, Buffer>;
   ackedChange: number;
+  /** The types whose captured responses this stream was sent. */
+  readonly answered: Set<string>;
 }
 
 /** Requests are decoded (to read nonces); responses are written as the bytes given. */
@@ -44,7 +51,10 @@ class FloorServer {
     'grpc.max_send_message_length': -1,
   });
   private readonly streams = new Set<FloorStream>();
-  private readonly initial = new Map<string, Buffer>();
+  /** `${variant} ${typeUrl}` → the responses a stream's first request of that type gets. */
+  private readonly initial = new Map<string, Buffer[]>();
+  /** Captured resources by type and name (from the delta capture, which names them). */
+  private readonly resources = new Map<string, Uint8Array>();
   private prepared: { change: number; sotw: Buffer; delta: Buffer } | undefined;
   private pushing: number | undefined;
   private acks = 0;
@@ -52,17 +62,15 @@ class FloorServer {
   async listen(): Promise<number> {
     const codecs = discoveryCodecs();
     for (const typeUrl of [CDS, LDS]) {
-      this.initial.set(
-        `sotw ${typeUrl}`,
+      this.initial.set(`sotw ${typeUrl}`, [
         codecs.response.serialize({
           version_info: '0',
           type_url: typeUrl,
           nonce: INITIAL_NONCE,
           resources: [],
         }),
-      );
-      this.initial.set(
-        `delta ${typeUrl}`,
+      ]);
+      this.initial.set(`delta ${typeUrl}`, [
         codecs.deltaResponse.serialize({
           system_version_info: '0',
           type_url: typeUrl,
@@ -70,7 +78,7 @@ class FloorServer {
           resources: [],
           removed_resources: [],
         }),
-      );
+      ]);
     }
     this.server.addService(
       {
@@ -91,10 +99,49 @@ class FloorServer {
     );
   }
 
+  /** Replaces the empty first responses by the captured ones. */
+  replay(file: string): void {
+    const captured = JSON.parse(readFileSync(file, 'utf8')) as Captured;
+    const { deltaResponse } = discoveryCodecs();
+    let responses = 0;
+    for (const variant of ['sotw', 'delta'] as const) {
+      for (const [typeUrl, list] of Object.entries(captured[variant])) {
+        const buffers = list.map((b) => Buffer.from(b, 'base64'));
+        responses += buffers.length;
+        this.initial.set(`${variant} ${typeUrl}`, buffers);
+        if (variant !== 'delta') continue;
+        for (const b of buffers)
+          for (const r of deltaResponse.deserialize(b).resources)
+            this.resources.set(`${typeUrl} ${r.name}`, r.resource.value);
+      }
+    }
+    send({ type: 'replaying', responses });
+  }
+
   prepare(message: Extract<ToFloor, { type: 'prepare' }>): void {
     const { response, deltaResponse } = discoveryCodecs();
     const { change, typeUrl, name } = message;
     const nonce = pushNonce(change);
+    const real = this.resources.get(`${typeUrl} ${name}`);
+    if (real) {
+      const any = { type_url: typeUrl, value: real };
+      const sotw = response.serialize({
+        version_info: `floor-${change}`,
+        type_url: typeUrl,
+        nonce,
+        resources: [any],
+      });
+      const delta = deltaResponse.serialize({
+        system_version_info: `floor-${change}`,
+        type_url: typeUrl,
+        nonce,
+        resources: [{ name, version: `v${change}`, resource: any }],
+        removed_resources: [],
+      });
+      this.prepared = { change, sotw, delta };
+      send({ type: 'prepared', change, sotwBytes: sotw.length, deltaBytes: delta.length, real: true });
+      return;
+    }
     const sotw = response.serialize({
       version_info: `floor-${change}`,
       type_url: typeUrl,
@@ -113,7 +160,7 @@ class FloorServer {
       removed_resources: [],
     });
     this.prepared = { change, sotw, delta };
-    send({ type: 'prepared', change, sotwBytes: sotw.length, deltaBytes: delta.length });
+    send({ type: 'prepared', change, sotwBytes: sotw.length, deltaBytes: delta.length, real: false });
   }
 
   push(change: number): void {
@@ -131,7 +178,7 @@ class FloorServer {
   }
 
   private serve(variant: Variant, call: grpc.ServerDuplexStream<unknown, Buffer>): void {
-    const stream: FloorStream = { variant, call, ackedChange: -1 };
+    const stream: FloorStream = { variant, call, ackedChange: -1, answered: new Set() };
     this.streams.add(stream);
     const forget = () => this.streams.delete(stream);
     call.on('end', () => {
@@ -143,8 +190,10 @@ class FloorServer {
     call.on('data', (request: { type_url?: string; response_nonce?: string }) => {
       const nonce = request.response_nonce ?? '';
       if (nonce === '') {
-        const first = this.initial.get(`${variant} ${request.type_url ?? ''}`);
-        if (first) call.write(first);
+        const typeUrl = request.type_url ?? '';
+        if (stream.answered.has(typeUrl)) return;
+        stream.answered.add(typeUrl);
+        for (const first of this.initial.get(`${variant} ${typeUrl}`) ?? []) call.write(first);
         return;
       }
       if (this.pushing === undefined || nonce !== pushNonce(this.pushing)) return;
@@ -166,6 +215,14 @@ process.on('message', (message: ToFloor) => {
     case 'push':
       floor.push(message.change);
       break;
+    case 'replay':
+      floor.replay(message.file);
+      break;
+    case 'memory': {
+      const m = process.memoryUsage();
+      send({ type: 'memory', rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external });
+      break;
+    }
     case 'stop':
       floor.stop();
       break;

@@ -65,9 +65,13 @@ export type ToFloor =
       readonly change: number;
       readonly typeUrl: string;
       readonly name: string;
+      /** The shape of filler responses, when no captured resource of that name can be pushed. */
       readonly sotw: FloorShape;
       readonly delta: FloorShape;
     }
+  /** Replay the responses captured from Trellis (capture.ts), read from `file`, at cold start. */
+  | { readonly type: 'replay'; readonly file: string }
+  | { readonly type: 'memory' }
   | { readonly type: 'push'; readonly change: number }
   | { readonly type: 'stop' };
 
@@ -78,6 +82,15 @@ export type FromFloor =
       readonly change: number;
       readonly sotwBytes: number;
       readonly deltaBytes: number;
+      /** The captured resource itself was pushed (else fillers of the shape given). */
+      readonly real: boolean;
+    }
+  | { readonly type: 'replaying'; readonly responses: number }
+  | {
+      readonly type: 'memory';
+      readonly rssBytes: number;
+      readonly heapUsedBytes: number;
+      readonly externalBytes: number;
     }
   /** Server side: every stream ACKed the push's nonce. */
   | {

@@ -21,6 +21,13 @@ export function rssBytes(pid: number): number {
   return match ? Number(match[1]) * 1024 : 0;
 }
 
+/** Peak resident set size in bytes (VmHWM): the most the process has held so far. */
+export function peakRssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
 /** The model name of the CPU, for the record. */
 export function cpuModel(): string {
   try {

@@ -95,8 +95,8 @@ function seriesRows(name: string, t: SeriesSummary, f: SeriesSummary): string[][
       ratio(t.p50 === undefined ? undefined : t.p50 - DEBOUNCE_QUIET_MS, f.p50),
     ],
     ['  server CPU per change', seconds(t.cpu), seconds(f.cpu), ratio(t.cpu, f.cpu)],
-    ['  bytes per SotW stream', bytes(t.sotwBytes), bytes(f.sotwBytes), ''],
-    ['  bytes per delta stream', bytes(t.deltaBytes), bytes(f.deltaBytes), ''],
+    ['  bytes per SotW stream', bytes(t.sotwBytes), bytes(f.sotwBytes), ratio(t.sotwBytes, f.sotwBytes)],
+    ['  bytes per delta stream', bytes(t.deltaBytes), bytes(f.deltaBytes), ratio(t.deltaBytes, f.deltaBytes)],
     [
       '  responses per stream, SotW / delta',
       `${fmt1(t.sotwResponses)} / ${fmt1(t.deltaResponses)}`,
@@ -114,6 +114,25 @@ const fmt1 = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(1));
 function coldCell(s: ServerFigures | undefined): string {
   if (s?.coldTimeout) return `timeout (${count(s.coldTimeout.ready)}/${count(s.coldTimeout.total)})`;
   return ms(s?.coldStartMs);
+}
+
+/** RSS, heap used and external, each with its own ratio. */
+function memoryRows(name: string, t: Memory | undefined, f: Memory | undefined): string[][] {
+  return [
+    [`${name}: RSS`, bytes(t?.rssBytes), bytes(f?.rssBytes), ratio(t?.rssBytes, f?.rssBytes)],
+    [
+      '  heap used',
+      bytes(t?.heapUsedBytes),
+      bytes(f?.heapUsedBytes),
+      ratio(t?.heapUsedBytes, f?.heapUsedBytes),
+    ],
+    [
+      '  external',
+      bytes(t?.externalBytes),
+      bytes(f?.externalBytes),
+      ratio(t?.externalBytes, f?.externalBytes),
+    ],
+  ];
 }
 
 function memoryCell(m: Memory | undefined): string {
@@ -147,9 +166,27 @@ export function formatSize(f: SizeFigures): string {
     lines.push(
       `floor pushes one prebuilt response per stream: endpoint change SotW ${shape(shapes.endpoint.sotw)}, ` +
         `delta ${shape(shapes.endpoint.delta)}; route change SotW ${shape(shapes.route.sotw)}, delta ${shape(shapes.route.delta)}` +
-        (shapes.estimated
-          ? ' (sizes estimated from the translation: Trellis sent nothing measurable)'
-          : ' (sizes as Trellis sent)'),
+        (shapes.real
+          ? ' (the changed resource itself, as Trellis encoded it)'
+          : shapes.estimated
+            ? ' (filler, sizes estimated from the translation: Trellis sent nothing measurable)'
+            : ' (filler, of the sizes Trellis sent)'),
+    );
+  }
+  const cold = f.coldBytes;
+  if (cold) {
+    const perType = (r: Record<string, number>) =>
+      Object.entries(r)
+        .map(([typeUrl, n]) => `${typeUrl.slice(typeUrl.lastIndexOf('.') + 1)} ${bytes(n)}`)
+        .join(', ');
+    const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+    lines.push(
+      `cold start bytes per stream, one real proxy's responses from Trellis, replayed by the floor to every stream: ` +
+        `SotW ${bytes(total(cold.sotw))} (${perType(cold.sotw)}); delta ${bytes(total(cold.delta))} (${perType(cold.delta)})`,
+    );
+  } else if (f.captureError) {
+    lines.push(
+      `floor cold start answers CDS and LDS with empty responses: capturing a proxy failed (${f.captureError})`,
     );
   }
   if (f.load)
@@ -187,12 +224,8 @@ export function formatSize(f: SizeFigures): string {
     ['  streams failed', String(t?.failedStreams ?? '-'), String(fl?.failedStreams ?? '-'), ''],
     ...seriesRows('endpoint change', te, fe),
     ...seriesRows('route change', trt, frt),
-    [
-      'RSS / heap used / external, steady (after cold start)',
-      memoryCell(t?.steady),
-      memoryCell(fl?.steady),
-      ratio(t?.steady?.rssBytes, fl?.steady?.rssBytes),
-    ],
+    ...memoryRows('steady (2 s after cold start)', t?.steady, fl?.steady),
+    ...memoryRows('peak (RSS high-water mark; heap, external sampled each second)', t?.peak, fl?.peak),
     [
       'RSS / heap used / external, after the changes',
       memoryCell(t?.afterChanges),
@@ -204,7 +237,9 @@ export function formatSize(f: SizeFigures): string {
   lines.push(...targets(f, te, fe));
   if (t?.firstFailure) lines.push(`first failed trellis stream: ${t.firstFailure}`);
   for (const e of f.errors) lines.push(`ERROR ${e}`);
-  lines.push(`(this size took ${ms(f.elapsedMs)})`);
+  lines.push(
+    `completed: ${f.completed ? 'yes' : 'NO (a cold start or a change timed out, or an error; see above)'} (this size took ${ms(f.elapsedMs)})`,
+  );
   return lines.join('\n');
 }
 
@@ -240,13 +275,15 @@ export function formatSummary(all: readonly SizeFigures[]): string {
       'route p50 / p99 / max',
       'CPU/route chg',
       'steady RSS',
-      'vs floor: p50, CPU',
+      'vs floor: cold, endpoint p50, CPU, route p50, CPU',
+      'completed',
     ],
   ];
   for (const f of all) {
     const te = summarise(f.trellis?.endpoint);
     const fe = summarise(f.floor?.endpoint);
     const trt = summarise(f.trellis?.route);
+    const frt = summarise(f.floor?.route);
     rows.push([
       `${count(f.size.services)} / ${count(f.size.endpoints)} / ${count(f.size.proxies)}`,
       coldCell(f.trellis),
@@ -256,7 +293,8 @@ export function formatSummary(all: readonly SizeFigures[]): string {
       `${ms(trt.p50)} / ${ms(trt.p99)} / ${ms(trt.max)}`,
       seconds(trt.cpu),
       bytes(f.trellis?.steady?.rssBytes),
-      `${ratio(te.p50, fe.p50)}, ${ratio(te.cpu, fe.cpu)}`,
+      `${ratio(f.trellis?.coldStartMs, f.floor?.coldStartMs)}, ${ratio(te.p50, fe.p50)}, ${ratio(te.cpu, fe.cpu)}, ${ratio(trt.p50, frt.p50)}, ${ratio(trt.cpu, frt.cpu)}`,
+      f.completed ? 'yes' : 'NO',
     ]);
   }
   return table(rows);

@@ -1,14 +1,18 @@
 // One mesh size, start to end: write the mesh, time translation, run Trellis (cold start, endpoint
-// changes, route changes, memory), then the floor server with the same clients and responses of
-// the sizes Trellis sent. Every process it starts is stopped before it returns, error or not.
+// changes, route changes, memory), capture one real proxy's responses from it, then the floor
+// server with the same clients, replaying those bytes at cold start and pushing the one changed
+// resource as Trellis encoded it on each change. Every process it starts is stopped before it
+// returns, error or not.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { captureProxy } from './capture.js';
 import { type ChangeSample, type ChangeTrigger, runChanges } from './change-phase.js';
 import { FloorProcess } from './floor-process.js';
 import type { FloorShape, StreamSpec } from './ipc-messages.js';
 import { type MeshSize, MeshWriter } from './mesh-generator.js';
-import { EDS, now, RDS } from './simulated-proxy.js';
+import { peakRssBytes } from './proc-stats.js';
+import { EDS, now, RDS, type Variant } from './simulated-proxy.js';
 import { type TranslationTiming, timeTranslation } from './translation-timing.js';
 import { type MetricsSample, TrellisProcess } from './trellis-process.js';
 import { WorkerPool } from './worker-pool.js';
@@ -22,11 +26,15 @@ export interface SizeOptions {
   /** For all P streams to become current. */
   readonly coldTimeoutMs: number;
   readonly quietMs: number;
+  /** For Trellis to be ready (manifests read) after it starts. */
+  readonly startTimeoutMs: number;
   readonly profileDir?: string;
 }
 
 export interface Memory {
   readonly rssBytes: number;
+  /** VmHWM at the time of the reading; only used for the peak. */
+  readonly peakRssBytes?: number;
   readonly heapUsedBytes?: number;
   readonly externalBytes?: number;
 }
@@ -44,6 +52,8 @@ export interface ServerFigures {
   /** Undefined when the server was no longer running to be measured. */
   readonly steady?: Memory | undefined;
   readonly afterChanges?: Memory | undefined;
+  /** RSS: the kernel's high-water mark (VmHWM); heap and external: the most sampled (every second). */
+  readonly peak?: Memory | undefined;
 }
 
 export interface SizeFigures {
@@ -63,7 +73,19 @@ export interface SizeFigures {
   readonly trellis?: ServerFigures;
   readonly floor?: ServerFigures;
   /** What the floor pushed; `estimated` when Trellis's own responses could not be measured. */
-  readonly floorShapes?: { readonly endpoint: Shapes; readonly route: Shapes; readonly estimated: boolean };
+  readonly floorShapes?: {
+    readonly endpoint: Shapes;
+    readonly route: Shapes;
+    readonly estimated: boolean;
+    /** The floor pushed the changed resource itself, as Trellis encoded it (from the capture). */
+    readonly real?: boolean;
+  };
+  /** Bytes per type Trellis sent one proxy at cold start, per variant; what the floor replays. */
+  readonly coldBytes?: Record<Variant, Record<string, number>>;
+  /** Why the floor's cold start replays nothing (empty CDS and LDS instead), if it does not. */
+  readonly captureError?: string;
+  /** Whether every phase finished: both cold starts and every change within its timeout. */
+  readonly completed: boolean;
   /** 1-minute load average before and after the size: other work on the machine skews the figures. */
   readonly load?: { readonly before: number; readonly after: number };
   readonly errors: readonly string[];
@@ -127,6 +149,31 @@ async function measure(
   label: string,
 ): Promise<ServerFigures> {
   const pool = await WorkerPool.start(opts.workers, 60_000);
+  const peak = { rss: 0, heap: 0, external: 0 };
+  let sampling = false;
+  const sample = async () => {
+    if (sampling) return;
+    sampling = true;
+    try {
+      const m = await memory();
+      if (m) {
+        peak.rss = Math.max(peak.rss, m.peakRssBytes ?? m.rssBytes);
+        peak.heap = Math.max(peak.heap, m.heapUsedBytes ?? 0);
+        peak.external = Math.max(peak.external, m.externalBytes ?? 0);
+      }
+    } finally {
+      sampling = false;
+    }
+  };
+  const sampler = setInterval(() => void sample().catch(() => undefined), 1_000);
+  const peakMemory = (): Memory | undefined =>
+    peak.rss === 0
+      ? undefined
+      : {
+          rssBytes: peak.rss,
+          ...(peak.heap > 0 ? { heapUsedBytes: peak.heap } : {}),
+          ...(peak.external > 0 ? { externalBytes: peak.external } : {}),
+        };
   try {
     const cpu0 = phases.cpu();
     const t0 = now();
@@ -143,6 +190,7 @@ async function measure(
         endpoint: [],
         route: [],
         steady: await memory(),
+        peak: peakMemory(),
       };
     }
     const coldStartMs = connected.at - t0;
@@ -169,6 +217,7 @@ async function measure(
     const route = await runChanges({ ...common, label: `${label} route change`, trigger: phases.route });
     await sleep(1_000);
     const afterChanges = await memory();
+    await sample().catch(() => undefined);
     return {
       coldStartMs,
       coldCpuSeconds,
@@ -177,8 +226,10 @@ async function measure(
       route,
       steady,
       afterChanges,
+      peak: peakMemory(),
     };
   } finally {
+    clearInterval(sampler);
     await pool.stop();
   }
 }
@@ -189,6 +240,8 @@ export async function runSize(opts: SizeOptions): Promise<SizeFigures> {
   const errors: string[] = [];
   const dir = await mkdtemp(path.join(tmpdir(), `trellis-bench-${size.services}x${size.proxies}-`));
   const figures: { -readonly [K in keyof SizeFigures]?: SizeFigures[K] } = { size, workers: opts.workers };
+  const captureFile = path.join(dir, 'captured-proxy.json');
+  let captured = false;
   const loadBefore = loadavg()[0] ?? 0;
   try {
     const writer = await MeshWriter.write(dir, size);
@@ -204,7 +257,7 @@ export async function runSize(opts: SizeOptions): Promise<SizeFigures> {
     process.stderr.write(`S=${size.services} P=${size.proxies}: trellis\n`);
     const { server, readyMs } = await TrellisProcess.start({
       manifests: dir,
-      startTimeoutMs: 300_000,
+      startTimeoutMs: opts.startTimeoutMs,
       ...(opts.profileDir ? { profileDir: opts.profileDir } : {}),
     });
     figures.readyMs = readyMs;
@@ -238,6 +291,7 @@ export async function runSize(opts: SizeOptions): Promise<SizeFigures> {
           const metrics = await server.metrics();
           return {
             rssBytes: server.rssBytes(),
+            peakRssBytes: peakRssBytes(server.pid),
             ...(metrics?.heapUsedBytes !== undefined ? { heapUsedBytes: metrics.heapUsedBytes } : {}),
             ...(metrics?.externalBytes !== undefined ? { externalBytes: metrics.externalBytes } : {}),
           };
@@ -255,6 +309,20 @@ export async function runSize(opts: SizeOptions): Promise<SizeFigures> {
         figures.serverConvergenceMs =
           ((convergedAfter.sum - convergedBefore.sum) / (convergedAfter.count - convergedBefore.count)) *
           1000;
+      }
+      // One real proxy's responses (the first, a SotW one; its delta twin too), for the floor; after
+      // the metrics are read, so this extra stream is not in them.
+      try {
+        figures.coldBytes = await captureProxy(
+          server.xdsPort,
+          nodeIds[0]!,
+          Math.max(60_000, opts.changeTimeoutMs),
+          captureFile,
+        );
+        captured = true;
+      } catch (err) {
+        figures.captureError = message(err);
+        process.stderr.write(`  capture of one proxy's responses failed: ${message(err)}\n`);
       }
     } catch (err) {
       errors.push(`trellis: ${message(err)}`);
@@ -275,13 +343,25 @@ export async function runSize(opts: SizeOptions): Promise<SizeFigures> {
       route: measured.route ?? estimated.route,
       estimated: !measured.endpoint || !measured.route,
     };
-    figures.floorShapes = shapes;
     process.stderr.write(`S=${size.services} P=${size.proxies}: floor\n`);
     const floor = await FloorProcess.start(30_000);
+    const pushed = { endpoint: shapes.endpoint, route: shapes.route, real: captured };
     try {
-      const floorTrigger = (typeUrl: string, name: string, shape: Shapes, offset: number): ChangeTrigger => ({
+      if (captured) await floor.replay(captureFile, 60_000);
+      const floorTrigger = (
+        kind: 'endpoint' | 'route',
+        typeUrl: string,
+        name: string,
+        shape: Shapes,
+        offset: number,
+      ): ChangeTrigger => ({
         watch: async (n) => {
-          await floor.prepare(offset + n, typeUrl, name, shape.sotw, shape.delta, 30_000);
+          const p = await floor.prepare(offset + n, typeUrl, name, shape.sotw, shape.delta, 30_000);
+          pushed[kind] = {
+            sotw: { bytes: p.sotwBytes, resources: p.real ? 1 : shape.sotw.resources },
+            delta: { bytes: p.deltaBytes, resources: p.real ? 1 : shape.delta.resources },
+          };
+          pushed.real &&= p.real;
           return { change: offset + n, typeUrl, name, expectAll: true };
         },
         fire: async (n) => floor.push(offset + n),
@@ -292,15 +372,23 @@ export async function runSize(opts: SizeOptions): Promise<SizeFigures> {
         streams,
         {
           cpu: () => floor.cpuSeconds(),
-          endpoint: floorTrigger(EDS, writer.endpointTarget(0).edsName, shapes.endpoint, 20_000),
-          route: floorTrigger(RDS, '80', shapes.route, 30_000),
+          endpoint: floorTrigger('endpoint', EDS, writer.endpointTarget(0).edsName, shapes.endpoint, 20_000),
+          route: floorTrigger('route', RDS, '80', shapes.route, 30_000),
         },
-        async () => ({ rssBytes: floor.rssBytes() }),
+        async () => {
+          const m = await floor.memory(10_000).catch(() => undefined);
+          return {
+            rssBytes: floor.rssBytes(),
+            peakRssBytes: peakRssBytes(floor.pid),
+            ...(m ? { heapUsedBytes: m.heapUsedBytes, externalBytes: m.externalBytes } : {}),
+          };
+        },
         'floor',
       );
     } catch (err) {
       errors.push(`floor: ${message(err)}`);
     } finally {
+      figures.floorShapes = { ...pushed, estimated: shapes.estimated && !pushed.real };
       await floor.stop();
     }
   } catch (err) {
@@ -308,8 +396,15 @@ export async function runSize(opts: SizeOptions): Promise<SizeFigures> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  const finished = (s: ServerFigures | undefined) =>
+    s !== undefined &&
+    s.coldStartMs !== undefined &&
+    s.endpoint.length > 0 &&
+    s.route.length > 0 &&
+    [...s.endpoint, ...s.route].every((c) => !c.timeout);
   return {
     ...figures,
+    completed: errors.length === 0 && finished(figures.trellis) && finished(figures.floor),
     files: figures.files ?? 0,
     workers: opts.workers,
     size,
