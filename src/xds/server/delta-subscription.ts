@@ -17,6 +17,8 @@ const WILDCARD = '*';
 export const ABSENT = '-';
 /** Held for a name whose state the client no longer knows: whatever exists must be sent again. */
 const UNKNOWN = '';
+/** An override saying the client holds nothing of a name the base map has. Never a content hash. */
+const NOT_HELD = '\u0000';
 
 export interface ClientChange {
   readonly name: string;
@@ -68,8 +70,15 @@ export class DeltaSubscription {
   private readonly names = new Set<string>();
   /** UTF-8 bytes of `names`, for the stream's name budget (stream-limits.ts). */
   private namesBytes = 0;
-  /** name → what the client holds: the version we sent (or it reported on reconnect), ABSENT or UNKNOWN. */
-  private readonly held = new Map<string, string>();
+  /**
+   * What the client holds, name → the version we sent (or it reported on reconnect), ABSENT or
+   * UNKNOWN, kept in two layers so that a stream level with its group costs one reference, not a
+   * map of every name (issue 15): `base` is a snapshot map the client was last level with (it holds
+   * exactly the subscribed resources of it), and `over` what differs from it since (NOT_HELD for a
+   * name the base has and the client does not hold). Without a base, `over` is all of it.
+   */
+  private base: ReadonlyMap<string, CachedResource> | undefined;
+  private over = new Map<string, string>();
   /** Bumped on every change of the above, so `pending` can tell what its last result still says. */
   private revision = 0;
   private last?: LastPending;
@@ -106,10 +115,12 @@ export class DeltaSubscription {
     // An ACK carries no subscription change: it must not cost the next pending() its shortcut.
     if (!first && subscribe.length === 0 && unsubscribe.length === 0) return;
     this.revision++;
-    if (first && subscribe.length === 0) this.wildcardOn = true;
+    // The base says what a subscribed name holds: a wider subscription would claim too much.
+    if (first && subscribe.length === 0) this.joinWildcard();
     for (const name of subscribe) {
-      if (name === WILDCARD) this.wildcardOn = true;
+      if (name === WILDCARD) this.joinWildcard();
       else if (!this.names.has(name)) {
+        if (!this.wildcardOn && this.base?.has(name) && !this.over.has(name)) this.over.set(name, NOT_HELD);
         this.names.add(name);
         this.namesBytes += Buffer.byteLength(name);
       }
@@ -119,8 +130,9 @@ export class DeltaSubscription {
       else this.unsubscribeName(name);
     }
     for (const [name, version] of initialVersions ?? []) {
-      // A client may send any string: one equal to our marker must not read as "told absent".
-      if (this.isSubscribed(name)) this.held.set(name, version === ABSENT ? UNKNOWN : version);
+      // A client may send any string: one equal to a marker must not read as "told absent" or "none".
+      if (this.isSubscribed(name))
+        this.over.set(name, version === ABSENT || version === NOT_HELD ? UNKNOWN : version);
     }
   }
 
@@ -138,6 +150,7 @@ export class DeltaSubscription {
       last !== undefined &&
       last.applied === last.result.changes.length &&
       this.revision === last.revision + last.applied;
+    if (level) this.rebase(last.of);
     const result =
       level && last.of === available
         ? this.levelWith(available, last.result.selectedCount)
@@ -178,10 +191,11 @@ export class DeltaSubscription {
       const resource = this.visit(name, available, changes);
       if (resource) selected.push(resource);
     };
-    for (const name of this.held.keys()) visit(name);
-    for (const name of this.names) if (!this.held.has(name)) visit(name);
+    const held = this.heldNames();
+    for (const name of held) visit(name);
+    for (const name of this.names) if (!held.has(name)) visit(name);
     if (this.wildcardOn) {
-      for (const name of available.keys()) if (!this.held.has(name) && !this.names.has(name)) visit(name);
+      for (const name of available.keys()) if (!held.has(name) && !this.names.has(name)) visit(name);
     }
     sortByName(changes);
     return { changes, selectedCount: selected.length, selected: () => selected };
@@ -194,7 +208,7 @@ export class DeltaSubscription {
     changes: ClientChange[],
   ): CachedResource | undefined {
     const resource = available.get(name);
-    const held = this.held.get(name);
+    const held = this.heldOf(name);
     if (resource) {
       if (held !== resource.version) changes.push({ name, resource, after: resource.version });
     } else if (held !== ABSENT && (held !== undefined || this.names.has(name))) {
@@ -204,15 +218,20 @@ export class DeltaSubscription {
     return resource;
   }
 
+  /** How many names the client holds differently from the base map: its own memory, per stream. */
+  heldOverrides(): number {
+    return this.over.size;
+  }
+
   /** The version of `name` the client holds, as far as we sent it (absent: none, or unknown). */
   heldVersion(name: string): string | undefined {
-    const version = this.held.get(name);
+    const version = this.heldOf(name);
     return version === ABSENT || version === UNKNOWN ? undefined : version;
   }
 
   /** Records that a change was sent; returns what the client held before it. */
   apply(change: ClientChange): string | undefined {
-    const before = this.held.get(change.name);
+    const before = this.heldOf(change.name);
     this.set(change.name, change.after);
     // Changes applied in the order pending gave them keep the client level with its map.
     const last = this.last;
@@ -225,14 +244,63 @@ export class DeltaSubscription {
    * changed the name since (`after` is no longer what we hold) or the name is no longer subscribed.
    */
   restore(name: string, before: string | undefined, after: string | undefined): void {
-    if (!this.isSubscribed(name) || this.held.get(name) !== after) return;
+    if (!this.isSubscribed(name) || this.heldOf(name) !== after) return;
     this.set(name, before);
   }
 
   private set(name: string, value: string | undefined): void {
     this.revision++;
-    if (value === undefined) this.held.delete(name);
-    else this.held.set(name, value);
+    this.hold(name, value);
+  }
+
+  /** Records what the client holds of `name`, as an override only where the base says otherwise. */
+  private hold(name: string, value: string | undefined): void {
+    const fromBase = this.isSubscribed(name) ? this.base?.get(name)?.version : undefined;
+    if (value === fromBase) this.over.delete(name);
+    else this.over.set(name, value === undefined ? NOT_HELD : value);
+  }
+
+  /** What the client holds of `name`: a version, ABSENT, UNKNOWN, or undefined for nothing. */
+  private heldOf(name: string): string | undefined {
+    const value = this.over.get(name);
+    if (value !== undefined) return value === NOT_HELD ? undefined : value;
+    return this.isSubscribed(name) ? this.base?.get(name)?.version : undefined;
+  }
+
+  /** Every name the client holds something of. */
+  private heldNames(): Set<string> {
+    const names = new Set<string>();
+    for (const [name, value] of this.over) if (value !== NOT_HELD) names.add(name);
+    if (this.base)
+      for (const name of this.base.keys())
+        if (!this.over.has(name) && this.isSubscribed(name)) names.add(name);
+    return names;
+  }
+
+  /**
+   * The client applied everything pending for `of`: it holds exactly the subscribed resources of
+   * it, and ABSENT for each named one `of` lacks (it was told). That is the base from now on.
+   */
+  private rebase(of: ReadonlyMap<string, CachedResource>): void {
+    if (this.base === of && this.over.size === 0) return;
+    this.base = of;
+    this.over = new Map();
+    for (const name of this.names) if (!of.has(name)) this.over.set(name, ABSENT);
+  }
+
+  /** Drops the base: every held name becomes an override (before the subscription changes shape). */
+  private materialize(): void {
+    if (!this.base) return;
+    const held = new Map<string, string>();
+    for (const name of this.heldNames()) held.set(name, this.heldOf(name) as string);
+    this.base = undefined;
+    this.over = held;
+  }
+
+  private joinWildcard(): void {
+    if (this.wildcardOn) return;
+    this.materialize();
+    this.wildcardOn = true;
   }
 
   private isSubscribed(name: string): boolean {
@@ -240,16 +308,18 @@ export class DeltaSubscription {
   }
 
   private leaveWildcard(): void {
+    this.materialize();
     this.wildcardOn = false;
     // The client keeps only what it named; it expects no removal for the rest.
-    for (const name of [...this.held.keys()]) if (!this.names.has(name)) this.held.delete(name);
+    for (const name of [...this.over.keys()]) if (!this.names.has(name)) this.over.delete(name);
   }
 
   private unsubscribeName(name: string): void {
     const wasNamed = this.names.delete(name);
     if (wasNamed) this.namesBytes -= Buffer.byteLength(name);
-    if (this.wildcardOn && wasNamed) this.held.set(name, UNKNOWN);
-    else if (!this.wildcardOn) this.held.delete(name);
+    if (this.wildcardOn && wasNamed) this.over.set(name, UNKNOWN);
+    // Not subscribed any more: the base says nothing of it, and an override would be stale.
+    else if (!this.wildcardOn) this.over.delete(name);
   }
 }
 

@@ -1,0 +1,261 @@
+// The delta subscription as it was before its held state was layered over a base map (issue 15):
+// one flat map of every held name. Kept as the oracle the layered one is checked against
+// (delta-subscription-layers.test.ts); not used by the server.
+// One type's subscription on an incremental (delta) xDS stream, and what the client holds: the
+// state go-control-plane keeps per stream and never in the cache. From it come the changes that
+// bring the client level with a snapshot: resources whose version differs, and names to remove.
+// Rules (https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol, "Incremental xDS"):
+// - the first request for a type with no names to subscribe is a wildcard subscription (legacy
+//   form); "*" among the names subscribes to the wildcard explicitly, and unsubscribing "*" ends it;
+// - a wildcard stream may also name resources; unsubscribing such a name while the wildcard stays
+//   obliges the server to say again whether the resource exists (the client forgot it);
+// - initial_resource_versions, on the first request of a type, says what the client kept from an
+//   earlier stream: only what differs from it is sent;
+// - a name the client subscribed to explicitly and that does not exist is listed once in
+//   removed_resources, so the client stops waiting for it.
+import type { CachedResource } from '../../src/xds/cache/snapshot.js';
+
+const WILDCARD = '*';
+/** Held for an explicitly subscribed name we told the client does not exist. Never a content hash. */
+export const ABSENT = '-';
+/** Held for a name whose state the client no longer knows: whatever exists must be sent again. */
+const UNKNOWN = '';
+
+export interface ClientChange {
+  readonly name: string;
+  /** The resource to send; undefined lists the name in removed_resources. */
+  readonly resource?: CachedResource;
+  /** What the client holds once it applies the change: a version, ABSENT, or nothing. */
+  readonly after: string | undefined;
+}
+
+export interface PendingChanges {
+  /** Sorted by name. */
+  readonly changes: readonly ClientChange[];
+  /** How many subscribed resources exist: what a state-of-the-world response would carry. */
+  readonly selectedCount: number;
+  /** Those resources, in no particular order (made when asked for). */
+  selected(): readonly CachedResource[];
+}
+
+interface LastPending {
+  readonly of: ReadonlyMap<string, CachedResource>;
+  readonly revision: number;
+  readonly result: PendingChanges;
+  /** How many of its changes were applied since, in order. */
+  applied: number;
+}
+
+// Consecutive snapshots of a type mostly differ in a few resources, and every stream of a group
+// moves from the same map to the same next one: the names that differ are found once per pair.
+const diffs = new WeakMap<
+  ReadonlyMap<string, CachedResource>,
+  { readonly to: ReadonlyMap<string, CachedResource>; readonly names: readonly string[] }
+>();
+
+function changedNames(
+  from: ReadonlyMap<string, CachedResource>,
+  to: ReadonlyMap<string, CachedResource>,
+): readonly string[] {
+  const known = diffs.get(from);
+  if (known?.to === to) return known.names;
+  const names: string[] = [];
+  for (const [name, resource] of to) if (from.get(name) !== resource) names.push(name);
+  for (const name of from.keys()) if (!to.has(name)) names.push(name);
+  diffs.set(from, { to, names });
+  return names;
+}
+
+export class FlatDeltaSubscription {
+  private wildcardOn = false;
+  private readonly names = new Set<string>();
+  /** UTF-8 bytes of `names`, for the stream's name budget (stream-limits.ts). */
+  private namesBytes = 0;
+  /** name → what the client holds: the version we sent (or it reported on reconnect), ABSENT or UNKNOWN. */
+  private readonly held = new Map<string, string>();
+  /** Bumped on every change of the above, so `pending` can tell what its last result still says. */
+  private revision = 0;
+  private last?: LastPending;
+
+  get wildcard(): boolean {
+    return this.wildcardOn;
+  }
+
+  /** How many names the client subscribed to by name (what it, not the mesh, makes us keep). */
+  get namedCount(): number {
+    return this.names.size;
+  }
+
+  /** UTF-8 bytes of the names the client subscribed to by name. */
+  get namedBytes(): number {
+    return this.namesBytes;
+  }
+
+  /** The explicitly subscribed names in the order the client first asked for them, unsorted. */
+  namesInOrder(): IterableIterator<string> {
+    return this.names.values();
+  }
+
+  /**
+   * Applies one request's subscription changes. `initialVersions` is given for the first request of
+   * the type only: later ones never reset what the client holds.
+   */
+  update(
+    subscribe: readonly string[],
+    unsubscribe: readonly string[],
+    initialVersions?: ReadonlyMap<string, string>,
+  ): void {
+    const first = initialVersions !== undefined;
+    // An ACK carries no subscription change: it must not cost the next pending() its shortcut.
+    if (!first && subscribe.length === 0 && unsubscribe.length === 0) return;
+    this.revision++;
+    if (first && subscribe.length === 0) this.wildcardOn = true;
+    for (const name of subscribe) {
+      if (name === WILDCARD) this.wildcardOn = true;
+      else if (!this.names.has(name)) {
+        this.names.add(name);
+        this.namesBytes += Buffer.byteLength(name);
+      }
+    }
+    for (const name of unsubscribe) {
+      if (name === WILDCARD) this.leaveWildcard();
+      else this.unsubscribeName(name);
+    }
+    for (const [name, version] of initialVersions ?? []) {
+      // A client may send any string: one equal to our marker must not read as "told absent".
+      if (this.isSubscribed(name)) this.held.set(name, version === ABSENT ? UNKNOWN : version);
+    }
+  }
+
+  /**
+   * What to send so the client holds exactly the subscribed resources of `available`. Asked for
+   * every type on every request and snapshot, so it answers from its last result when it can: the
+   * same while nothing changed; and once the client is level with one map (nothing was pending, or
+   * everything pending has been applied), the changes for the next map are among the few names
+   * that differ between the two.
+   */
+  pending(available: ReadonlyMap<string, CachedResource>): PendingChanges {
+    const last = this.last;
+    if (last?.of === available && last.revision === this.revision) return last.result;
+    const level =
+      last !== undefined &&
+      last.applied === last.result.changes.length &&
+      this.revision === last.revision + last.applied;
+    const result =
+      level && last.of === available
+        ? this.levelWith(available, last.result.selectedCount)
+        : level
+          ? this.incremental(last.of, available, last.result.selectedCount)
+          : this.compute(available);
+    this.last = { of: available, revision: this.revision, result, applied: 0 };
+    return result;
+  }
+
+  private levelWith(available: ReadonlyMap<string, CachedResource>, selectedCount: number): PendingChanges {
+    return { changes: [], selectedCount, selected: () => this.compute(available).selected() };
+  }
+
+  private incremental(
+    from: ReadonlyMap<string, CachedResource>,
+    to: ReadonlyMap<string, CachedResource>,
+    selectedBefore: number,
+  ): PendingChanges {
+    const changes: ClientChange[] = [];
+    let selectedCount = selectedBefore;
+    for (const name of changedNames(from, to)) {
+      if (!this.isSubscribed(name)) continue;
+      selectedCount += (to.has(name) ? 1 : 0) - (from.has(name) ? 1 : 0);
+      this.visit(name, to, changes);
+    }
+    sortByName(changes);
+    return { changes, selectedCount, selected: () => this.compute(to).selected() };
+  }
+
+  // Each candidate name once (what the client holds, what it named, and with the wildcard all that
+  // exists), without sorting them all: only the few changes are sorted, and the selection's order
+  // does not matter to its version (sotwVersion sorts).
+  private compute(available: ReadonlyMap<string, CachedResource>): PendingChanges {
+    const changes: ClientChange[] = [];
+    const selected: CachedResource[] = [];
+    const visit = (name: string) => {
+      const resource = this.visit(name, available, changes);
+      if (resource) selected.push(resource);
+    };
+    for (const name of this.held.keys()) visit(name);
+    for (const name of this.names) if (!this.held.has(name)) visit(name);
+    if (this.wildcardOn) {
+      for (const name of available.keys()) if (!this.held.has(name) && !this.names.has(name)) visit(name);
+    }
+    sortByName(changes);
+    return { changes, selectedCount: selected.length, selected: () => selected };
+  }
+
+  /** Adds what the client lacks of `name` to `changes`; returns the resource when it exists. */
+  private visit(
+    name: string,
+    available: ReadonlyMap<string, CachedResource>,
+    changes: ClientChange[],
+  ): CachedResource | undefined {
+    const resource = available.get(name);
+    const held = this.held.get(name);
+    if (resource) {
+      if (held !== resource.version) changes.push({ name, resource, after: resource.version });
+    } else if (held !== ABSENT && (held !== undefined || this.names.has(name))) {
+      // Explicit names stay subscribed after removal: remember that the client was told.
+      changes.push({ name, after: this.names.has(name) ? ABSENT : undefined });
+    }
+    return resource;
+  }
+
+  /** The version of `name` the client holds, as far as we sent it (absent: none, or unknown). */
+  heldVersion(name: string): string | undefined {
+    const version = this.held.get(name);
+    return version === ABSENT || version === UNKNOWN ? undefined : version;
+  }
+
+  /** Records that a change was sent; returns what the client held before it. */
+  apply(change: ClientChange): string | undefined {
+    const before = this.held.get(change.name);
+    this.set(change.name, change.after);
+    // Changes applied in the order pending gave them keep the client level with its map.
+    const last = this.last;
+    if (last && last.result.changes[last.applied] === change) last.applied++;
+    return before;
+  }
+
+  /**
+   * Undoes a change the client rejected: it holds `before` again. Skipped when something else
+   * changed the name since (`after` is no longer what we hold) or the name is no longer subscribed.
+   */
+  restore(name: string, before: string | undefined, after: string | undefined): void {
+    if (!this.isSubscribed(name) || this.held.get(name) !== after) return;
+    this.set(name, before);
+  }
+
+  private set(name: string, value: string | undefined): void {
+    this.revision++;
+    if (value === undefined) this.held.delete(name);
+    else this.held.set(name, value);
+  }
+
+  private isSubscribed(name: string): boolean {
+    return this.wildcardOn || this.names.has(name);
+  }
+
+  private leaveWildcard(): void {
+    this.wildcardOn = false;
+    // The client keeps only what it named; it expects no removal for the rest.
+    for (const name of [...this.held.keys()]) if (!this.names.has(name)) this.held.delete(name);
+  }
+
+  private unsubscribeName(name: string): void {
+    const wasNamed = this.names.delete(name);
+    if (wasNamed) this.namesBytes -= Buffer.byteLength(name);
+    if (this.wildcardOn && wasNamed) this.held.set(name, UNKNOWN);
+    else if (!this.wildcardOn) this.held.delete(name);
+  }
+}
+
+function sortByName(changes: ClientChange[]): void {
+  changes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
