@@ -16,6 +16,7 @@ import {
   type Visibility,
   visibilityKey,
 } from '../model/visibility.js';
+import { layeredMap } from './cache/layered-map.js';
 import { type CachedResource, type Snapshot, sameResources } from './cache/snapshot.js';
 import { EncodeMemo } from './encode-memo.js';
 import { decodeResource, type FieldError } from './envoy/resource-codec.js';
@@ -257,7 +258,7 @@ export class ProxyCompiler {
       if (maps.length === 1) ofType = maps[0]!;
       else if (before && sameItems(maps, previous?.sources.get(typeUrl) ?? [])) ofType = before;
       else {
-        ofType = merged(typeUrl, maps);
+        ofType = layeredMap(typeUrl, maps);
         if (before && sameResources(before, ofType)) ofType = before;
       }
       if (ofType !== before) changed = true;
@@ -448,20 +449,6 @@ function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
 }
 
 /** Throws on a name two parts both produce: that is a bug in the parts. */
-function merged(
-  typeUrl: string,
-  maps: readonly ReadonlyMap<string, CachedResource>[],
-): Map<string, CachedResource> {
-  const all = new Map<string, CachedResource>();
-  for (const map of maps) {
-    for (const [name, resource] of map) {
-      if (all.has(name)) throw new Error(`snapshot has two ${typeUrl} resources named "${name}"`);
-      all.set(name, resource);
-    }
-  }
-  return all;
-}
-
 // Only the bytes of a kept resource are at hand (keeping every proxy's translated JSON around for
 // the rare failure would cost more memory than the snapshots); its JSON is read back from them.
 function kept(typeUrl: string, cached: CachedResource): CompiledResource {
