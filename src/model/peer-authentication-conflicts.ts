@@ -5,19 +5,13 @@
 import type { Workload } from './mesh.js';
 import { comparePeerAuthentications, hasSelector } from './mtls.js';
 import type { PeerAuthenticationPolicy } from './routing.js';
+import { accepted, conflicted, reportPodConflicts } from './selector-conflicts.js';
 import type { StatusBook } from './status-book.js';
-import { hasLabels } from './workload-selection.js';
 
 const originText = (p: PeerAuthenticationPolicy): string =>
   `PeerAuthentication ${p.origin.namespace}/${p.origin.name}`;
 
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-const accepted = { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'accepted' } as const;
-
-function conflicted(message: string) {
-  return { type: 'Conflicted', status: 'True', reason: 'Overridden', message } as const;
-}
 
 /** The policies kept, sorted by namespace/name; conditions go to `book`. */
 export function settlePeerAuthentications(
@@ -49,23 +43,7 @@ export function settlePeerAuthentications(
   }
   // A selecting policy loses where an older one selects the same pod.
   const selecting = byAge.filter(hasSelector);
-  if (selecting.length > 1) {
-    for (const workload of workloads) {
-      const matching = selecting.filter(
-        (p) => p.origin.namespace === workload.namespace && hasLabels(workload.labels, p.selector ?? {}),
-      );
-      const [winner, ...losers] = matching;
-      for (const loser of losers) {
-        book.set(
-          loser.origin,
-          undefined,
-          conflicted(
-            `${originText(winner!)} also selects pod ${workload.namespace}/${workload.name} and applies to it: the oldest (then the first by namespace/name) applies`,
-          ),
-        );
-      }
-    }
-  }
+  reportPodConflicts(selecting, workloads, book, originText);
   for (const policy of kept) book.setDefault(policy.origin, undefined, accepted);
   return kept.sort(
     (a, b) =>

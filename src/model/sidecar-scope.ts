@@ -5,6 +5,7 @@
 // What an applicable Sidecar lets the proxy see is visibility.ts's business.
 import type { Labels, Workload } from './mesh.js';
 import type { SidecarPolicy } from './routing.js';
+import { accepted, conflicted, reportPodConflicts } from './selector-conflicts.js';
 import type { StatusBook } from './status-book.js';
 import { hasLabels } from './workload-selection.js';
 
@@ -27,12 +28,6 @@ export const selectsWorkloads = (sidecar: SidecarPolicy): boolean =>
   Object.keys(sidecar.selector ?? {}).length > 0;
 
 const originText = (s: SidecarPolicy): string => `Sidecar ${s.origin.namespace}/${s.origin.name}`;
-
-const accepted = { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'accepted' } as const;
-
-function conflicted(message: string) {
-  return { type: 'Conflicted', status: 'True', reason: 'Overridden', message } as const;
-}
 
 /**
  * The Sidecars without a selector that lose their namespace to an older one, each with its winner.
@@ -71,22 +66,7 @@ export function settleSidecars(
     book.set(loser.origin, undefined, conflicted(namespaceDefaultConflict(winner, loser.origin.namespace)));
   }
   const selecting = [...sidecars].sort(compareSidecars).filter(selectsWorkloads);
-  if (selecting.length > 1) {
-    for (const workload of workloads) {
-      const [winner, ...losers] = selecting.filter(
-        (s) => s.origin.namespace === workload.namespace && hasLabels(workload.labels, s.selector ?? {}),
-      );
-      for (const loser of losers) {
-        book.set(
-          loser.origin,
-          undefined,
-          conflicted(
-            `${originText(winner!)} also selects pod ${workload.namespace}/${workload.name} and applies to it: the oldest (then the first by namespace/name) applies`,
-          ),
-        );
-      }
-    }
-  }
+  reportPodConflicts(selecting, workloads, book, originText);
   const kept = sidecars.filter((s) => !dropped.has(s));
   for (const sidecar of kept) book.setDefault(sidecar.origin, undefined, accepted);
   return kept.sort(
