@@ -238,7 +238,7 @@ export function formatSize(f: SizeFigures): string {
   if (t?.firstFailure) lines.push(`first failed trellis stream: ${t.firstFailure}`);
   for (const e of f.errors) lines.push(`ERROR ${e}`);
   lines.push(
-    `completed: ${f.completed ? 'yes' : 'NO (a cold start or a change timed out, or an error; see above)'} (this size took ${ms(f.elapsedMs)})`,
+    `completed: ${f.completed ? 'yes' : 'NO (a cold start or a change timed out, a stream failed, or an error; see above)'} (this size took ${ms(f.elapsedMs)})`,
   );
   return lines.join('\n');
 }

@@ -84,7 +84,7 @@ export interface SizeFigures {
   readonly coldBytes?: Record<Variant, Record<string, number>>;
   /** Why the floor's cold start replays nothing (empty CDS and LDS instead), if it does not. */
   readonly captureError?: string;
-  /** Whether every phase finished: both cold starts and every change within its timeout. */
+  /** Whether every phase finished: both cold starts (no stream failed) and every change in time. */
   readonly completed: boolean;
   /** 1-minute load average before and after the size: other work on the machine skews the figures. */
   readonly load?: { readonly before: number; readonly after: number };
@@ -194,6 +194,8 @@ async function measure(
       };
     }
     const coldStartMs = connected.at - t0;
+    // Why the first failed stream ended, for the report.
+    const firstFailure = connected.failed > 0 ? (await pool.progress()).firstFailure : undefined;
     process.stderr.write(
       `  ${label}: ${connected.ready} streams current after ${(coldStartMs / 1000).toFixed(1)} s` +
         (connected.failed > 0 ? `, ${connected.failed} failed` : '') +
@@ -222,6 +224,7 @@ async function measure(
       coldStartMs,
       coldCpuSeconds,
       failedStreams: connected.failed,
+      ...(firstFailure ? { firstFailure } : {}),
       endpoint,
       route,
       steady,
@@ -399,6 +402,7 @@ export async function runSize(opts: SizeOptions): Promise<SizeFigures> {
   const finished = (s: ServerFigures | undefined) =>
     s !== undefined &&
     s.coldStartMs !== undefined &&
+    s.failedStreams === 0 &&
     s.endpoint.length > 0 &&
     s.route.length > 0 &&
     [...s.endpoint, ...s.route].every((c) => !c.timeout);
