@@ -1,11 +1,11 @@
 // What SotW and delta streams report into the metrics, without gRPC: a recorder in place of
 // Prometheus and a clock the test moves.
 import { describe, expect, it } from 'vitest';
-import type { PushReason } from '../xds-metrics.js';
 import { silentLogger } from '../../log.js';
 import { proxyFromNode } from '../../model/proxy.js';
 import { buildSnapshot, type Snapshot, type SnapshotResource } from '../cache/snapshot.js';
 import { TYPE_URL } from '../envoy/type-urls.js';
+import type { PushReason } from '../xds-metrics.js';
 import { type DeltaResponse, DeltaStream } from './delta-stream.js';
 import { type SotwResponse, SotwStream } from './sotw-stream.js';
 import type { ResponseMetrics } from './stream-metrics.js';
