@@ -85,7 +85,7 @@ export interface XdsServerOptions {
    * convergence (default: nowhere).
    */
   readonly metrics?: XdsMetrics;
-  /** Bytes of responses in all calls' buffers at once (write-gate.ts); default 512 MiB. */
+  /** Bytes of responses in all calls' buffers at once (write-gate.ts); default 64 MiB. */
   readonly writeBudgetBytes?: number;
   /** The longest one write holds its share of the budget; default 1 s. */
   readonly writeLeaseMs?: number;

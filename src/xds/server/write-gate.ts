@@ -37,7 +37,11 @@ const realTimer = (callback: () => void, ms: number) => {
   return { cancel: () => clearTimeout(handle) };
 };
 
-export const DEFAULT_WRITE_BUDGET_BYTES = 512 * 1024 * 1024;
+// Measured at S = 1,000 / P = 2,000 (bench/RESULTS.md, 2026-12-06): 512 MiB let a cold start hold
+// a gigabyte of responses in HTTP/2 buffers (steady RSS 2.1 GB); 64 MiB holds 0.3 GB at the peak
+// (steady RSS 1.2 GB) and serves the streams about as fast, the loopback wire taking 64 MiB in a
+// few milliseconds. 128 MiB gave neither more speed nor less memory than 64.
+export const DEFAULT_WRITE_BUDGET_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_WRITE_LEASE_MS = 1_000;
 
 export class WriteGate {
