@@ -6,27 +6,19 @@
 // statuses (some 5 to 6 kB of JSON); a slice with its controller's metadata. Deterministic: the
 // fake API server's process and the benchmark build the same objects.
 
+import { type ServicePlan, servicePlans } from './mesh-generator.js';
+
+export type { ServicePlan };
+
 export interface ClusterSize {
   readonly services: number;
   /** Pods per Service, each an endpoint of its Service's one EndpointSlice. */
   readonly podsPerService: number;
 }
 
-export interface ServicePlan {
-  readonly index: number;
-  readonly name: string;
-  readonly namespace: string;
-  readonly port: number;
-  readonly grpc: boolean;
-  /** The EDS name of its ClusterLoadAssignment: outbound|<port>||<fqdn>. */
-  readonly edsName: string;
-}
-
 export type KubeJson = Record<string, unknown>;
 
 const SERVICES_PER_NAMESPACE = 50;
-const HTTP_PORT = 80;
-const GRPC_PORT = 9090;
 const TARGET_PORT = 8080;
 const NODES = 100;
 const ZONES = ['zone-a', 'zone-b', 'zone-c'];
@@ -70,22 +62,7 @@ export class KubeCluster {
   readonly namespaces: readonly string[];
 
   constructor(readonly size: ClusterSize) {
-    const width = String(size.services).length;
-    this.services = Array.from({ length: size.services }, (_, i) => {
-      const namespace = `ns-${pad(Math.floor(i / SERVICES_PER_NAMESPACE), 3)}`;
-      const name = `svc-${pad(i, width)}`;
-      // One service in ten speaks gRPC, as in bench/mesh-generator.ts.
-      const grpc = i % 10 === 9;
-      const port = grpc ? GRPC_PORT : HTTP_PORT;
-      return {
-        index: i,
-        name,
-        namespace,
-        port,
-        grpc,
-        edsName: `outbound|${port}||${name}.${namespace}.svc.cluster.local`,
-      };
-    });
+    this.services = servicePlans(size.services, SERVICES_PER_NAMESPACE);
     this.namespaces = [...new Set(this.services.map((s) => s.namespace))];
   }
 

@@ -15,7 +15,8 @@ export interface MeshSize {
   readonly proxies: number;
 }
 
-export interface GeneratedService {
+/** A benchmark service's name, namespace and port (the file mesh and the Kubernetes cluster alike). */
+export interface ServicePlan {
   readonly index: number;
   readonly name: string;
   readonly namespace: string;
@@ -23,6 +24,9 @@ export interface GeneratedService {
   readonly grpc: boolean;
   /** The EDS name of its ClusterLoadAssignment: outbound|<port>||<fqdn>. */
   readonly edsName: string;
+}
+
+export interface GeneratedService extends ServicePlan {
   readonly endpointCount: number;
 }
 
@@ -66,10 +70,18 @@ const pad = (n: number, width: number) => String(n).padStart(width, '0');
 function planServices(size: MeshSize): GeneratedService[] {
   const namespaces = Math.max(2, Math.ceil(size.services / SERVICES_PER_NAMESPACE));
   const perNamespace = Math.ceil(size.services / namespaces);
-  const width = String(size.services).length;
   const base = Math.floor(size.endpoints / size.services);
   const extra = size.endpoints % size.services;
-  return Array.from({ length: size.services }, (_, i) => {
+  return servicePlans(size.services, perNamespace).map((plan, i) => ({
+    ...plan,
+    endpointCount: base + (i < extra ? 1 : 0),
+  }));
+}
+
+/** `count` services, `perNamespace` to a namespace, in index order. */
+export function servicePlans(count: number, perNamespace: number): ServicePlan[] {
+  const width = String(count).length;
+  return Array.from({ length: count }, (_, i) => {
     const namespace = `ns-${pad(Math.floor(i / perNamespace), 3)}`;
     const name = `svc-${pad(i, width)}`;
     // One service in ten speaks gRPC: a second route configuration, like a real mix.
@@ -82,7 +94,6 @@ function planServices(size: MeshSize): GeneratedService[] {
       port,
       grpc,
       edsName: `outbound|${port}||${name}.${namespace}.svc.cluster.local`,
-      endpointCount: base + (i < extra ? 1 : 0),
     };
   });
 }
