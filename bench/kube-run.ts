@@ -20,6 +20,7 @@
 //        [--fleets 200,2000] [--changes 20] [--budget SECONDS] [--workers N] [--json FILE]
 //
 // (`node dist/bench/run.js --kube ...` starts it with --expose-gc.) Figures are printed, never asserted.
+
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -35,6 +36,7 @@ import { KubeSource } from '../src/sources/kube/kube-source.js';
 import { trimObject } from '../src/sources/kube/trim.js';
 import { type ChangeSample, runChanges } from './change-phase.js';
 import { exited, forkTracked, Inbox, killAll } from './child-processes.js';
+import { positiveInt } from './flag-values.js';
 import type { FromKubeApi, ObjectSizes, ToKubeApi } from './kube-api-process.js';
 import { KubeCluster } from './kube-objects.js';
 import { cpuModel } from './proc-stats.js';
@@ -134,12 +136,6 @@ interface Figures {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
-function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got "${value}"`);
-  return n;
-}
 
 function plan(argv: string[]): Plan {
   const { values } = parseArgs({

@@ -26,6 +26,7 @@
 //   node dist/bench/run.js --kube [--services 1000] [--pods-per-service 10] [--fleets 200,2000] ...
 //
 // runs the Kubernetes-source benchmark (bench/kube-run.ts, under --expose-gc; `npm run bench:kube`).
+
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { killAll, spawnTracked } from './child-processes.js';
 import { formatProfile, summariseProfiles } from './cpu-profile-summary.js';
+import { positiveInt } from './flag-values.js';
 import { cpuModel } from './proc-stats.js';
 import { formatSize, formatSummary } from './report.js';
 import { runSize, type SizeFigures } from './size-run.js';
@@ -51,12 +53,6 @@ interface Plan {
   readonly changeTimeoutS?: number;
   readonly profile: boolean;
   readonly json?: string;
-}
-
-function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got "${value}"`);
-  return n;
 }
 
 function plan(argv: string[]): Plan {
