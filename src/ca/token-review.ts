@@ -19,12 +19,9 @@ import {
   ApiException,
   AuthenticationV1Api,
   type KubeConfig,
-  Observable,
-  type ObservableMiddleware,
-  type RequestContext,
-  type ResponseContext,
   type V1TokenReview,
 } from '@kubernetes/client-node';
+import { AbortableCall } from '../kube-call.js';
 import { checkIdentity, type WorkloadIdentity } from '../model/identity.js';
 import { fail, ok, type Result } from '../model/result.js';
 import { checkToken } from './bearer-token.js';
@@ -130,12 +127,7 @@ export class TokenReviewAuthenticator implements TokenAuthenticator {
       spec: { token, audiences: [this.audience] },
     };
     const answer = Promise.resolve()
-      .then(() =>
-        this.api.createTokenReview(
-          { body },
-          { middleware: [call.middleware], middlewareMergeStrategy: 'append' },
-        ),
-      )
+      .then(() => this.api.createTokenReview({ body }, call.options))
       .then(
         (review) => ({ review }),
         (error: unknown) => ({ error }),
@@ -271,29 +263,4 @@ function statusMessage(body: unknown, token: string): string | undefined {
 function apiText(text: string, token: string, max = MAX_API_TEXT_CHARS): string {
   const clean = token.length > 0 ? text.split(token).join('<token>') : text;
   return clean.length > max ? `${clean.slice(0, max)}… (${clean.length} characters)` : clean;
-}
-
-/**
- * Lets a call be abandoned: client-node 1.3 takes no AbortSignal, but it creates one agent per
- * request, which the call's middleware sees; destroying it ends the request's socket, so a
- * timed-out review leaves no connection behind.
- */
-class AbortableCall {
-  private agent: { destroy(): void } | undefined;
-  private aborted = false;
-
-  // The object-parameter API takes the Observable kind of middleware (client-node's own stub).
-  readonly middleware: ObservableMiddleware = {
-    pre: (context: RequestContext) => {
-      if (this.aborted) return new Observable(Promise.reject(new Error('the token review was abandoned')));
-      this.agent = context.getAgent();
-      return new Observable(Promise.resolve(context));
-    },
-    post: (context: ResponseContext) => new Observable(Promise.resolve(context)),
-  };
-
-  abort(): void {
-    this.aborted = true;
-    this.agent?.destroy();
-  }
 }

@@ -26,16 +26,3 @@ function safeParse(text: string): unknown {
     return undefined;
   }
 }
-
-/** Rejects after `ms`: the generated clients take no deadline of their own. */
-export async function withDeadline<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -1,6 +1,7 @@
 // The leader Lease in the API server (coordination.k8s.io/v1), for leader-election.ts.
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
-import { apiCode, withDeadline } from './api-errors.js';
+import { withDeadline } from '../kube-call.js';
+import { apiCode } from './api-errors.js';
 import type { LeaseRecord, LeaseStore, StoredLease } from './leader-election.js';
 
 export class KubeLeaseStore implements LeaseStore {
@@ -20,10 +21,8 @@ export class KubeLeaseStore implements LeaseStore {
   async get(): Promise<StoredLease | undefined> {
     try {
       return stored(
-        await withDeadline(
-          `reading ${this.description}`,
-          this.timeoutMs,
-          this.api.readNamespacedLease({ name: this.name, namespace: this.namespace }),
+        await withDeadline(`reading ${this.description}`, this.timeoutMs, (options) =>
+          this.api.readNamespacedLease({ name: this.name, namespace: this.namespace }, options),
         ),
       );
     } catch (err) {
@@ -35,10 +34,8 @@ export class KubeLeaseStore implements LeaseStore {
   async create(record: LeaseRecord): Promise<StoredLease | 'conflict'> {
     try {
       return stored(
-        await withDeadline(
-          `creating ${this.description}`,
-          this.timeoutMs,
-          this.api.createNamespacedLease({ namespace: this.namespace, body: this.lease(record) }),
+        await withDeadline(`creating ${this.description}`, this.timeoutMs, (options) =>
+          this.api.createNamespacedLease({ namespace: this.namespace, body: this.lease(record) }, options),
         ),
       );
     } catch (err) {
@@ -50,14 +47,15 @@ export class KubeLeaseStore implements LeaseStore {
   async update(record: LeaseRecord, resourceVersion: string): Promise<StoredLease | 'conflict'> {
     try {
       return stored(
-        await withDeadline(
-          `updating ${this.description}`,
-          this.timeoutMs,
-          this.api.replaceNamespacedLease({
-            name: this.name,
-            namespace: this.namespace,
-            body: this.lease(record, resourceVersion),
-          }),
+        await withDeadline(`updating ${this.description}`, this.timeoutMs, (options) =>
+          this.api.replaceNamespacedLease(
+            {
+              name: this.name,
+              namespace: this.namespace,
+              body: this.lease(record, resourceVersion),
+            },
+            options,
+          ),
         ),
       );
     } catch (err) {

@@ -2,8 +2,9 @@
 // client-node's CustomObjectsApi (plain objects, nothing dropped), the status as a JSON merge patch
 // on the status subresource with the read resourceVersion as a precondition.
 import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { withDeadline } from '../kube-call.js';
 import { KUBE_KINDS, type KubeKind } from '../sources/kube/kube-kinds.js';
-import { apiCode, withDeadline } from './api-errors.js';
+import { apiCode } from './api-errors.js';
 import type { StatusKey } from './status-documents.js';
 import type { LiveObject, StatusApi } from './status-publisher.js';
 
@@ -43,13 +44,17 @@ export class KubeStatusApi implements StatusApi {
       const object: unknown = await withDeadline(
         `reading ${key.kind} ${key.namespace}/${key.name}`,
         this.timeoutMs,
-        this.api.getNamespacedCustomObject({
-          group: kind.group,
-          version: kind.version,
-          namespace: key.namespace,
-          plural: kind.plural,
-          name: key.name,
-        }),
+        (options) =>
+          this.api.getNamespacedCustomObject(
+            {
+              group: kind.group,
+              version: kind.version,
+              namespace: key.namespace,
+              plural: kind.plural,
+              name: key.name,
+            },
+            options,
+          ),
       );
       const metadata = (object as { metadata?: { resourceVersion?: unknown; generation?: unknown } })
         .metadata;
@@ -80,14 +85,16 @@ export class KubeStatusApi implements StatusApi {
       name: key.name,
       body: { metadata: { resourceVersion }, status },
     };
-    const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
     try {
       await withDeadline(
         `writing the status of ${key.kind} ${key.namespace}/${key.name}`,
         this.timeoutMs,
-        via === 'subresource'
-          ? this.api.patchNamespacedCustomObjectStatus(request, mergePatch)
-          : this.api.patchNamespacedCustomObject(request, mergePatch),
+        (options) => {
+          const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch, options);
+          return via === 'subresource'
+            ? this.api.patchNamespacedCustomObjectStatus(request, mergePatch)
+            : this.api.patchNamespacedCustomObject(request, mergePatch);
+        },
       );
       return 'written';
     } catch (err) {

@@ -8,7 +8,8 @@
 // - Keys are PEM text under fixed names; nothing of them is ever logged.
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { type CaLoadError, type CaState, type CaStore, loadError, type StoredCa } from '../ca/ca-store.js';
-import { apiCode, apiMessage, withDeadline } from './api-errors.js';
+import { withDeadline } from '../kube-call.js';
+import { apiCode, apiMessage } from './api-errors.js';
 
 export const CA_SECRET_NAME = 'trellis-ca';
 
@@ -39,10 +40,8 @@ export class SecretCaStore implements CaStore {
   async load(): Promise<Loaded> {
     let secret: V1Secret;
     try {
-      secret = await withDeadline(
-        `reading ${this.description}`,
-        this.timeoutMs,
-        this.api.readNamespacedSecret({ name: this.name, namespace: this.namespace }),
+      secret = await withDeadline(`reading ${this.description}`, this.timeoutMs, (options) =>
+        this.api.readNamespacedSecret({ name: this.name, namespace: this.namespace }, options),
       );
     } catch (err) {
       if (apiCode(err) === 404) return { ok: true, value: undefined };
@@ -59,10 +58,8 @@ export class SecretCaStore implements CaStore {
     if (!held.ok) return held;
     if (held.value) return { ok: true, value: held.value };
     try {
-      const created = await withDeadline(
-        `creating ${this.description}`,
-        this.timeoutMs,
-        this.api.createNamespacedSecret({ namespace: this.namespace, body: this.secret(ca) }),
+      const created = await withDeadline(`creating ${this.description}`, this.timeoutMs, (options) =>
+        this.api.createNamespacedSecret({ namespace: this.namespace, body: this.secret(ca) }, options),
       );
       this.resourceVersion = created.metadata?.resourceVersion;
     } catch (err) {
@@ -81,10 +78,8 @@ export class SecretCaStore implements CaStore {
     const body = this.secret(ca);
     if (this.resourceVersion) body.metadata = { ...body.metadata, resourceVersion: this.resourceVersion };
     try {
-      const saved = await withDeadline(
-        `writing ${this.description}`,
-        this.timeoutMs,
-        this.api.replaceNamespacedSecret({ name: this.name, namespace: this.namespace, body }),
+      const saved = await withDeadline(`writing ${this.description}`, this.timeoutMs, (options) =>
+        this.api.replaceNamespacedSecret({ name: this.name, namespace: this.namespace, body }, options),
       );
       this.resourceVersion = saved.metadata?.resourceVersion;
     } catch (err) {

@@ -12,10 +12,11 @@
 import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { INJECT_NAMESPACE_LABEL } from '../injector/inject-decision.js';
 import { CA_ROOT_CONFIGMAP, CA_ROOT_KEY } from '../injector/sidecar-layout.js';
+import { withDeadline } from '../kube-call.js';
 import type { Logger } from '../log.js';
 import type { Mesh } from '../model/mesh.js';
 import { TLS_MODE_LABEL } from '../model/mtls.js';
-import { apiCode, apiMessage, withDeadline } from './api-errors.js';
+import { apiCode, apiMessage } from './api-errors.js';
 
 /** Namespaces whose pods run, or will run, a sidecar; sorted. */
 export function meshedNamespaces(mesh: Pick<Mesh, 'namespaces' | 'workloads'>): string[] {
@@ -138,7 +139,7 @@ export class KubeConfigMapApi implements ConfigMapApi {
       const found = await withDeadline(
         `reading configmap ${namespace}/${CA_ROOT_CONFIGMAP}`,
         this.timeoutMs,
-        this.api.readNamespacedConfigMap({ name: CA_ROOT_CONFIGMAP, namespace }),
+        (options) => this.api.readNamespacedConfigMap({ name: CA_ROOT_CONFIGMAP, namespace }, options),
       );
       const pem = found.data?.[CA_ROOT_KEY];
       return {
@@ -153,10 +154,8 @@ export class KubeConfigMapApi implements ConfigMapApi {
 
   async create(namespace: string, pem: string): Promise<'created' | 'conflict'> {
     try {
-      await withDeadline(
-        `creating configmap ${namespace}/${CA_ROOT_CONFIGMAP}`,
-        this.timeoutMs,
-        this.api.createNamespacedConfigMap({ namespace, body: configMap(namespace, pem) }),
+      await withDeadline(`creating configmap ${namespace}/${CA_ROOT_CONFIGMAP}`, this.timeoutMs, (options) =>
+        this.api.createNamespacedConfigMap({ namespace, body: configMap(namespace, pem) }, options),
       );
       return 'created';
     } catch (err) {
@@ -169,10 +168,8 @@ export class KubeConfigMapApi implements ConfigMapApi {
     const body = configMap(namespace, pem);
     body.metadata = { ...body.metadata, resourceVersion };
     try {
-      await withDeadline(
-        `updating configmap ${namespace}/${CA_ROOT_CONFIGMAP}`,
-        this.timeoutMs,
-        this.api.replaceNamespacedConfigMap({ name: CA_ROOT_CONFIGMAP, namespace, body }),
+      await withDeadline(`updating configmap ${namespace}/${CA_ROOT_CONFIGMAP}`, this.timeoutMs, (options) =>
+        this.api.replaceNamespacedConfigMap({ name: CA_ROOT_CONFIGMAP, namespace, body }, options),
       );
       return 'updated';
     } catch (err) {

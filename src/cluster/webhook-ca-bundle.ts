@@ -3,8 +3,9 @@
 // start and whenever the serving certificate or the roots change. A configuration that already
 // says it is not written; a 409 is left to the next call.
 import { AdmissionregistrationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { withDeadline } from '../kube-call.js';
 import type { Logger } from '../log.js';
-import { apiCode, apiMessage, withDeadline } from './api-errors.js';
+import { apiCode, apiMessage } from './api-errors.js';
 
 export const WEBHOOK_CONFIGURATION_NAME = 'trellis-sidecar-injector';
 
@@ -29,15 +30,13 @@ export class WebhookCaBundle {
       const found = await withDeadline(
         `reading mutatingwebhookconfiguration ${this.name}`,
         this.timeoutMs,
-        this.api.readMutatingWebhookConfiguration({ name: this.name }),
+        (options) => this.api.readMutatingWebhookConfiguration({ name: this.name }, options),
       );
       const webhooks = found.webhooks ?? [];
       if (webhooks.every((w) => w.clientConfig.caBundle === caBundle)) return 'unchanged';
       for (const webhook of webhooks) webhook.clientConfig.caBundle = caBundle;
-      await withDeadline(
-        `updating mutatingwebhookconfiguration ${this.name}`,
-        this.timeoutMs,
-        this.api.replaceMutatingWebhookConfiguration({ name: this.name, body: found }),
+      await withDeadline(`updating mutatingwebhookconfiguration ${this.name}`, this.timeoutMs, (options) =>
+        this.api.replaceMutatingWebhookConfiguration({ name: this.name, body: found }, options),
       );
       this.logger.info({ webhookConfiguration: this.name }, 'webhook caBundle set');
       return 'updated';
