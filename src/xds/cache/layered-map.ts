@@ -32,6 +32,11 @@ export class LayeredMap implements ReadonlyMap<string, CachedResource> {
     });
   }
 
+  /** The maps it is made of, for a walk that visits each shared map once (SnapshotCache.resourceCounts). */
+  get parts(): readonly Layer[] {
+    return this.layers;
+  }
+
   get(name: string): CachedResource | undefined {
     for (const layer of this.layers) {
       const found = layer.get(name);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { layeredMap } from './layered-map.js';
 import { buildSnapshot, type Snapshot } from './snapshot.js';
 import { SnapshotCache } from './snapshot-cache.js';
 
@@ -81,5 +82,18 @@ describe('SnapshotCache', () => {
     );
     cache.clear('proxy-3');
     expect(cache.resourceCounts()).toEqual(new Map([[CDS, 2]]));
+  });
+
+  it('counts the parts of layered views once, however many views share them', () => {
+    const cache = new SnapshotCache();
+    const shared = snapshotOf('a', 'b').resources.get(CDS)!;
+    const own = (name: string) => snapshotOf(name).resources.get(CDS)!;
+    for (let i = 0; i < 3; i++) {
+      const view = layeredMap(CDS, [shared, own(`own-${i}`)]);
+      cache.setSnapshot(`proxy-${i}`, { resources: new Map([[CDS, view]]) });
+    }
+    // The same resource object reached through a layer and through a plain map counts once.
+    cache.setSnapshot('plain', { resources: new Map([[CDS, new Map([['a', shared.get('a')!]])]]) });
+    expect(cache.resourceCounts()).toEqual(new Map([[CDS, 5]]));
   });
 });

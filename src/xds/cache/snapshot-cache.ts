@@ -1,6 +1,7 @@
 // The current snapshot of every proxy, keyed by proxy id, and who wants to hear about new ones.
 // It knows nothing of gRPC or of how snapshots are made: streams watch it, the snapshot builder
 // sets it, and each stream decides for itself what changed for it.
+import { LayeredMap } from './layered-map.js';
 import type { CachedResource, Snapshot } from './snapshot.js';
 
 export type SnapshotListener = (snapshot: Snapshot) => void;
@@ -36,23 +37,29 @@ export class SnapshotCache implements SnapshotWatcher {
   /**
    * How many distinct resources of each type the cache holds, by type URL. A snapshot shared by a
    * group of proxies, and a resource object shared by several snapshots (the encode memo's), count
-   * once. It walks every distinct snapshot: for a metrics scrape, never for a push.
+   * once. It visits each distinct map once: a group's map of a type is a view over its parts'
+   * maps (layered-map.ts), most of them shared by every group, so a scrape costs what is distinct,
+   * not proxies × resources (which, at 2,000 groups of 2,000 resources, was 0.2 s a scrape).
    */
   resourceCounts(): Map<string, number> {
-    const walked = new Set<Snapshot>();
+    const walked = new Set<ReadonlyMap<string, CachedResource>>();
     const byType = new Map<string, Set<CachedResource>>();
-    for (const snapshot of this.snapshots.values()) {
-      if (walked.has(snapshot)) continue;
-      walked.add(snapshot);
-      for (const [typeUrl, ofType] of snapshot.resources) {
-        let distinct = byType.get(typeUrl);
-        if (!distinct) {
-          distinct = new Set();
-          byType.set(typeUrl, distinct);
-        }
-        for (const resource of ofType.values()) distinct.add(resource);
+    const walk = (typeUrl: string, map: ReadonlyMap<string, CachedResource>): void => {
+      if (walked.has(map)) return;
+      walked.add(map);
+      if (map instanceof LayeredMap) {
+        for (const part of map.parts) walk(typeUrl, part);
+        return;
       }
-    }
+      let distinct = byType.get(typeUrl);
+      if (!distinct) {
+        distinct = new Set();
+        byType.set(typeUrl, distinct);
+      }
+      for (const resource of map.values()) distinct.add(resource);
+    };
+    for (const snapshot of this.snapshots.values())
+      for (const [typeUrl, ofType] of snapshot.resources) walk(typeUrl, ofType);
     return new Map([...byType].map(([typeUrl, distinct]) => [typeUrl, distinct.size]));
   }
 
