@@ -107,7 +107,7 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
     // Only a request that may let the type send restarts its push timer; a stale ACK does not.
     if (!known || answered || asks) state.requestAt = this.metrics.clock();
     state.subscription.update(
-      request.subscribe,
+      this.internNames(typeUrl, request.subscribe),
       request.unsubscribe,
       known ? undefined : request.initialVersions,
     );

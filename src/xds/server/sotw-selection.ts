@@ -41,9 +41,25 @@ export function nextNonce(): string {
   return String(++responsesMade);
 }
 
+// Proxies of a group mostly subscribe to the same names, and a subscription of a thousand names is
+// a set and a key of some 50 kB: streams that subscribe alike share one subscription object, held
+// here only while some stream holds it.
+const subscriptions = new Map<string, WeakRef<Subscription>>();
+const forgetSubscription = new FinalizationRegistry<string>((poolKey) => {
+  if (subscriptions.get(poolKey)?.deref() === undefined) subscriptions.delete(poolKey);
+});
+
 export function subscription(wildcard: boolean, resourceNames: readonly string[]): Subscription {
   const names = new Set(resourceNames.filter((n) => n !== '*'));
-  return { wildcard, names, key: wildcard ? '*' : [...names].sort().join('\n') };
+  const sorted = [...names].sort().join('\n');
+  // A wildcard's key ignores its names (it selects everything), but its names are still its own.
+  const poolKey = `${wildcard ? '*' : ''}\n${sorted}`;
+  const known = subscriptions.get(poolKey)?.deref();
+  if (known) return known;
+  const made: Subscription = { wildcard, names, key: wildcard ? '*' : sorted };
+  subscriptions.set(poolKey, new WeakRef(made));
+  forgetSubscription.register(made, poolKey);
+  return made;
 }
 
 export function sameSubscription(

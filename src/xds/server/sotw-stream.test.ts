@@ -1,4 +1,6 @@
 // The state-of-the-world rules on their own, without gRPC: requests and snapshots in, responses out.
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../log.js';
 import { proxyFromNode } from '../../model/proxy.js';
@@ -337,5 +339,51 @@ describe('flow control on a state-of-the-world stream', () => {
     s.onWritable();
     expect(sent.map((r) => r.typeUrl)).toEqual([CDS, CDS, LDS]);
     expect(sent[1]?.versionInfo).not.toBe(sent[0]?.versionInfo);
+  });
+});
+
+describe('what a state-of-the-world stream keeps', () => {
+  /** The collector, exposed at run time: the test runner starts this process without --expose-gc. */
+  const collect = async (): Promise<void> => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    // A WeakRef's target lives to the end of the job that made or read it.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
+  };
+
+  it('lets go of a partial response once it is answered', async () => {
+    const { s, sent, request, ack } = stream();
+    s.onSnapshot(buildSnapshot([resource(EDS, 'a'), resource(EDS, 'b')]));
+    request(EDS, { resourceNames: ['a', 'b'] });
+    ack(sent[0]!, ['a', 'b']);
+    s.onSnapshot(buildSnapshot([resource(EDS, 'a', 'a2'), resource(EDS, 'b')]));
+    expect(sent[1]?.resources.map((r) => r.name)).toEqual(['a']);
+    const partial = new WeakRef(sent.pop()!);
+    // Unanswered, the stream needs it: a NACK names what it carried.
+    await collect();
+    expect(partial.deref()).toBeDefined();
+    ack(partial.deref()!, ['a', 'b']);
+    await collect();
+    expect(partial.deref()).toBeUndefined();
+  });
+
+  it('shares one subscription among streams that name the same resources, in any order', () => {
+    const one = stream();
+    const two = stream();
+    const snapshot = buildSnapshot([resource(EDS, 'a'), resource(EDS, 'b'), resource(EDS, 'c')]);
+    one.s.onSnapshot(snapshot);
+    two.s.onSnapshot(snapshot);
+    one.request(EDS, { resourceNames: ['a', 'b'] });
+    two.request(EDS, { resourceNames: ['b', 'a', 'b'] });
+    const subscriptionOf = (x: SotwStream) =>
+      (x as unknown as { types: Map<string, { subscription: object }> }).types.get(EDS)?.subscription;
+    expect(subscriptionOf(one.s)).toBeDefined();
+    expect(subscriptionOf(one.s)).toBe(subscriptionOf(two.s));
+    // Both were answered with the one shared response.
+    expect(one.sent[0]).toBe(two.sent[0]);
+    two.ack(two.sent[0]!, ['a', 'b', 'c']);
+    expect(subscriptionOf(two.s)).not.toBe(subscriptionOf(one.s));
+    expect(two.sent[1]?.resources.map((r) => r.name)).toEqual(['c']);
   });
 });

@@ -35,8 +35,6 @@ interface TypeState extends BaseTypeState {
   subscription: Subscription;
   /** Once a name (or '*') was asked for, an empty list unsubscribes instead of meaning wildcard. */
   named: boolean;
-  /** The names of the last request that was not stale, as the client listed them. */
-  lastNames?: readonly string[];
   /** The subscription changed since the last response: answer even if the version did not change. */
   owesResponse: boolean;
   /** The last response sent is not yet ACKed or NACKed: nothing more of this type goes out. */
@@ -94,8 +92,14 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
     // repeats an ACKed nonce: what the client holds is what it ACKed, less what it unsubscribed since.
     else if (responseNonce !== '' && state.awaiting && request.versionInfo === state.lastSentVersion)
       this.recordAck(state, request);
-    // The latest response is answered, either way: the type may send again.
-    if (responseNonce !== '') state.awaiting = false;
+    // The latest response is answered, either way: the type may send again. What it carried is
+    // not needed any more (an ACK moved it into `held`, a NACK named it in lastNack), and a stream
+    // keeping it kept its group's whole message alive for as long as the stream lived.
+    if (responseNonce !== '' && state.awaiting) {
+      state.awaiting = false;
+      state.lastSent = undefined;
+      state.lastSentSelection = undefined;
+    }
     this.subscribe(typeUrl, state, request.resourceNames);
     this.push();
   }
@@ -177,14 +181,13 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
   private subscribe(typeUrl: string, state: TypeState, resourceNames: readonly string[]): void {
     // Legacy wildcard: an empty list is '*' until the client first names something.
     if (resourceNames.length > 0) state.named = true;
-    // Every ACK repeats the names, mostly as the same list in the same order: one comparison.
-    if (sameList(state.lastNames, resourceNames)) return;
-    // A new list replaces the type's names: within the stream's budget, or the stream ends here.
-    this.nameBudget.set(typeUrl, nameBytes(resourceNames));
-    state.lastNames = resourceNames;
+    // Every ACK repeats the names: the subscription (shared with the streams that subscribe alike)
+    // is what is kept of them, not the request's list.
     const wildcard = resourceNames.includes('*') || !state.named;
     if (sameSubscription(state.subscription, wildcard, resourceNames)) return;
-    state.subscription = subscription(wildcard, resourceNames);
+    // A new list replaces the type's names: within the stream's budget, or the stream ends here.
+    this.nameBudget.set(typeUrl, nameBytes(resourceNames));
+    state.subscription = subscription(wildcard, this.internNames(typeUrl, resourceNames));
     state.owesResponse = true;
     state.selected = undefined;
     // The client drops what it no longer asks for, and is sent it again if it asks again.
@@ -274,10 +277,4 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
     const since = Math.max(this.snapshotAt, state.requestAt);
     this.metrics.sent(typeUrl, nonce, reason, since, snapshot.changeStamp);
   }
-}
-
-function sameList(a: readonly string[] | undefined, b: readonly string[]): boolean {
-  if (a === undefined || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -3,13 +3,15 @@
 // delta streams alike through WireStream; only this file knows how their messages differ.
 import type { Logger } from '../../log.js';
 import type { MeshProxy } from '../../model/proxy.js';
-import type { Snapshot } from '../cache/snapshot.js';
+import type { CachedResource, Snapshot } from '../cache/snapshot.js';
 import type { XdsMetrics } from '../xds-metrics.js';
 import type {
+  AnyObject,
   DeltaDiscoveryRequestObject,
   DeltaDiscoveryResponseObject,
   DiscoveryRequestObject,
   DiscoveryResponseObject,
+  ResourceObject,
 } from './ads-service.js';
 import { type DeltaRequest, type DeltaResponse, DeltaStream } from './delta-stream.js';
 import type { LogThrottleOptions } from './log-throttle.js';
@@ -131,6 +133,21 @@ export function toDeltaRequest(request: DeltaDiscoveryRequestObject, typeUrl: st
 // whose encoding is then shared (ads-service.ts).
 const sotwMessages = new WeakMap<SotwResponse, DiscoveryResponseObject>();
 
+// A resource's entry in a message, one object per cached resource (a resource has one type), not
+// one per response: a group's complete response lists a thousand Clusters, a message lives as long
+// as its response (streams keep the last one sent), and 2,000 groups held a million copies.
+const anyOf = new WeakMap<CachedResource, AnyObject>();
+const deltaEntryOf = new WeakMap<CachedResource, ResourceObject>();
+
+function anyObject(typeUrl: string, resource: CachedResource): AnyObject {
+  let any = anyOf.get(resource);
+  if (!any) {
+    any = { type_url: typeUrl, value: resource.value };
+    anyOf.set(resource, any);
+  }
+  return any;
+}
+
 function sotwMessage(response: SotwResponse): DiscoveryResponseObject {
   let message = sotwMessages.get(response);
   if (!message) {
@@ -138,11 +155,20 @@ function sotwMessage(response: SotwResponse): DiscoveryResponseObject {
       version_info: response.versionInfo,
       type_url: response.typeUrl,
       nonce: response.nonce,
-      resources: response.resources.map((r) => ({ type_url: response.typeUrl, value: r.value })),
+      resources: response.resources.map((r) => anyObject(response.typeUrl, r)),
     };
     sotwMessages.set(response, message);
   }
   return message;
+}
+
+function deltaEntry(typeUrl: string, resource: CachedResource): ResourceObject {
+  let entry = deltaEntryOf.get(resource);
+  if (!entry) {
+    entry = { name: resource.name, version: resource.version, resource: anyObject(typeUrl, resource) };
+    deltaEntryOf.set(resource, entry);
+  }
+  return entry;
 }
 
 function deltaMessage(response: DeltaResponse): DeltaDiscoveryResponseObject {
@@ -150,11 +176,7 @@ function deltaMessage(response: DeltaResponse): DeltaDiscoveryResponseObject {
     system_version_info: response.systemVersionInfo,
     type_url: response.typeUrl,
     nonce: response.nonce,
-    resources: response.resources.map((r) => ({
-      name: r.name,
-      version: r.version,
-      resource: { type_url: response.typeUrl, value: r.value },
-    })),
+    resources: response.resources.map((r) => deltaEntry(response.typeUrl, r)),
     removed_resources: response.removedResources,
   };
 }
