@@ -124,8 +124,11 @@ function entries<T>(
 
 // A state-of-the-world response is one message for every stream that sends it (sotw-stream.ts),
 // so the last ones written are kept whole, bounded by bytes: a push of one change to a thousand
-// streams encodes it once.
+// streams encodes it once. Only for a while: a push is written within seconds (the write gate
+// keeps the order), and a full cache held 64 MB of encodings nobody would send again for as long
+// as the mesh stayed still.
 const SOTW_MESSAGE_CACHE_BYTES = 64 * 1024 * 1024;
+const SOTW_MESSAGE_CACHE_TTL_MS = 30_000;
 
 function sotwResponseCodec(): MessageCodec<DiscoveryResponseObject> {
   const name = 'envoy.service.discovery.v3.DiscoveryResponse';
@@ -134,6 +137,8 @@ function sotwResponseCodec(): MessageCodec<DiscoveryResponseObject> {
   const messages = new LRUCache<DiscoveryResponseObject, Buffer>({
     maxSize: SOTW_MESSAGE_CACHE_BYTES,
     sizeCalculation: (bytes) => Math.max(1, bytes.byteLength),
+    ttl: SOTW_MESSAGE_CACHE_TTL_MS,
+    ttlAutopurge: true,
   });
   const encode = ({ resources, version_info, type_url, nonce }: DiscoveryResponseObject) =>
     Buffer.concat([

@@ -60,6 +60,24 @@ const eds = (...contents: (readonly [string, string] | string)[]) =>
   buildSnapshot(contents.map((c) => (typeof c === 'string' ? resource(EDS, c) : resource(EDS, c[0], c[1]))));
 
 describe('partial state-of-the-world responses', () => {
+  it('sends clients that hold different maps but lack the same resources one shared response', () => {
+    const a = stream();
+    const b = stream('sidecar~10.0.0.2~web-1.shop~shop.svc.cluster.local');
+    // The same content in two maps: two groups, each level with its own.
+    a.s.onSnapshot(eds('x', 'y'));
+    b.s.onSnapshot(eds('x', 'y'));
+    a.request(EDS, { resourceNames: ['x', 'y'] });
+    b.request(EDS, { resourceNames: ['x', 'y'] });
+    expect(a.last()).not.toBe(b.last());
+    a.ack(a.last(), ['x', 'y']);
+    b.ack(b.last(), ['x', 'y']);
+    const next = eds(['x', 'x2'], 'y');
+    a.s.onSnapshot(next);
+    b.s.onSnapshot(next);
+    expect(names(a.last())).toEqual(['x']);
+    expect(b.last()).toBe(a.last());
+  });
+
   it('sends only the changed ClusterLoadAssignment on a SotW stream', () => {
     const { s, sent, request, ack } = stream();
     s.onSnapshot(eds('a', 'b', 'c'));

@@ -360,10 +360,20 @@ describe('what a state-of-the-world stream keeps', () => {
     s.onSnapshot(buildSnapshot([resource(EDS, 'a', 'a2'), resource(EDS, 'b')]));
     expect(sent[1]?.resources.map((r) => r.name)).toEqual(['a']);
     const partial = new WeakRef(sent.pop()!);
+    const lastSent = () =>
+      (s as unknown as { types: Map<string, { lastSent?: SotwResponse }> }).types.get(EDS)?.lastSent;
     // Unanswered, the stream needs it: a NACK names what it carried.
     await collect();
     expect(partial.deref()).toBeDefined();
+    expect(lastSent()).toBe(partial.deref());
     ack(partial.deref()!, ['a', 'b']);
+    expect(lastSent()).toBeUndefined();
+    // Its selection keeps it for the other groups that lack the same (sotw-changes.ts), while a
+    // client holds that selection: once the next one is ACKed, nothing does.
+    s.onSnapshot(buildSnapshot([resource(EDS, 'a', 'a3'), resource(EDS, 'b')]));
+    const next = sent.pop()!;
+    expect(next.resources.map((r) => r.name)).toEqual(['a']);
+    ack(next, ['a', 'b']);
     await collect();
     expect(partial.deref()).toBeUndefined();
   });
