@@ -65,3 +65,43 @@ describe('the DeltaDiscoveryResponse codec', () => {
     }
   });
 });
+
+describe('the DeltaDiscoveryResponse codec, for many streams', () => {
+  const { deltaResponse } = discoveryCodecs();
+  const entry = (name: string, byte: number) => ({
+    name,
+    version: `v-${name}-${byte}`,
+    resource: { type_url: TYPE_URL.endpoint, value: Uint8Array.from([10, 1, byte]) },
+  });
+  const message = (nonce: string, removed: string[], ...resources: ReturnType<typeof entry>[]) => ({
+    system_version_info: 'v9',
+    type_url: TYPE_URL.endpoint,
+    nonce,
+    resources,
+    removed_resources: removed,
+  });
+
+  it('encodes a small response once for every stream sent the same', () => {
+    const first = deltaResponse.serialize(message('7', [], entry('a', 97)));
+    const again = deltaResponse.serialize(message('7', [], entry('a', 97)));
+    expect(again).toBe(first);
+    // Anything else that differs is another message.
+    expect(deltaResponse.serialize(message('8', [], entry('a', 97)))).not.toBe(first);
+    expect(deltaResponse.serialize(message('7', [], entry('a', 98)))).not.toBe(first);
+  });
+
+  it('keeps removed names apart, whatever text a client subscribed to', () => {
+    const joined = deltaResponse.deserialize(deltaResponse.serialize(message('7', ['a\u0000b'])));
+    const apart = deltaResponse.deserialize(deltaResponse.serialize(message('7', ['a', 'b'])));
+    expect(joined.removed_resources).toEqual(['a\u0000b']);
+    expect(apart.removed_resources).toEqual(['a', 'b']);
+  });
+
+  it('encodes a large response per stream, without a key', () => {
+    const many = Array.from({ length: 40 }, (_, i) => entry(`r${i}`, 97));
+    const first = deltaResponse.serialize(message('1', [], ...many));
+    const again = deltaResponse.serialize(message('1', [], ...many));
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+  });
+});

@@ -163,21 +163,58 @@ function sotwResponseCodec(): MessageCodec<DiscoveryResponseObject> {
   };
 }
 
+// Delta responses are made per stream, but after one change most streams are sent the same few
+// resources under the same nonce (each stream counts its own, and they count alike): a small
+// response is encoded once per content, not once per stream. Large ones (a cold start's) differ
+// from stream to stream and are not worth a key.
+const DELTA_SHARED_MAX_ENTRIES = 16;
+const DELTA_MESSAGE_CACHE_BYTES = 16 * 1024 * 1024;
+
+function deltaContentKey(message: DeltaDiscoveryResponseObject): string | undefined {
+  const { resources, removed_resources: removed } = message;
+  if (resources.length + removed.length > DELTA_SHARED_MAX_ENTRIES) return undefined;
+  // JSON, not a join: removed names may be any text a client sent, and must not make two messages'
+  // keys equal (a version is the content's hash, so a name and version say what is sent).
+  return JSON.stringify([
+    message.type_url,
+    message.system_version_info,
+    message.nonce,
+    removed,
+    resources.map((r) => [r.name, r.version]),
+  ]);
+}
+
 function deltaResponseCodec(): MessageCodec<DeltaDiscoveryResponseObject> {
   const name = 'envoy.service.discovery.v3.DeltaDiscoveryResponse';
   const type = envoyType(name);
   const cache: EntryCache = new WeakMap();
+  const messages = new LRUCache<string, Buffer>({
+    maxSize: DELTA_MESSAGE_CACHE_BYTES,
+    sizeCalculation: (bytes, key) => Math.max(1, bytes.byteLength + key.length),
+    ttl: SOTW_MESSAGE_CACHE_TTL_MS,
+    ttlAutopurge: true,
+  });
+  const encode = ({ resources, ...rest }: DeltaDiscoveryResponseObject) =>
+    Buffer.concat([
+      type.encode(rest).finish(),
+      ...entries(
+        resources,
+        (r) => r.resource.value,
+        (r) => type.encode({ resources: [r] }).finish(),
+        cache,
+      ),
+    ]);
   return {
-    serialize: ({ resources, ...rest }) =>
-      Buffer.concat([
-        type.encode(rest).finish(),
-        ...entries(
-          resources,
-          (r) => r.resource.value,
-          (r) => type.encode({ resources: [r] }).finish(),
-          cache,
-        ),
-      ]),
+    serialize: (message) => {
+      const key = deltaContentKey(message);
+      if (key === undefined) return encode(message);
+      let bytes = messages.get(key);
+      if (!bytes) {
+        bytes = encode(message);
+        messages.set(key, bytes);
+      }
+      return bytes;
+    },
     deserialize: messageCodec<DeltaDiscoveryResponseObject>(name).deserialize,
   };
 }
