@@ -10,8 +10,14 @@ function track(child: ChildProcess): ChildProcess {
   return child;
 }
 
-export function forkTracked(modulePath: string, args: readonly string[] = []): ChildProcess {
-  return track(fork(modulePath, [...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] }));
+export function forkTracked(
+  modulePath: string,
+  args: readonly string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): ChildProcess {
+  return track(
+    fork(modulePath, [...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [], env }),
+  );
 }
 
 export function spawnTracked(command: string, args: readonly string[], options: SpawnOptions): ChildProcess {

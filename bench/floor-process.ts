@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { exited, forkTracked, Inbox } from './child-processes.js';
 import type { FloorShape, FromFloor } from './ipc-messages.js';
 import { cpuSeconds, rssBytes } from './proc-stats.js';
+import { serverEnv } from './server-env.js';
 
 const FLOOR = fileURLToPath(new URL('./floor-server.js', import.meta.url));
 
@@ -13,7 +14,7 @@ export class FloorProcess {
   ) {}
 
   static async start(timeoutMs: number): Promise<FloorProcess> {
-    const inbox = new Inbox<FromFloor>(forkTracked(FLOOR), 'floor server');
+    const inbox = new Inbox<FromFloor>(forkTracked(FLOOR, [], serverEnv()), 'floor server');
     const { port } = await inbox.next('listening', timeoutMs);
     return new FloorProcess(inbox, port);
   }

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { exited, spawnTracked } from './child-processes.js';
 import { cpuSeconds, rssBytes } from './proc-stats.js';
+import { serverEnv } from './server-env.js';
 import { now } from './simulated-proxy.js';
 
 export interface TrellisOptions {
@@ -129,7 +130,7 @@ export class TrellisProcess {
         '--log-level',
         'warn',
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: serverEnv() },
     );
     const server = new TrellisProcess(child, xdsPort, adminPort);
     const deadline = started + opts.startTimeoutMs;

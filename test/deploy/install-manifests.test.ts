@@ -9,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { GLIBC_TUNABLES } from '../../bench/server-env.js';
 import { INJECTOR_FLAGS } from '../../src/cli/injector-flags.js';
 import { statusKinds } from '../../src/cluster/kube-status-api.js';
 import { INJECT_NAMESPACE_LABEL } from '../../src/injector/inject-decision.js';
@@ -478,6 +479,11 @@ describe('Dockerfile', () => {
     for (const file of copied) expect(fs.existsSync(path.join(repo, file)), file).toBe(true);
     // The ones read beside dist/ (src/xds/envoy/proto-root.ts, src/ca/csr-service.ts).
     expect(fs.existsSync(path.join(repo, 'proto/trellis/ca/v1/ca.proto'))).toBe(true);
+  });
+
+  it('runs the server with the malloc settings the benchmark measures', () => {
+    const env = finalStage.filter((l) => /^ENV\s+GLIBC_TUNABLES=/.test(l));
+    expect(env.map((l) => l.replace(/^ENV\s+GLIBC_TUNABLES=/, ''))).toEqual([GLIBC_TUNABLES]);
   });
 
   it('keeps dependencies and build output of this machine out of the build context', () => {
