@@ -10,12 +10,13 @@
 import type { Logger } from '../../log.js';
 import type { Issue } from '../../model/issue.js';
 import type { MeshConfig } from '../../model/mesh.js';
+import type { DefinitionsIndex } from '../apis/core/definitions-index.js';
 import {
   type ParsedManifests,
   type ParseManifestsOptions,
   parseManifests,
 } from '../apis/core/parse-manifests.js';
-import { sortIssues } from '../apis/issues.js';
+import { compareIssues, sortIssues } from '../apis/issues.js';
 import type { ManifestDocument } from '../apis/manifest.js';
 import type { SourceState } from '../source.js';
 import { Pacer } from './pacer.js';
@@ -37,7 +38,16 @@ export interface BuildStateOptions {
   readonly logger?: Logger;
   /** Who served each resource last time; see ParseManifestsOptions.incumbents. */
   readonly incumbents?: ReadonlyMap<string, string>;
-  /** The lowering: parseManifests, or in a test something that throws. */
+  /**
+   * The index of the documents served by the previous build (ParseManifestsOptions.index). Only the
+   * lowering whose result is served is given it: the warm-up slices and the attempts that isolate a
+   * throwing origin lower subsets, each on its own, so the index follows what is served.
+   */
+  readonly index?: DefinitionsIndex;
+  /**
+   * The lowering: parseManifests, or in a test something that throws. It must hand its options on
+   * to parseManifests: they carry the index.
+   */
   readonly parse?: (docs: readonly ManifestDocument[], opts: ParseManifestsOptions) => ParsedManifests;
   readonly pacer?: Pacer;
   /** What an origin is called in the issue about one that makes the lowering throw (default 'file'). */
@@ -82,9 +92,14 @@ export async function buildState(
   const unit = opts.unit ?? 'file';
   const threw = new Map<string, Issue>();
   // The logger hears about kinds that are not read: only from the call whose result is used.
+  const finalOptions: ParseManifestsOptions = {
+    ...options,
+    ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.index ? { index: opts.index } : {}),
+  };
   const attempt = (group: readonly OriginVersion[], final = false): ParsedManifests | { error: unknown } => {
     try {
-      return parse(documentsOf(group), final && opts.logger ? { ...options, logger: opts.logger } : options);
+      return parse(documentsOf(group), final ? finalOptions : options);
     } catch (error) {
       return { error };
     }
@@ -148,14 +163,32 @@ export async function buildState(
   }
 
   const issues: Issue[] = [...extraIssues];
-  for (const file of files) issues.push(...file.issues);
+  for (const file of files) if (file.issues.length > 0) issues.push(...file.issues);
   for (const issue of threw.values()) issues.push(nothingServed(issue, unit));
-  issues.push(...parsed.issues);
   return {
-    state: { mesh: parsed.mesh, issues: sortIssues(issues), statuses: parsed.statuses },
+    state: {
+      mesh: parsed.mesh,
+      issues: mergeIssues(sortIssues(issues), parsed.issues),
+      statuses: parsed.statuses,
+    },
     owners: parsed.owners,
     threw,
   };
+}
+
+/**
+ * Two sorted issue lists as one, as sortIssues of `a` then `b` would give it: the lowering's list is
+ * sorted already, and may be long where the others are short.
+ */
+function mergeIssues(a: readonly Issue[], b: readonly Issue[]): Issue[] {
+  const merged: Issue[] = [];
+  let j = 0;
+  for (const issue of a) {
+    while (j < b.length && compareIssues(b[j]!, issue) < 0) merged.push(b[j++]!);
+    merged.push(issue);
+  }
+  while (j < b.length) merged.push(b[j++]!);
+  return merged;
 }
 
 function documentsOf(files: readonly OriginVersion[]): ManifestDocument[] {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../log.js';
 import { formatIssue } from '../../model/issue.js';
+import type { ParseManifestsOptions } from '../apis/core/parse-manifests.js';
 import { parseManifests } from '../apis/core/parse-manifests.js';
 import type { ManifestDocument } from '../apis/manifest.js';
 import { seededRandom } from '../apis/shared/fuzz-mutations.js';
@@ -83,6 +84,95 @@ describe('StateBuilder', () => {
     }
     expect(builds).toBeGreaterThan(30);
   });
+
+  for (const seed of [21, 22, 23]) {
+    it(`with duplicates across origins and origins that make the lowering throw, its state is a fresh build given the owners of the last (seed ${seed})`, async () => {
+      const throwing = (docs: readonly ManifestDocument[], opts: ParseManifestsOptions) => {
+        if (docs.some((d) => JSON.stringify(d.value).includes('test/throw'))) throw new Error('boom');
+        return parseManifests(docs, opts);
+      };
+      const random = seededRandom(seed);
+      const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+      const value = (): unknown => {
+        const name = pick(['web', 'api']);
+        const annotations = random() < 0.1 ? { 'test/throw': 'yes' } : {};
+        switch (pick(['service', 'service', 'slice', 'route', 'route', 'other', 'invalid'])) {
+          case 'service':
+            return {
+              apiVersion: 'v1',
+              kind: 'Service',
+              metadata: { name, namespace: 'shop', annotations },
+              spec: { clusterIP: 'None', ports: [{ name: 'http', port: pick([80, 81]) }] },
+            };
+          case 'slice':
+            return {
+              apiVersion: 'discovery.k8s.io/v1',
+              kind: 'EndpointSlice',
+              metadata: {
+                name: `${name}-1`,
+                namespace: 'shop',
+                labels: { 'kubernetes.io/service-name': name },
+              },
+              addressType: 'IPv4',
+              ports: [{ name: 'http', port: 8080 }],
+              endpoints: [{ addresses: [`10.0.0.${Math.floor(random() * 4)}`], conditions: { ready: true } }],
+            };
+          case 'route':
+            return {
+              apiVersion: 'networking.istio.io/v1',
+              kind: 'VirtualService',
+              metadata: { name: `vs-${name}`, namespace: 'shop', annotations },
+              spec: {
+                hosts: [`${name}.shop.svc.cluster.local`],
+                http: [
+                  {
+                    timeout: pick(['2s', '5s']),
+                    route: [{ destination: { host: `${name}.shop.svc.cluster.local` } }],
+                  },
+                ],
+              },
+            };
+          case 'other':
+            return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name } };
+          default:
+            return { kind: 'Service', metadata: { name } };
+        }
+      };
+      const origins = Array.from({ length: 8 }, (_, i) => `kube:o${i}`);
+      const builder = new StateBuilder({ logger: silentLogger(), unit: 'object', parse: throwing });
+      const served = new Map<string, ManifestDocument[]>();
+      let reference: Awaited<ReturnType<typeof buildState>> | undefined;
+      for (let step = 0; step < 60; step++) {
+        const batch: ManifestChange[] = [];
+        for (let i = Math.floor(random() * 3); i >= 0; i--) {
+          const origin = pick(origins);
+          if (served.has(origin) && random() < 0.25) {
+            batch.push({ type: 'deleted', origin });
+            served.delete(origin);
+          } else {
+            const documents = Array.from({ length: 1 + Math.floor(random() * 2) }, (_, documentIndex) => ({
+              origin,
+              documentIndex,
+              value: value(),
+            }));
+            batch.push({ type: 'updated', origin, documents });
+            served.set(origin, documents);
+          }
+        }
+        if (!(await builder.next(batch)) && reference) continue;
+        const versions = [...served.keys()]
+          .sort()
+          .map((origin) => ({ origin, documents: served.get(origin)!, issues: [] }));
+        reference = await buildState(versions, [], {
+          logger: silentLogger(),
+          unit: 'object',
+          parse: throwing,
+          ...(reference ? { incumbents: reference.owners } : {}),
+        });
+        expect(JSON.stringify(builder.state)).toBe(JSON.stringify(reference.state));
+      }
+    });
+  }
 
   it('a batch that changes nothing builds nothing and gives no state', async () => {
     let lowerings = 0;

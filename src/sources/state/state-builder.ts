@@ -2,13 +2,16 @@
 // added, updated or deleted, by origin: see manifest-index.ts); the builder keeps the current
 // documents in a ManifestIndex and builds the next SourceState only when a batch changed something.
 //
-// What a change costs: applying it is in proportion to the change (the index). Building the next
-// state is still a whole-mesh lowering (parseManifests over every document, each core document's
-// parse memoised in parse-manifests.ts, routing families and the merge redone); making the lowering
-// itself incremental is a later step.
+// What a change costs: applying it is in proportion to the change (the ManifestIndex), and so is
+// lowering it: the builder keeps a DefinitionsIndex (apis/core/definitions-index.ts) of what the last
+// build served, and the next build's lowering looks only at the origins that changed since, giving
+// the same state as a lowering of every document. What remains in proportion to the mesh is finding
+// those origins (a comparison of references per origin), copying a changed array of the model, and
+// a routing family or the merge step when a change reaches them (see definitions-index.ts).
 import type { Logger } from '../../log.js';
 import type { Issue } from '../../model/issue.js';
 import type { MeshConfig } from '../../model/mesh.js';
+import { DefinitionsIndex } from '../apis/core/definitions-index.js';
 import type { SourceState } from '../source.js';
 import { type BuildStateOptions, buildState, nothingServed } from './build-state.js';
 import { type ManifestChange, ManifestIndex } from './manifest-index.js';
@@ -34,8 +37,11 @@ export type Fallback = (origin: string, issue: Issue, again: boolean) => Manifes
 export class StateBuilder {
   private readonly index: ManifestIndex;
   private readonly opts: StateBuilderOptions;
-  /** Resource identity → the origin that served it in the last build; duplicates are settled by age. */
-  private owners: ReadonlyMap<string, string> | undefined;
+  /**
+   * The lowering of what the last build served, kept up to date by each build; it also holds who
+   * served each resource in the last build (committed), for duplicates to be settled by age.
+   */
+  private readonly lowering = new DefinitionsIndex();
   /** Issues about no origin (links not followed, directories that do not read). */
   private notes: readonly Issue[] = [];
   /** The origins changed since the last build; undefined before the first build, when all are new. */
@@ -99,9 +105,10 @@ export class StateBuilder {
       ...(this.opts.meshConfig ? { meshConfig: this.opts.meshConfig } : {}),
       ...(this.opts.parse ? { parse: this.opts.parse } : {}),
       ...(this.opts.unit ? { unit: this.opts.unit } : {}),
+      index: this.lowering,
     };
     const run = (suspects: ReadonlySet<string> | undefined) =>
-      buildState(this.index.versions(), this.notes, { ...options, ...this.incumbents() }, suspects);
+      buildState(this.index.versions(), this.notes, options, suspects);
     let built = await run(this.suspects);
     const fellBack = new Set<string>();
     while (built.threw.size > 0) {
@@ -119,15 +126,12 @@ export class StateBuilder {
       this.index.apply(changes);
       built = await run(new Set(built.threw.keys()));
     }
-    this.owners = built.owners;
+    // Only now: a round that left out an origin that threw is not what is served.
+    this.lowering.commit();
     this.suspects = new Set();
     this.changed = false;
     this.last = built.state;
     return built.state;
-  }
-
-  private incumbents(): Pick<BuildStateOptions, 'incumbents'> {
-    return this.owners ? { incumbents: this.owners } : {};
   }
 
   private readonly serveNothing: Fallback = (origin, issue) => ({
