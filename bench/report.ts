@@ -135,6 +135,38 @@ function memoryRows(name: string, t: Memory | undefined, f: Memory | undefined):
   ];
 }
 
+/**
+ * What one proxy costs: the growth from ready (no stream) to steady and to the peak, over P; and the
+ * external memory (encoded resources, their wire entries, message caches) per distinct resource.
+ */
+function heldRows(proxies: number, t: ServerFigures | undefined, f: ServerFigures | undefined): string[][] {
+  const perProxy = (
+    m: Memory | undefined,
+    base: Memory | undefined,
+    pick: (x: Memory) => number | undefined,
+  ) => {
+    const a = m && pick(m);
+    const b = base && pick(base);
+    return a === undefined || b === undefined ? undefined : Math.max(0, a - b) / proxies;
+  };
+  const cell = (s: ServerFigures | undefined, m: Memory | undefined) =>
+    `${bytes(perProxy(m, s?.beforeStreams, (x) => x.rssBytes))} / ${bytes(perProxy(m, s?.beforeStreams, (x) => x.heapUsedBytes))}`;
+  const resources = t?.steady?.distinctResources;
+  const external = t?.steady?.externalBytes;
+  return [
+    ['per proxy, RSS / heap used over ready (no stream): steady', cell(t, t?.steady), cell(f, f?.steady), ''],
+    ['  at the peak', cell(t, t?.peak), cell(f, f?.peak), ''],
+    [
+      'distinct resources held; external bytes per resource (steady)',
+      resources === undefined
+        ? '-'
+        : `${count(resources)}; ${bytes(external === undefined ? undefined : external / resources)}`,
+      '',
+      '',
+    ],
+  ];
+}
+
 function memoryCell(m: Memory | undefined): string {
   if (!m) return '-';
   if (m.heapUsedBytes === undefined) return `${bytes(m.rssBytes)} (heap n/a)`;
@@ -232,6 +264,7 @@ export function formatSize(f: SizeFigures): string {
       memoryCell(fl?.afterChanges),
       '',
     ],
+    ...heldRows(f.size.proxies, t, fl),
   ];
   lines.push(table(rows));
   lines.push(...targets(f, te, fe));
@@ -251,6 +284,9 @@ function targets(f: SizeFigures, te: SeriesSummary, fe: SeriesSummary): string[]
   const cpuLimit = fe.cpu === undefined ? undefined : 2 * fe.cpu;
   const deltaLimit = te.watchedBytes === undefined ? undefined : 2 * te.watchedBytes + 256;
   const steadyRss = t?.steady?.rssBytes;
+  const peakRss = t?.peak?.rssBytes;
+  const floorCold = f.floor?.coldTimeout ? undefined : f.floor?.coldStartMs;
+  const coldLimit = floorCold === undefined ? undefined : 1.5 * floorCold;
   const check = (value: number | undefined, limit: number | undefined) =>
     value === undefined || limit === undefined ? undefined : value <= limit;
   return [
@@ -259,7 +295,8 @@ function targets(f: SizeFigures, te: SeriesSummary, fe: SeriesSummary): string[]
     `  server CPU per endpoint change ${seconds(te.cpu)} ≤ 2 × floor = ${seconds(cpuLimit)}: ${verdict(check(te.cpu, cpuLimit))}`,
     `  delta bytes per endpoint change ${bytes(te.deltaBytes)} per subscriber ≈ one ClusterLoadAssignment (${bytes(te.watchedBytes)}; ≤ 2× + 256 B framing): ${verdict(check(te.deltaBytes, deltaLimit))}`,
     `  steady RSS ${bytes(steadyRss)} < 300 MB: ${verdict(steadyRss === undefined ? undefined : steadyRss < 300 * 1024 * 1024)}`,
-    `  cold start ${coldCell(t)} < 10 s: ${verdict(t?.coldTimeout ? false : t?.coldStartMs === undefined ? undefined : t.coldStartMs < 10_000)}`,
+    `  cold-start peak RSS ${bytes(peakRss)} < 1 GB: ${verdict(peakRss === undefined ? undefined : peakRss < 1024 * 1024 * 1024)}`,
+    `  cold start ${coldCell(t)} ≤ 1.5 × floor = ${ms(coldLimit)}: ${verdict(t?.coldTimeout ? false : check(t?.coldStartMs, coldLimit))}`,
   ];
 }
 

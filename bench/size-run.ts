@@ -37,6 +37,8 @@ export interface Memory {
   readonly peakRssBytes?: number;
   readonly heapUsedBytes?: number;
   readonly externalBytes?: number;
+  /** Distinct encoded resources in the server's cache (Trellis only). */
+  readonly distinctResources?: number;
 }
 
 export interface ServerFigures {
@@ -49,6 +51,8 @@ export interface ServerFigures {
   readonly firstFailure?: string;
   readonly endpoint: readonly ChangeSample[];
   readonly route: readonly ChangeSample[];
+  /** Ready, before any stream connected: what the streams and their proxies' parts add is the rest. */
+  readonly beforeStreams?: Memory | undefined;
   /** Undefined when the server was no longer running to be measured. */
   readonly steady?: Memory | undefined;
   readonly afterChanges?: Memory | undefined;
@@ -175,6 +179,7 @@ async function measure(
           ...(peak.external > 0 ? { externalBytes: peak.external } : {}),
         };
   try {
+    const beforeStreams = await memory();
     const cpu0 = phases.cpu();
     const t0 = now();
     const connected = await pool.connect(port, streams, opts.coldTimeoutMs);
@@ -189,6 +194,7 @@ async function measure(
         ...(connected.firstFailure ? { firstFailure: connected.firstFailure } : {}),
         endpoint: [],
         route: [],
+        beforeStreams,
         steady: await memory(),
         peak: peakMemory(),
       };
@@ -227,6 +233,7 @@ async function measure(
       ...(firstFailure ? { firstFailure } : {}),
       endpoint,
       route,
+      beforeStreams,
       steady,
       afterChanges,
       peak: peakMemory(),
@@ -297,6 +304,9 @@ export async function runSize(opts: SizeOptions): Promise<SizeFigures> {
             peakRssBytes: peakRssBytes(server.pid),
             ...(metrics?.heapUsedBytes !== undefined ? { heapUsedBytes: metrics.heapUsedBytes } : {}),
             ...(metrics?.externalBytes !== undefined ? { externalBytes: metrics.externalBytes } : {}),
+            ...(metrics?.distinctResources !== undefined
+              ? { distinctResources: metrics.distinctResources }
+              : {}),
           };
         },
         'trellis',

@@ -23,6 +23,8 @@ export interface MetricsSample {
   readonly externalBytes?: number;
   /** Every `*translat*_seconds` histogram's sum and count, over all label sets. */
   readonly translationSeconds?: { readonly sum: number; readonly count: number };
+  /** trellis_xds_resources summed over types: the distinct encoded resources the cache holds. */
+  readonly distinctResources?: number;
   /** trellis_xds_convergence_seconds: per proxy and change, change seen → the proxy's last ACK. */
   readonly convergenceSeconds?: { readonly sum: number; readonly count: number };
 }
@@ -69,6 +71,7 @@ export function parseMetrics(text: string): MetricsSample {
   const metric = (suffix: string) => [...values].find(([name]) => name.endsWith(suffix))?.[1];
   const heap = metric('nodejs_heap_size_used_bytes');
   const external = metric('nodejs_external_memory_bytes');
+  const resources = values.get('trellis_xds_resources');
   let sum = 0;
   let count = 0;
   for (const [name, value] of values) {
@@ -81,6 +84,7 @@ export function parseMetrics(text: string): MetricsSample {
   return {
     ...(heap !== undefined ? { heapUsedBytes: heap } : {}),
     ...(external !== undefined ? { externalBytes: external } : {}),
+    ...(resources !== undefined ? { distinctResources: resources } : {}),
     ...(count > 0 ? { translationSeconds: { sum, count } } : {}),
     ...(convergenceSum !== undefined && convergenceCount
       ? { convergenceSeconds: { sum: convergenceSum, count: convergenceCount } }

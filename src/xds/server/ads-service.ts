@@ -124,11 +124,11 @@ function entries<T>(
 
 // A state-of-the-world response is one message for every stream that sends it (sotw-stream.ts),
 // so the last ones written are kept whole, bounded by bytes: a push of one change to a thousand
-// streams encodes it once. Only for a while: a push is written within seconds (the write gate
-// keeps the order), and a full cache held 64 MB of encodings nobody would send again for as long
-// as the mesh stayed still.
+// streams encodes it once. Only while it is being written: an entry goes 5 s after it was last
+// used (a push writes one message to its streams back to back, in the write gate's order), where
+// a full cache held 64 MB of encodings nobody would send again for as long as the mesh stayed still.
 const SOTW_MESSAGE_CACHE_BYTES = 64 * 1024 * 1024;
-const SOTW_MESSAGE_CACHE_TTL_MS = 30_000;
+const MESSAGE_CACHE_IDLE_MS = 5_000;
 
 function sotwResponseCodec(): MessageCodec<DiscoveryResponseObject> {
   const name = 'envoy.service.discovery.v3.DiscoveryResponse';
@@ -137,7 +137,8 @@ function sotwResponseCodec(): MessageCodec<DiscoveryResponseObject> {
   const messages = new LRUCache<DiscoveryResponseObject, Buffer>({
     maxSize: SOTW_MESSAGE_CACHE_BYTES,
     sizeCalculation: (bytes) => Math.max(1, bytes.byteLength),
-    ttl: SOTW_MESSAGE_CACHE_TTL_MS,
+    ttl: MESSAGE_CACHE_IDLE_MS,
+    updateAgeOnGet: true,
     ttlAutopurge: true,
   });
   const encode = ({ resources, version_info, type_url, nonce }: DiscoveryResponseObject) =>
@@ -191,7 +192,8 @@ function deltaResponseCodec(): MessageCodec<DeltaDiscoveryResponseObject> {
   const messages = new LRUCache<string, Buffer>({
     maxSize: DELTA_MESSAGE_CACHE_BYTES,
     sizeCalculation: (bytes, key) => Math.max(1, bytes.byteLength + key.length),
-    ttl: SOTW_MESSAGE_CACHE_TTL_MS,
+    ttl: MESSAGE_CACHE_IDLE_MS,
+    updateAgeOnGet: true,
     ttlAutopurge: true,
   });
   const encode = ({ resources, ...rest }: DeltaDiscoveryResponseObject) =>
