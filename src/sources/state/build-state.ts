@@ -69,14 +69,15 @@ export interface BuiltState {
 const WARM_DOCUMENTS = 200;
 
 /**
- * Builds the state of these origins. `suspects` are the origins that changed since the last build
- * that did not throw (all of them when undefined); only they are suspected when the lowering throws.
+ * Builds the state of these origins. `suspects` are those of them that changed since the last build
+ * that did not throw (all of them when undefined), in origin order; only they are suspected when the
+ * lowering throws.
  */
 export async function buildState(
   files: readonly OriginVersion[],
   extraIssues: readonly Issue[],
   opts: BuildStateOptions,
-  suspects?: ReadonlySet<string>,
+  suspects?: readonly OriginVersion[],
 ): Promise<BuiltState> {
   const parse = opts.parse ?? parseManifests;
   const pacer = opts.pacer ?? new Pacer();
@@ -99,12 +100,20 @@ export async function buildState(
   };
   const attempt = (group: readonly OriginVersion[], final = false): ParsedManifests | { error: unknown } => {
     try {
+      // By origin, not document: the index then passes over the origins that did not change
+      // without looking at their documents.
+      if (final && opts.index && !opts.parse) return opts.index.lowerOrigins(group, finalOptions);
       return parse(documentsOf(group), final ? finalOptions : options);
     } catch (error) {
       return { error };
     }
   };
-  const isSuspect = (file: OriginVersion): boolean => !suspects || suspects.has(file.origin);
+  let suspected: ReadonlySet<string> | undefined;
+  const isSuspect = (file: OriginVersion): boolean => {
+    if (!suspects) return true;
+    suspected ??= new Set(suspects.map((suspect) => suspect.origin));
+    return suspected.has(file.origin);
+  };
 
   // Warm-up: the suspects' documents in slices of about WARM_DOCUMENTS, with pauses between. This
   // fills the core kinds' memo (parse-manifests.ts), so the whole build below is quick, and finds a
@@ -128,8 +137,7 @@ export async function buildState(
     }
     await pause();
   };
-  for (const file of files) {
-    if (!isSuspect(file)) continue;
+  for (const file of suspects ?? files) {
     for (const doc of file.documents) {
       slice.push(doc);
       from.add(file);
@@ -138,7 +146,7 @@ export async function buildState(
   }
   await warm();
 
-  const served = files.filter((file) => !threw.has(file.origin));
+  const served = threw.size === 0 ? files : files.filter((file) => !threw.has(file.origin));
   let parsed = attempt(served, true);
   if ('error' in parsed) {
     // It throws only with several files together: add the suspects one at a time to what works.

@@ -1,7 +1,7 @@
 // The documents a source serves now, by origin (a file path, or `kube:<group>/<Kind>/<ns>/<name>` for
 // one Kubernetes object), kept up to date by batches of changes. Applying a batch costs work in
-// proportion to the batch, not to the mesh: a map update per origin and, for an origin that comes or
-// goes, one binary search and splice in the ordered list of origins.
+// proportion to the batch, not to the mesh: per origin a map update and a binary search in the list
+// of versions in origin order, and a splice there for an origin that comes or goes.
 import type { Logger } from '../../log.js';
 import type { Issue } from '../../model/issue.js';
 import { compareStrings } from '../apis/issues.js';
@@ -26,8 +26,8 @@ const NO_ISSUES: readonly Issue[] = [];
 
 export class ManifestIndex {
   private readonly byOrigin = new Map<string, OriginVersion>();
-  /** Every origin, in order: the order a fresh read gives, so builds do not depend on history. */
-  private readonly origins: string[] = [];
+  /** Every origin's version, in origin order: the order a fresh read gives, so builds do not depend on history. */
+  private readonly ordered: OriginVersion[] = [];
 
   constructor(private readonly logger?: Logger) {}
 
@@ -55,7 +55,7 @@ export class ManifestIndex {
           continue;
         }
         this.byOrigin.delete(change.origin);
-        this.origins.splice(this.position(change.origin), 1);
+        this.ordered.splice(this.position(change.origin), 1);
         changed.add(change.origin);
         continue;
       }
@@ -66,7 +66,8 @@ export class ManifestIndex {
       };
       if (known && sameItems(known.documents, next.documents) && sameItems(known.issues, next.issues))
         continue;
-      if (!known) this.origins.splice(this.position(change.origin), 0, change.origin);
+      if (known) this.ordered[this.position(change.origin)] = next;
+      else this.ordered.splice(this.position(change.origin), 0, next);
       this.byOrigin.set(change.origin, next);
       changed.add(change.origin);
     }
@@ -75,16 +76,26 @@ export class ManifestIndex {
 
   /** Every origin's version, in origin order. */
   versions(): OriginVersion[] {
-    return this.origins.map((origin) => this.byOrigin.get(origin)!);
+    return this.ordered.slice();
   }
 
-  /** Where `origin` is, or would go, in `origins`. */
+  /** The versions of these origins that are held, in origin order. */
+  versionsOf(origins: Iterable<string>): OriginVersion[] {
+    const versions: OriginVersion[] = [];
+    for (const origin of [...origins].sort(compareStrings)) {
+      const version = this.byOrigin.get(origin);
+      if (version) versions.push(version);
+    }
+    return versions;
+  }
+
+  /** Where `origin` is, or would go, in `ordered`. */
   private position(origin: string): number {
     let low = 0;
-    let high = this.origins.length;
+    let high = this.ordered.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (compareStrings(this.origins[middle]!, origin) < 0) low = middle + 1;
+      if (compareStrings(this.ordered[middle]!.origin, origin) < 0) low = middle + 1;
       else high = middle;
     }
     return low;

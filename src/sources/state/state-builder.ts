@@ -108,7 +108,7 @@ export class StateBuilder {
       index: this.lowering,
     };
     const run = (suspects: ReadonlySet<string> | undefined) =>
-      buildState(this.index.versions(), this.notes, options, suspects);
+      buildState(this.index.versions(), this.notes, options, suspects && this.index.versionsOf(suspects));
     let built = await run(this.suspects);
     const fellBack = new Set<string>();
     while (built.threw.size > 0) {

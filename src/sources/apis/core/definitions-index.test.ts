@@ -3,8 +3,8 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ManifestDocument } from '../manifest.js';
 import { seededRandom } from '../shared/fuzz-mutations.js';
-import { DefinitionsIndex, type IndexCounter } from './definitions-index.js';
-import { parseManifests } from './parse-manifests.js';
+import { DefinitionsIndex, type IndexCounter, type OriginDocuments } from './definitions-index.js';
+import { type ParseManifestsOptions, parseManifests } from './parse-manifests.js';
 
 type Random = () => number;
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
@@ -124,6 +124,17 @@ function randomDocuments(origin: string, random: Random): ManifestDocument[] {
   return random() < 0.3 ? docs.reverse() : docs;
 }
 
+/** A document whose parse throws, as a parser with a bug would. */
+function throwing(origin: string): ManifestDocument {
+  return {
+    origin,
+    documentIndex: -1,
+    get value(): unknown {
+      throw new Error('boom');
+    },
+  };
+}
+
 function captureLogger() {
   const lines: string[] = [];
   const stream = new Writable({
@@ -157,8 +168,9 @@ describe('DefinitionsIndex', () => {
         'kube:x',
         'z.yaml',
       ];
-      const served = new Map<string, ManifestDocument[]>();
-      const earlier = new Map<string, ManifestDocument[]>();
+      // Each origin's documents as a ManifestIndex holds them: the same object while unchanged.
+      const served = new Map<string, OriginDocuments>();
+      const earlier = new Map<string, OriginDocuments>();
       const index = new DefinitionsIndex();
       let committed: ReadonlyMap<string, string> | undefined;
       for (let step = 0; step < 80; step++) {
@@ -169,19 +181,35 @@ describe('DefinitionsIndex', () => {
           if (roll < 0.2) served.delete(origin);
           else if (roll < 0.3 && earlier.has(origin)) served.set(origin, earlier.get(origin)!);
           // The same documents in a new array: not a change.
-          else if (roll < 0.4 && served.has(origin)) served.set(origin, [...served.get(origin)!]);
+          else if (roll < 0.4 && served.has(origin))
+            served.set(origin, { origin, documents: [...served.get(origin)!.documents] });
+          else if (roll < 0.45) served.set(origin, { origin, documents: [throwing(origin)] });
           else {
-            const docs = randomDocuments(origin, random);
-            served.set(origin, docs);
-            earlier.set(origin, docs);
+            const version = { origin, documents: randomDocuments(origin, random) };
+            served.set(origin, version);
+            earlier.set(origin, version);
           }
         }
-        const grouped = [...served.keys()].sort().flatMap((origin) => served.get(origin)!);
-        // Sometimes not grouped by origin: the index must not depend on it.
-        const docs = random() < 0.15 ? shuffle([...grouped], random) : grouped;
+        const versions = [...served.keys()].sort().map((origin) => served.get(origin)!);
+        const grouped = versions.flatMap((version) => version.documents);
+        // Sometimes by origin, sometimes by document, sometimes not in order: the index must not
+        // depend on it.
+        const shuffled = random() < 0.15;
+        const byOrigin = random() < 0.5;
+        const lower = (opts: ParseManifestsOptions) =>
+          byOrigin
+            ? index.lowerOrigins(shuffled ? shuffle([...versions], random) : versions, opts)
+            : index.lower(shuffled ? shuffle([...grouped], random) : grouped, opts);
         const opts = { clusterDomain: step < 60 ? 'cluster.local' : 'corp.internal' };
         const mine = captureLogger();
-        const result = index.lower(docs, { ...opts, logger: mine.logger });
+        if (grouped.some((doc) => doc.documentIndex < 0)) {
+          // A parser threw: the build is not served, and its origin is left out, as StateBuilder does.
+          expect(() => lower({ ...opts, logger: mine.logger })).toThrow('boom');
+          for (const version of versions)
+            if (version.documents.some((doc) => doc.documentIndex < 0)) served.delete(version.origin);
+          continue;
+        }
+        const result = lower({ ...opts, logger: mine.logger });
         const theirs = captureLogger();
         const fresh = parseManifests(grouped, {
           ...opts,
@@ -223,47 +251,60 @@ describe('DefinitionsIndex', () => {
     expect(other.mesh.services.map((s) => s.name)).toEqual(['api', 'web']);
   });
 
-  it('a change to one origin costs that origin, not the 5,000 documents of the others', () => {
-    const counter: IndexCounter = { documents: 0, keys: 0 };
-    const index = new DefinitionsIndex({ counter });
-    const fileOf = (f: number, version: number): ManifestDocument[] =>
-      Array.from({ length: 5 }, (_, i) => ({
-        origin: `f${String(f).padStart(4, '0')}.yaml`,
-        documentIndex: i,
-        value:
-          i === 4
-            ? { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: `d${f}` } }
-            : {
-                apiVersion: 'v1',
-                kind: i % 2 === 0 ? 'Service' : 'Pod',
-                metadata: { name: `s${f}-${i}`, namespace: `ns${f % 7}` },
-                spec:
-                  i % 2 === 0
-                    ? { clusterIP: 'None', ports: [{ port: 80 + version }] }
-                    : { containers: [{ name: 'c' }] },
-              },
-      }));
-    const files = Array.from({ length: 1000 }, (_, f) => fileOf(f, 0));
-    const first = index.lower(files.flat());
-    expect(counter.documents).toBe(5000);
-    expect(first.mesh.services).toHaveLength(2000);
-    counter.documents = 0;
-    counter.keys = 0;
-    files[500] = fileOf(500, 1);
-    const next = index.lower(files.flat());
-    // Its 5 documents out and 5 in; its 4 resources settled again.
-    expect(counter).toEqual({ documents: 10, keys: 4 });
-    expect(next.mesh.namespaces).toBe(first.mesh.namespaces);
-    expect(next.mesh.endpointSlices).toBe(first.mesh.endpointSlices);
-    expect(next.mesh.services).not.toBe(first.mesh.services);
-    expect(next.issues).toBe(first.issues);
-    counter.documents = 0;
-    counter.keys = 0;
-    const gone = index.lower(files.filter((_, f) => f !== 10).flat());
-    expect(counter).toEqual({ documents: 5, keys: 4 });
-    expect(gone.mesh.services).toHaveLength(1998);
-    expect(JSON.stringify(gone)).toBe(
-      JSON.stringify(parseManifests(files.filter((_, f) => f !== 10).flat())),
-    );
-  });
+  for (const by of ['document', 'origin'] as const)
+    it(`a change to one origin costs that origin, not the 5,000 documents of the others (by ${by})`, () => {
+      const counter: IndexCounter = { documents: 0, keys: 0 };
+      const index = new DefinitionsIndex({ counter });
+      const fileOf = (f: number, version: number): ManifestDocument[] =>
+        Array.from({ length: 5 }, (_, i) => ({
+          origin: `f${String(f).padStart(4, '0')}.yaml`,
+          documentIndex: i,
+          value:
+            i === 4
+              ? { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: `d${f}` } }
+              : {
+                  apiVersion: 'v1',
+                  kind: i % 2 === 0 ? 'Service' : 'Pod',
+                  metadata: { name: `s${f}-${i}`, namespace: `ns${f % 7}` },
+                  spec:
+                    i % 2 === 0
+                      ? { clusterIP: 'None', ports: [{ port: 80 + version }] }
+                      : { containers: [{ name: 'c' }] },
+                },
+        }));
+      const files = Array.from({ length: 1000 }, (_, f) => fileOf(f, 0));
+      // By origin, each origin's documents are one object while they do not change, as in a ManifestIndex.
+      const versions = new WeakMap<ManifestDocument[], OriginDocuments>();
+      const versionOf = (documents: ManifestDocument[]): OriginDocuments => {
+        let version = versions.get(documents);
+        if (!version) {
+          version = { origin: documents[0]!.origin, documents };
+          versions.set(documents, version);
+        }
+        return version;
+      };
+      const lowerAll = (all: ManifestDocument[][]) =>
+        by === 'origin' ? index.lowerOrigins(all.map(versionOf)) : index.lower(all.flat());
+      const first = lowerAll(files);
+      expect(counter.documents).toBe(5000);
+      expect(first.mesh.services).toHaveLength(2000);
+      counter.documents = 0;
+      counter.keys = 0;
+      files[500] = fileOf(500, 1);
+      const next = lowerAll(files);
+      // Its 5 documents out and 5 in; its 4 resources settled again.
+      expect(counter).toEqual({ documents: 10, keys: 4 });
+      expect(next.mesh.namespaces).toBe(first.mesh.namespaces);
+      expect(next.mesh.endpointSlices).toBe(first.mesh.endpointSlices);
+      expect(next.mesh.services).not.toBe(first.mesh.services);
+      expect(next.issues).toBe(first.issues);
+      counter.documents = 0;
+      counter.keys = 0;
+      const gone = lowerAll(files.filter((_, f) => f !== 10));
+      expect(counter).toEqual({ documents: 5, keys: 4 });
+      expect(gone.mesh.services).toHaveLength(1998);
+      expect(JSON.stringify(gone)).toBe(
+        JSON.stringify(parseManifests(files.filter((_, f) => f !== 10).flat())),
+      );
+    });
 });
