@@ -21,6 +21,11 @@ export interface Subscription {
   readonly names: ReadonlySet<string>;
   /** Equal keys select the same: '*' for a wildcard, else the sorted names. */
   readonly key: string;
+  /**
+   * The list as the first stream to subscribe so gave it. Clients repeat their list on every ACK,
+   * in the same order: comparing it element by element is much cheaper than hashing every name.
+   */
+  readonly listed: readonly string[];
 }
 
 /** What a subscription selects from one map, sorted by name, its version, and the response that sends it. */
@@ -56,7 +61,7 @@ export function subscription(wildcard: boolean, resourceNames: readonly string[]
   const poolKey = `${wildcard ? '*' : ''}\n${sorted}`;
   const known = subscriptions.get(poolKey)?.deref();
   if (known) return known;
-  const made: Subscription = { wildcard, names, key: wildcard ? '*' : sorted };
+  const made: Subscription = { wildcard, names, key: wildcard ? '*' : sorted, listed: resourceNames };
   subscriptions.set(poolKey, new WeakRef(made));
   forgetSubscription.register(made, poolKey);
   return made;
@@ -68,6 +73,7 @@ export function sameSubscription(
   resourceNames: readonly string[],
 ): boolean {
   if (a.wildcard !== wildcard) return false;
+  if (sameList(a.listed, resourceNames)) return true;
   let named = 0;
   for (const name of resourceNames) {
     if (name === '*') continue;
@@ -129,4 +135,10 @@ function select(
   // Named EDS/RDS resources that do not exist yet: wait until they do.
   if (selected.length === 0 && !wildcard && !isFullStateType(typeUrl)) return undefined;
   return selected;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
