@@ -5,6 +5,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { LRUCache } from 'lru-cache';
 import { envoyType } from '../envoy/proto-root.js';
+import { ResourceNamesCache, splitResourceNames } from './request-names.js';
 
 export const ADS_SERVICE = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
 export const STREAM_AGGREGATED_RESOURCES = `/${ADS_SERVICE}/StreamAggregatedResources`;
@@ -87,6 +88,22 @@ export interface DeltaDiscoveryResponseObject {
 export interface MessageCodec<T> {
   serialize(value: T): Buffer;
   deserialize(bytes: Buffer): T;
+}
+
+// A SotW ACK repeats the client's whole list of names: each distinct list is decoded once
+// (request-names.ts), and every request with it carries the same array.
+function sotwRequestCodec(): MessageCodec<DiscoveryRequestObject> {
+  const codec = messageCodec<DiscoveryRequestObject>('envoy.service.discovery.v3.DiscoveryRequest');
+  const lists = new ResourceNamesCache();
+  return {
+    serialize: codec.serialize,
+    deserialize: (bytes) => {
+      const split = splitResourceNames(bytes);
+      if (!split) return codec.deserialize(bytes);
+      const rest = Buffer.from(split.rest.buffer, split.rest.byteOffset, split.rest.byteLength);
+      return { ...codec.deserialize(rest), resource_names: lists.names(split.names) };
+    },
+  };
 }
 
 function messageCodec<T extends object>(fullName: string): MessageCodec<T> {
@@ -233,7 +250,7 @@ let codecs: DiscoveryCodecs | undefined;
 /** The (Delta)DiscoveryRequest/Response codecs, made on first use (loading the protos takes a moment). */
 export function discoveryCodecs(): DiscoveryCodecs {
   codecs ??= {
-    request: messageCodec<DiscoveryRequestObject>('envoy.service.discovery.v3.DiscoveryRequest'),
+    request: sotwRequestCodec(),
     response: sotwResponseCodec(),
     deltaRequest: messageCodec<DeltaDiscoveryRequestObject>(
       'envoy.service.discovery.v3.DeltaDiscoveryRequest',

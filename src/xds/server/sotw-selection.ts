@@ -54,14 +54,19 @@ const forgetSubscription = new FinalizationRegistry<string>((poolKey) => {
   if (subscriptions.get(poolKey)?.deref() === undefined) subscriptions.delete(poolKey);
 });
 
-export function subscription(wildcard: boolean, resourceNames: readonly string[]): Subscription {
+/** `listed`: the list as the client gave it, when `resourceNames` is another array of the same names. */
+export function subscription(
+  wildcard: boolean,
+  resourceNames: readonly string[],
+  listed: readonly string[] = resourceNames,
+): Subscription {
   const names = new Set(resourceNames.filter((n) => n !== '*'));
   const sorted = [...names].sort().join('\n');
   // A wildcard's key ignores its names (it selects everything), but its names are still its own.
   const poolKey = `${wildcard ? '*' : ''}\n${sorted}`;
   const known = subscriptions.get(poolKey)?.deref();
   if (known) return known;
-  const made: Subscription = { wildcard, names, key: wildcard ? '*' : sorted, listed: resourceNames };
+  const made: Subscription = { wildcard, names, key: wildcard ? '*' : sorted, listed };
   subscriptions.set(poolKey, new WeakRef(made));
   forgetSubscription.register(made, poolKey);
   return made;
@@ -138,6 +143,8 @@ function select(
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
+  // The request codec hands every request with the same list the same array (request-names.ts).
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
