@@ -116,7 +116,7 @@ export async function buildState(
   };
 
   // Warm-up: the suspects' documents in slices of about WARM_DOCUMENTS, with pauses between. This
-  // fills the core kinds' memo (parse-manifests.ts), so the whole build below is quick, and finds a
+  // fills the documents' memo (document-lowering.ts), so the whole build below is quick, and finds a
   // file that throws on its own: when a slice throws, each file it came from is tried alone.
   let slice: ManifestDocument[] = [];
   let from = new Set<OriginVersion>();

@@ -1,7 +1,7 @@
-// What makes a lowering after a small change cost about that change, not the mesh. A source hands
-// `parseManifests` every document on every change, but the documents of what did not change are the
-// very objects of last time (StateBuilder keeps them by origin), and every step below depends only on
-// its inputs. So each step is memoised on the identity of its inputs:
+// What makes a one-shot lowering after a small change cost less than the mesh, and what the
+// DefinitionsIndex (definitions-index.ts) falls back on when its own part changed. The documents of
+// what did not change are the very objects of last time, and every step below depends only on its
+// inputs. So each step is memoised on the identity of its inputs:
 // - a routing family's parse, on its documents (an EndpointSlice change re-parses no family);
 // - a core array (services, slices, pods, namespaces) is the previous array object when it holds the
 //   same elements, so everything keyed on it downstream (the merge step below, the content hashes of
