@@ -1,6 +1,7 @@
 // What one proxy should have: per type URL, the encoded resources by name, each with a content hash.
 // Only encoded, validated resources ever get here; the cache never looks inside the bytes.
 import { createHash } from 'node:crypto';
+import { LayeredMap } from './layered-map.js';
 
 export interface CachedResource {
   readonly name: string;
@@ -79,11 +80,22 @@ export function sameResources(
 // rebuilds while its content is unchanged), so the version of all of it is computed once per map.
 const wholeVersions = new WeakMap<ReadonlyMap<string, CachedResource>, string>();
 
-/** sotwVersion of every resource in `resources`, once per map. */
+/**
+ * The version of every resource in `resources`, once per map. A view over parts' maps (most of them
+ * shared by every group) is versioned by its parts' versions: sorting and hashing a thousand names
+ * per group at a cold start was redone for each of a thousand groups. Versions are opaque to
+ * clients; the same content in another layering only costs a response that changes nothing.
+ */
 export function versionOfAll(resources: ReadonlyMap<string, CachedResource>): string {
   let version = wholeVersions.get(resources);
   if (version === undefined) {
-    version = sotwVersion(resources.values());
+    version =
+      resources instanceof LayeredMap
+        ? createHash('sha256')
+            .update(resources.parts.map(versionOfAll).join('\n'))
+            .digest('hex')
+            .slice(0, HASH_HEX_DIGITS)
+        : sotwVersion(resources.values());
     wholeVersions.set(resources, version);
   }
   return version;
