@@ -258,8 +258,13 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
     state.asked = false;
     state.lastSentVersion = systemVersion;
     state.lastSentNonce = nonce;
-    const resources = toSend.flatMap((c) => (c.resource ? [c.resource] : []));
-    const removedResources = toSend.flatMap((c) => (c.resource ? [] : [c.name]));
+    // Loops, not flatMap: a cold start sends a thousand changes per type to every stream.
+    const resources: CachedResource[] = [];
+    const removedResources: string[] = [];
+    for (const c of toSend) {
+      if (c.resource) resources.push(c.resource);
+      else removedResources.push(c.name);
+    }
     this.logger.debug(
       {
         typeUrl,
