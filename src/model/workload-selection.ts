@@ -4,12 +4,30 @@ import type { Labels, Mesh, Service, ServicePort, Workload } from './mesh.js';
 
 /** A selector selects a pod when it is non-empty and every pair is among the pod's labels. */
 export function selects(service: Service, workload: Workload): boolean {
+  // The namespace first: most services are elsewhere, and reading the selector allocates.
+  if (service.namespace !== workload.namespace) return false;
   const selector = Object.entries(service.selector ?? {});
-  return (
-    service.namespace === workload.namespace &&
-    selector.length > 0 &&
-    selector.every(([key, value]) => workload.labels[key] === value)
-  );
+  return selector.length > 0 && selector.every(([key, value]) => workload.labels[key] === value);
+}
+
+// A pod's own services are in its namespace: each proxy's inbound side looked at every service of
+// the mesh (1,000 groups × 1,000 services at a cold start). Indexed once per (immutable) array.
+const servicesByNamespace = new WeakMap<readonly Service[], ReadonlyMap<string, readonly Service[]>>();
+
+/** The services of `namespace`, in the order of `services`. */
+export function servicesIn(services: readonly Service[], namespace: string): readonly Service[] {
+  let index = servicesByNamespace.get(services);
+  if (!index) {
+    const built = new Map<string, Service[]>();
+    for (const service of services) {
+      const list = built.get(service.namespace);
+      if (list) list.push(service);
+      else built.set(service.namespace, [service]);
+    }
+    index = built;
+    servicesByNamespace.set(services, index);
+  }
+  return index.get(namespace) ?? [];
 }
 
 /** A service port's target on one pod: a number, or the pod's TCP container port of that name. */

@@ -9,7 +9,7 @@ import { DEFAULT_TRUST_DOMAIN } from '../../model/identity.js';
 import type { Mesh, Protocol, Workload } from '../../model/mesh.js';
 import { workloadMtlsMode } from '../../model/mtls.js';
 import type { MtlsMode, RateLimitPolicy } from '../../model/routing.js';
-import { resolveTargetPort, selects } from '../../model/workload-selection.js';
+import { resolveTargetPort, selects, servicesIn } from '../../model/workload-selection.js';
 import { originalDstCluster, withProtocolOptions } from './clusters.js';
 import { connectionFilters } from './filters/index.js';
 import { hcmFilter, inlineConnectionManager, originalDstListenerFilter, tcpProxyFilter } from './filters.js';
@@ -52,7 +52,7 @@ export function workloadInboundPorts(mesh: Mesh, workload: Workload | undefined)
   if (!workload) return [];
   const ports = new Map<number, Protocol>();
   const limits = new Map<number, RateLimitPolicy[]>();
-  for (const service of mesh.services) {
+  for (const service of servicesIn(mesh.services, workload.namespace)) {
     if (!selects(service, workload)) continue;
     for (const servicePort of meshedPorts(service)) {
       const target = resolveTargetPort(servicePort, workload);
