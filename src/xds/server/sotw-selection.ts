@@ -114,15 +114,58 @@ export function selectShared(
     // Selecting all of the map (wildcard, or every name there is) is the usual case, shared with
     // the delta streams of the same group.
     const version = resources.length === available.size ? versionOfAll(available) : sotwVersion(resources);
-    selection = {
+    selection = sameContent(typeUrl, sub, version, resources) ?? {
       version,
       response: { typeUrl, versionInfo: version, nonce: nextNonce(), resources },
       of: available,
       subscriptionKey: sub.key,
     };
+    pool(typeUrl, sub, selection);
   }
   byKey.set(key, selection);
   return selection;
+}
+
+// Groups are told apart by their parts, but two groups' maps often hold the very same resources
+// (the encode memo gives equal content one object): proxies of two services whose own parts
+// translate alike. Such groups share one Selection, and so one response, one nonce and one
+// encoding: at a cold start of 1,000 groups alike, one 465 kB Cluster response is encoded once,
+// not 1,000 times. Held here only while some group's map holds the selection.
+const byContent = new Map<string, WeakRef<Selection>>();
+const forgetSelection = new FinalizationRegistry<string>((contentKey) => {
+  if (byContent.get(contentKey)?.deref() === undefined) byContent.delete(contentKey);
+});
+const subscriptionIds = new WeakMap<Subscription, number>();
+let subscriptionsSeen = 0;
+
+function contentKey(typeUrl: string, sub: Subscription, version: string): string {
+  let id = subscriptionIds.get(sub);
+  if (id === undefined) {
+    id = ++subscriptionsSeen;
+    subscriptionIds.set(sub, id);
+  }
+  return `${typeUrl}\n${id}\n${version}`;
+}
+
+/** A selection made before from another map with exactly these resources, if one is still held. */
+function sameContent(
+  typeUrl: string,
+  sub: Subscription,
+  version: string,
+  resources: readonly CachedResource[],
+): Selection | undefined {
+  const known = byContent.get(contentKey(typeUrl, sub, version))?.deref();
+  if (!known || known.response.resources.length !== resources.length) return undefined;
+  // The version is a hash of names and contents: the objects themselves must be the same too, as
+  // the responses carry them.
+  return known.response.resources.every((r, i) => r === resources[i]) ? known : undefined;
+}
+
+function pool(typeUrl: string, sub: Subscription, selection: Selection): void {
+  const key = contentKey(typeUrl, sub, selection.version);
+  if (byContent.get(key)?.deref() === selection) return;
+  byContent.set(key, new WeakRef(selection));
+  forgetSelection.register(selection, key);
 }
 
 /** The resources a subscription selects, or undefined when there is nothing to send yet. */

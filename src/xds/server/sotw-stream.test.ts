@@ -397,3 +397,25 @@ describe('what a state-of-the-world stream keeps', () => {
     expect(two.sent[1]?.resources.map((r) => r.name)).toEqual(['c']);
   });
 });
+
+describe('state-of-the-world streams of groups alike', () => {
+  it('share one response when their maps hold the very same resources', () => {
+    const a = stream();
+    const b = stream();
+    const snapshot = buildSnapshot([resource(CDS, 'x'), resource(CDS, 'y')]);
+    // Another group's map: another object, the same resource objects (the encode memo's).
+    const alike = { resources: new Map([[CDS, new Map(snapshot.resources.get(CDS)!)]]) };
+    a.s.onSnapshot(snapshot);
+    b.s.onSnapshot(alike);
+    a.request(CDS);
+    b.request(CDS);
+    expect(a.sent).toHaveLength(1);
+    expect(b.sent[0]).toBe(a.sent[0]);
+    // Equal content in other objects is not the same response: the objects are what is sent.
+    const c = stream();
+    c.s.onSnapshot(buildSnapshot([resource(CDS, 'x'), resource(CDS, 'y')]));
+    c.request(CDS);
+    expect(c.sent[0]).not.toBe(a.sent[0]);
+    expect(c.sent[0]?.versionInfo).toBe(a.sent[0]?.versionInfo);
+  });
+});
