@@ -97,11 +97,16 @@ describe('the DeltaDiscoveryResponse codec, for many streams', () => {
     expect(apart.removed_resources).toEqual(['a', 'b']);
   });
 
-  it('encodes a large response per stream, without a key', () => {
+  it('knows a large response by the identity of its entries', () => {
     const many = Array.from({ length: 40 }, (_, i) => entry(`r${i}`, 97));
     const first = deltaResponse.serialize(message('1', [], ...many));
-    const again = deltaResponse.serialize(message('1', [], ...many));
+    // The same entry objects (one per cached resource, as streams send them): encoded once.
+    expect(deltaResponse.serialize(message('1', [], ...many))).toBe(first);
+    // Equal entries in other objects: encoded again, to the same bytes.
+    const alike = many.map((e) => ({ ...e }));
+    const again = deltaResponse.serialize(message('1', [], ...alike));
     expect(again).not.toBe(first);
     expect(again).toEqual(first);
+    expect(deltaResponse.serialize(message('2', [], ...many))).not.toBe(first);
   });
 });

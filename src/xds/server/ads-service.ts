@@ -181,25 +181,36 @@ function sotwResponseCodec(): MessageCodec<DiscoveryResponseObject> {
   };
 }
 
-// Delta responses are made per stream, but after one change most streams are sent the same few
-// resources under the same nonce (each stream counts its own, and they count alike): a small
-// response is encoded once per content, not once per stream. Large ones (a cold start's) differ
-// from stream to stream and are not worth a key.
+// Delta responses are made per stream, but streams mostly count their nonces alike and are sent
+// alike: after one change, the same few resources; at a cold start, the same thousand to every
+// stream of groups whose maps hold the same resources. Such a response is encoded once per
+// content. A small one is known by its names and versions (content hashes); a large one by the
+// identity of its entries, which are one object per cached resource (wire-streams.ts), so the key
+// costs a number per entry rather than its name.
 const DELTA_SHARED_MAX_ENTRIES = 16;
 const DELTA_MESSAGE_CACHE_BYTES = 16 * 1024 * 1024;
 
+const entryIds = new WeakMap<object, number>();
+let entriesSeen = 0;
+
+function entryId(entry: object): number {
+  let id = entryIds.get(entry);
+  if (id === undefined) {
+    id = ++entriesSeen;
+    entryIds.set(entry, id);
+  }
+  return id;
+}
+
 function deltaContentKey(message: DeltaDiscoveryResponseObject): string | undefined {
   const { resources, removed_resources: removed } = message;
-  if (resources.length + removed.length > DELTA_SHARED_MAX_ENTRIES) return undefined;
+  if (removed.length > DELTA_SHARED_MAX_ENTRIES) return undefined;
   // JSON, not a join: removed names may be any text a client sent, and must not make two messages'
-  // keys equal (a version is the content's hash, so a name and version say what is sent).
-  return JSON.stringify([
-    message.type_url,
-    message.system_version_info,
-    message.nonce,
-    removed,
-    resources.map((r) => [r.name, r.version]),
-  ]);
+  // keys equal.
+  const head = [message.type_url, message.system_version_info, message.nonce, removed];
+  return resources.length + removed.length <= DELTA_SHARED_MAX_ENTRIES
+    ? JSON.stringify([...head, resources.map((r) => [r.name, r.version])])
+    : JSON.stringify([...head, resources.map(entryId).join(',')]);
 }
 
 function deltaResponseCodec(): MessageCodec<DeltaDiscoveryResponseObject> {
