@@ -16,6 +16,7 @@
 import { type Mesh, meshConfigOf, type Service } from './mesh.js';
 import type { SidecarPolicy } from './routing.js';
 import { applicableSidecars, type SidecarViewer } from './sidecar-scope.js';
+import { servicesIn } from './workload-selection.js';
 
 export const VISIBLE_NAMESPACES_ANNOTATION = 'trellis.dev/visible-namespaces';
 
@@ -126,25 +127,6 @@ export function sidecarVisibility(sidecar: SidecarPolicy, namespace: string): Vi
     [],
     sidecar.egressHosts.map((h) => (h.namespace === '.' ? { namespace, host: h.host } : h)),
   );
-}
-
-// Asked for proxies under a Sidecar on every rebuild: each namespace's services, indexed once per
-// (immutable) array.
-const servicesByNamespace = new WeakMap<readonly Service[], ReadonlyMap<string, readonly Service[]>>();
-
-function servicesIn(services: readonly Service[], namespace: string): readonly Service[] {
-  let index = servicesByNamespace.get(services);
-  if (!index) {
-    const built = new Map<string, Service[]>();
-    for (const service of services) {
-      const list = built.get(service.namespace);
-      if (list) list.push(service);
-      else built.set(service.namespace, [service]);
-    }
-    index = built;
-    servicesByNamespace.set(services, index);
-  }
-  return index.get(namespace) ?? [];
 }
 
 /** `visibility` plus the services whose selector selects the proxy's pod, when they are not in it. */

@@ -10,24 +10,34 @@ export function selects(service: Service, workload: Workload): boolean {
   return selector.length > 0 && selector.every(([key, value]) => workload.labels[key] === value);
 }
 
-// A pod's own services are in its namespace: each proxy's inbound side looked at every service of
-// the mesh (1,000 groups × 1,000 services at a cold start). Indexed once per (immutable) array.
-const servicesByNamespace = new WeakMap<readonly Service[], ReadonlyMap<string, readonly Service[]>>();
+// Items of one namespace, indexed once per (immutable) array: asked for every proxy on every
+// rebuild (its own services, the pods behind a service port, the services under a Sidecar).
+const byNamespace = new WeakMap<
+  readonly { readonly namespace: string }[],
+  ReadonlyMap<string, readonly unknown[]>
+>();
+
+function inNamespace<T extends { readonly namespace: string }>(
+  items: readonly T[],
+  namespace: string,
+): readonly T[] {
+  let index = byNamespace.get(items) as ReadonlyMap<string, readonly T[]> | undefined;
+  if (!index) {
+    const built = new Map<string, T[]>();
+    for (const item of items) {
+      const list = built.get(item.namespace);
+      if (list) list.push(item);
+      else built.set(item.namespace, [item]);
+    }
+    index = built;
+    byNamespace.set(items, index);
+  }
+  return index.get(namespace) ?? [];
+}
 
 /** The services of `namespace`, in the order of `services`. */
 export function servicesIn(services: readonly Service[], namespace: string): readonly Service[] {
-  let index = servicesByNamespace.get(services);
-  if (!index) {
-    const built = new Map<string, Service[]>();
-    for (const service of services) {
-      const list = built.get(service.namespace);
-      if (list) list.push(service);
-      else built.set(service.namespace, [service]);
-    }
-    index = built;
-    servicesByNamespace.set(services, index);
-  }
-  return index.get(namespace) ?? [];
+  return inNamespace(services, namespace);
 }
 
 /** A service port's target on one pod: a number, or the pod's TCP container port of that name. */
@@ -39,23 +49,8 @@ export function resolveTargetPort(port: ServicePort, workload: Workload): number
 export const hasLabels = (labels: Labels, wanted: Labels): boolean =>
   Object.entries(wanted).every(([key, value]) => labels[key] === value);
 
-// Asked for every service port of every translation: the pods of each namespace, indexed once per
-// (immutable) pod array.
-const byNamespace = new WeakMap<readonly Workload[], ReadonlyMap<string, readonly Workload[]>>();
-
 function workloadsIn(workloads: readonly Workload[], namespace: string): readonly Workload[] {
-  let index = byNamespace.get(workloads);
-  if (!index) {
-    const built = new Map<string, Workload[]>();
-    for (const w of workloads) {
-      const list = built.get(w.namespace);
-      if (list) list.push(w);
-      else built.set(w.namespace, [w]);
-    }
-    index = built;
-    byNamespace.set(workloads, index);
-  }
-  return index.get(namespace) ?? [];
+  return inNamespace(workloads, namespace);
 }
 
 /** A pod and the port it serves one service port on. */
