@@ -22,7 +22,6 @@
 // (`node dist/bench/run.js --kube ...` starts it with --expose-gc.) Figures are printed, never asserted.
 
 import { writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +38,7 @@ import { exited, forkTracked, Inbox, killAll } from './child-processes.js';
 import { positiveInt } from './flag-values.js';
 import type { FromKubeApi, ObjectSizes, ToKubeApi } from './kube-api-process.js';
 import { KubeCluster } from './kube-objects.js';
-import { cpuModel } from './proc-stats.js';
+import { machine } from './proc-stats.js';
 import { bytes, ms, summarise } from './report.js';
 import { EDS, now } from './simulated-proxy.js';
 import { type MetricsSample, parseMetrics } from './trellis-process.js';
@@ -171,14 +170,6 @@ function plan(argv: string[]): Plan {
     ...(values.workers ? { workers: positiveInt(values.workers, '--workers') } : {}),
     ...(values.json ? { json: values.json } : {}),
   };
-}
-
-function machine(): string {
-  const gib = (os.totalmem() / 1024 ** 3).toFixed(1);
-  return `machine: ${os.availableParallelism()} CPUs (${cpuModel()}), ${gib} GiB RAM, node ${process.version}, ${os.type()} ${os.release()}; load average ${os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}; ${new Date().toISOString()}`;
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -1,6 +1,7 @@
 // A process's CPU time and memory, read from /proc as `ps` would: no cooperation from the process
 // needed, so the server under test runs exactly as it would in production.
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 
 // USER_HZ: 100 on every Linux platform Node supports (sysconf(_SC_CLK_TCK)).
 const TICKS_PER_SECOND = 100;
@@ -36,4 +37,13 @@ export function cpuModel(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** The line every benchmark report starts with: the machine, its load, and when. */
+export function machine(): string {
+  const gib = (os.totalmem() / 1024 ** 3).toFixed(1);
+  return `machine: ${os.availableParallelism()} CPUs (${cpuModel()}), ${gib} GiB RAM, node ${process.version}, ${os.type()} ${os.release()}; load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}; ${new Date().toISOString()}`;
 }

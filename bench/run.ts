@@ -35,7 +35,7 @@ import { parseArgs } from 'node:util';
 import { killAll, spawnTracked } from './child-processes.js';
 import { formatProfile, summariseProfiles } from './cpu-profile-summary.js';
 import { positiveInt } from './flag-values.js';
-import { cpuModel } from './proc-stats.js';
+import { machine } from './proc-stats.js';
 import { formatSize, formatSummary } from './report.js';
 import { runSize, type SizeFigures } from './size-run.js';
 
@@ -112,14 +112,6 @@ function timeouts(p: Plan, proxies: number) {
       : Math.max(60_000, 100 * proxies, Math.round(p.budgetMs / 2)),
     startTimeoutMs: Math.max(300_000, coldTimeoutMs),
   };
-}
-
-function machine(): string {
-  const gib = (os.totalmem() / 1024 ** 3).toFixed(1);
-  return `machine: ${os.availableParallelism()} CPUs (${cpuModel()}), ${gib} GiB RAM, node ${process.version}, ${os.type()} ${os.release()}; load average ${os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}; ${new Date().toISOString()}`;
 }
 
 async function main(): Promise<void> {
