@@ -14,7 +14,7 @@
 // share fails (the cluster is never sent), as it does in Istio, where the destination host must be
 // visible too. That keeps the rule simple to state: a proxy knows only the services it lists.
 import { type Mesh, meshConfigOf, type Service } from './mesh.js';
-import type { SidecarPolicy } from './routing.js';
+import type { Routing, SidecarPolicy } from './routing.js';
 import { applicableSidecars, type SidecarViewer } from './sidecar-scope.js';
 import { servicesIn } from './workload-selection.js';
 
@@ -176,14 +176,28 @@ export type { SidecarViewer };
 // arrays identical, so translation's per-array indexes are built once too.
 const filtered = new WeakMap<Mesh, Map<string, Mesh>>();
 
-/** The same array when nothing is dropped, so identity-keyed indexes stay valid. */
-function keep<T>(items: readonly T[], visible: (item: T) => boolean): readonly T[] {
+/** The same array when nothing is dropped, or when what is kept is what was kept last time. */
+function keep<T>(
+  items: readonly T[],
+  visible: (item: T) => boolean,
+  last: readonly T[] | undefined,
+): readonly T[] {
   const kept = items.filter(visible);
-  return kept.length === items.length ? items : kept;
+  if (kept.length === items.length) return items;
+  return last && sameItems(last, kept) ? last : kept;
 }
 
-/** `mesh` without the services (and their endpoints, route tables and policies) outside `visibility`. */
-export function meshWithin(mesh: Mesh, visibility: Visibility): Mesh {
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
+}
+
+/**
+ * `mesh` without the services (and their endpoints, route tables and policies) outside `visibility`.
+ * `last`: what this gave for the same visibility in an earlier state. An array that holds the same
+ * objects as its counterpart there is that array, so what goes by identity (the translation units'
+ * quick check, per-array indexes) carries over from one state to the next.
+ */
+export function meshWithin(mesh: Mesh, visibility: Visibility, last?: Mesh): Mesh {
   if (visibility.kind === 'all') return mesh;
   const key = visibilityKey(visibility);
   let byKey = filtered.get(mesh);
@@ -195,7 +209,7 @@ export function meshWithin(mesh: Mesh, visibility: Visibility): Mesh {
     hosts.some(
       (h) => (h.namespace === '*' || h.namespace === s.namespace) && hostMatches(h.host, s.hostname),
     );
-  const services = keep(mesh.services, (s) => namespaces.has(s.namespace) || matched(s));
+  const services = keep(mesh.services, (s) => namespaces.has(s.namespace) || matched(s), last?.services);
   // Whatever belongs to a service (its slices, route tables, policies) goes with it: a whole
   // namespace by its name, a service matched by hostname by its namespace/name.
   const byHost = new Set(
@@ -206,19 +220,37 @@ export function meshWithin(mesh: Mesh, visibility: Visibility): Mesh {
   const inside = (namespace: string, name: string): boolean =>
     namespaces.has(namespace) || (byHost.size > 0 && byHost.has(`${namespace}/${name}`));
   const routing = mesh.routing;
+  const lastRouting = last?.routing;
+  const filteredRouting: Routing = {
+    ...routing,
+    routeTables: keep(
+      routing.routeTables,
+      (t) => inside(t.service.namespace, t.service.name),
+      lastRouting?.routeTables,
+    ),
+    backendPolicies: keep(
+      routing.backendPolicies,
+      (p) => inside(p.service.namespace, p.service.name),
+      lastRouting?.backendPolicies,
+    ),
+    // Only a proxy's own services' limits are ever applied, and they are always visible to it.
+    rateLimits: keep(
+      routing.rateLimits,
+      (r) => inside(r.service.namespace, r.service.name),
+      lastRouting?.rateLimits,
+    ),
+  };
   // Namespaces and workloads are not destinations (the proxy's own pod is looked up among them);
   // they, and anything else that is not a destination, pass through as they are.
   const result: Mesh = {
     ...mesh,
     services,
-    endpointSlices: keep(mesh.endpointSlices, (s) => inside(s.namespace, s.serviceName)),
-    routing: {
-      ...routing,
-      routeTables: keep(routing.routeTables, (t) => inside(t.service.namespace, t.service.name)),
-      backendPolicies: keep(routing.backendPolicies, (p) => inside(p.service.namespace, p.service.name)),
-      // Only a proxy's own services' limits are ever applied, and they are always visible to it.
-      rateLimits: keep(routing.rateLimits, (r) => inside(r.service.namespace, r.service.name)),
-    },
+    endpointSlices: keep(
+      mesh.endpointSlices,
+      (s) => inside(s.namespace, s.serviceName),
+      last?.endpointSlices,
+    ),
+    routing: lastRouting && sameFields(lastRouting, filteredRouting) ? lastRouting : filteredRouting,
   };
   if (!byKey) {
     byKey = new Map();
@@ -226,6 +258,14 @@ export function meshWithin(mesh: Mesh, visibility: Visibility): Mesh {
   }
   byKey.set(key, result);
   return result;
+}
+
+function sameFields(a: object, b: object): boolean {
+  const entries = Object.entries(a);
+  return (
+    entries.length === Object.keys(b).length &&
+    entries.every(([key, value]) => (b as Record<string, unknown>)[key] === value)
+  );
 }
 
 /** The mesh as a proxy in `proxyNamespace` sees it by the annotation alone (no Sidecar). */

@@ -49,7 +49,8 @@ export function resolveTargetPort(port: ServicePort, workload: Workload): number
 export const hasLabels = (labels: Labels, wanted: Labels): boolean =>
   Object.entries(wanted).every(([key, value]) => labels[key] === value);
 
-function workloadsIn(workloads: readonly Workload[], namespace: string): readonly Workload[] {
+/** The pods of `namespace`, in the order of `workloads`. */
+export function workloadsIn(workloads: readonly Workload[], namespace: string): readonly Workload[] {
   return inNamespace(workloads, namespace);
 }
 

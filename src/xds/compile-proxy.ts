@@ -71,7 +71,11 @@ export interface CompiledProxy {
 
 export type Translate = (mesh: Mesh, proxy: MeshProxy) => ProxyResources;
 
-/** How a proxy's configuration splits into parts; translationParts unless a test says otherwise. */
+/**
+ * How a proxy's configuration splits into parts; translationParts unless a test says otherwise. The
+ * parts' keys, and whatever their functions hold besides the mesh they are given, may be made from
+ * any field of the mesh but `endpointSlices`: a proxy's parts are kept across changes of those alone.
+ */
 export type PartsOf = (mesh: Mesh, proxy: MeshProxy) => readonly TranslationPart[];
 
 const defaultParts: PartsOf = translationParts;
@@ -94,10 +98,31 @@ export interface ProxyView {
   readonly mesh: Mesh;
   /** Shared parts first, the proxy's own workload's part (if any) last. */
   readonly parts: readonly ProxyPart[];
+  /** The parts' keys joined: proxies whose views have equal keys get equal configurations. */
+  readonly key: string;
+}
+
+/**
+ * What a proxy's view is decided from besides its endpoints: its visibility, and its parts and their
+ * keys. Kept per proxy while the mesh fields it was decided from are the same objects, so that a
+ * change that leaves them be (an endpoint change) costs each proxy a few lookups, not its parts made
+ * again. Parts are therefore keyed and made from every field of the mesh but its endpoint slices
+ * (see PartsOf).
+ */
+interface ViewBasis {
+  readonly from: readonly unknown[];
+  readonly visibility: Visibility;
+  /** The mesh within the visibility, as last given: its arrays are kept where their items are. */
+  visible: Mesh | undefined;
+  readonly parts: readonly TranslationPart[];
+  readonly keys: readonly string[];
+  readonly key: string;
 }
 
 /** A translation unit's resources and errors, kept while its inputs stay the same. */
 interface CompiledUnit {
+  /** The unit's `reads` when it was last found unchanged or compiled. */
+  readonly reads: readonly unknown[];
   readonly fingerprint: string;
   readonly resources: readonly { readonly typeUrl: string; readonly cached: CachedResource }[];
   readonly errors: readonly PartError[];
@@ -195,6 +220,8 @@ export class ProxyCompiler {
   private readonly defaultVisibility: Visibility;
   private readonly memo: EncodeMemo;
   private translations = 0;
+  /** Per proxy object (the builder keeps one per connected proxy); goes with it. */
+  private readonly bases = new WeakMap<MeshProxy, ViewBasis>();
 
   constructor(
     private readonly partsOf: PartsOf = defaultParts,
@@ -214,20 +241,34 @@ export class ProxyCompiler {
   view(mesh: Mesh, proxy: MeshProxy): ProxyView {
     // "First one wins" rules follow namespace/name order, whatever order the source gave.
     const whole = ordered(mesh);
-    // A Sidecar's workloadSelector is matched against the labels of the proxy's own pod, the same
-    // pod (and labels) its inbound side and sourceLabels routes are decided by.
-    const labels = findWorkload(whole, proxy)?.labels;
-    const visibility = proxyVisibility(whole, { namespace: proxy.namespace, labels }, this.defaultVisibility);
-    const visible = meshWithin(whole, visibility);
+    const basis = this.basis(whole, proxy);
     // The fingerprint is of the whole mesh: the visible one is a function of it and the visibility.
-    const parts = this.partsOf(visible, proxy).map(
-      (part): ProxyPart => ({
-        key: `${visibilityKey(visibility)} ${part.key}`,
+    const parts = basis.parts.map(
+      (part, i): ProxyPart => ({
+        key: basis.keys[i]!,
         part,
         fingerprint: part.reads ? meshFingerprint(mesh, part.reads) : undefined,
       }),
     );
-    return { mesh: visible, parts };
+    const visible = meshWithin(whole, basis.visibility, basis.visible);
+    basis.visible = visible;
+    return { mesh: visible, parts, key: basis.key };
+  }
+
+  private basis(whole: Mesh, proxy: MeshProxy): ViewBasis {
+    const from = [whole.namespaces, whole.services, whole.workloads, whole.routing, whole.config];
+    const known = this.bases.get(proxy);
+    if (known && sameItems(known.from, from)) return known;
+    // A Sidecar's workloadSelector is matched against the labels of the proxy's own pod, the same
+    // pod (and labels) its inbound side and sourceLabels routes are decided by.
+    const labels = findWorkload(whole, proxy)?.labels;
+    const visibility = proxyVisibility(whole, { namespace: proxy.namespace, labels }, this.defaultVisibility);
+    const parts = this.partsOf(meshWithin(whole, visibility, known?.visible), proxy);
+    const scope = visibilityKey(visibility);
+    const keys = parts.map((part) => `${scope} ${part.key}`);
+    const basis: ViewBasis = { from, visibility, visible: known?.visible, parts, keys, key: keys.join('\n') };
+    this.bases.set(proxy, basis);
+    return basis;
   }
 
   /**
@@ -281,7 +322,7 @@ export class ProxyCompiler {
       : undefined;
     const results = compiledUnits
       ? [...compiledUnits.values()]
-      : [this.compileUnit(part.part.translate(view.mesh), '', keep, onTranslated)];
+      : [this.compileUnit(part.part.translate(view.mesh), [], '', keep, onTranslated)];
     const byType = new Map<string, ReadonlyMap<string, CachedResource>>();
     const building = new Map<string, Map<string, CachedResource>>();
     for (const result of results) {
@@ -321,13 +362,17 @@ export class ProxyCompiler {
   ): Map<string, CompiledUnit> {
     const compiled = new Map<string, CompiledUnit>();
     for (const unit of units) {
-      const fingerprint = inputsFingerprint(unit.inputs);
       const before = previous?.get(unit.key);
+      if (before && sameItems(before.reads, unit.reads)) {
+        compiled.set(unit.key, before);
+        continue;
+      }
+      const fingerprint = inputsFingerprint(unit.inputs());
       compiled.set(
         unit.key,
         before?.fingerprint === fingerprint
-          ? before
-          : this.compileUnit(unit.translate(), fingerprint, keep, onTranslated),
+          ? { ...before, reads: unit.reads }
+          : this.compileUnit(unit.translate(), unit.reads, fingerprint, keep, onTranslated),
       );
     }
     return compiled;
@@ -335,12 +380,13 @@ export class ProxyCompiler {
 
   private compileUnit(
     translated: ProxyResources,
+    reads: readonly unknown[],
     fingerprint: string,
     keep: (typeUrl: string, name: string) => CachedResource | undefined,
     onTranslated: OnTranslated | undefined,
   ): CompiledUnit {
     const { resources, errors } = this.encodeAll(translated, keep, onTranslated);
-    return { fingerprint, resources, errors, references: summarizeReferences(translated) };
+    return { reads, fingerprint, resources, errors, references: summarizeReferences(translated) };
   }
 
   /** Every resource encoded; one that fails is reported, and keeps `keep`'s version if there is one. */

@@ -29,6 +29,10 @@ const CASES = [
   'proxyless-dr-subsets-ring-hash',
   'mtls-permissive-workload-override',
   'mtls-subset-sni-sans',
+  // Proxies that see part of the mesh: the filtered meshes are kept across states too.
+  'istio-sidecar-service-host',
+  'istio-sidecar-workload-selector',
+  'visibility-namespace-annotation',
 ];
 
 function meshOf(name: string): Mesh {
@@ -58,6 +62,9 @@ type Loose = any;
 
 const MUTATIONS: Record<string, (m: Loose) => void> = {
   'an endpoint removed': (m) => m.endpointSlices[0]?.endpoints.shift(),
+  'an endpoint removed from every slice': (m) => {
+    for (const slice of m.endpointSlices) slice.endpoints.shift();
+  },
   'an endpoint not ready': (m) => {
     const e = m.endpointSlices[0]?.endpoints[0];
     if (e) e.ready = false;
@@ -98,6 +105,32 @@ const MUTATIONS: Record<string, (m: Loose) => void> = {
     m.config = { trustDomain: 'example.org', rootNamespace: 'trellis-system' };
   },
 };
+
+/**
+ * `after`, holding `before`'s object wherever the content is the same (array items matched by
+ * content first, then by position), as the sources hand over a new state: what did not change is
+ * the same object, which is what the builder's and compiler's quick paths go by.
+ */
+function sharing<T>(before: unknown, after: T): T {
+  if (JSON.stringify(before) === JSON.stringify(after)) return before as T;
+  if (Array.isArray(after)) {
+    const old: unknown[] = Array.isArray(before) ? before : [];
+    const unused = new Map<string, unknown[]>();
+    for (const item of old) {
+      const key = JSON.stringify(item);
+      unused.set(key, [...(unused.get(key) ?? []), item]);
+    }
+    return after.map((item: unknown, i) => {
+      const same = unused.get(JSON.stringify(item));
+      return same && same.length > 0 ? same.shift() : sharing(old[i], item);
+    }) as T;
+  }
+  if (after !== null && typeof after === 'object') {
+    const old = (before !== null && typeof before === 'object' ? before : {}) as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, sharing(old[k], v)])) as T;
+  }
+  return after;
+}
 
 function versions(snapshot: Snapshot | undefined): Record<string, Record<string, string>> {
   const out: Record<string, Record<string, string>> = {};
@@ -149,6 +182,29 @@ describe('what the builder keeps across a change', () => {
         for (const proxy of proxies) {
           expect(versions(kept.getSnapshot(proxy.id)), proxy.id).toEqual(
             versions(fresh.getSnapshot(proxy.id)),
+          );
+        }
+      });
+
+      it(`is what a fresh build gives when unchanged objects are kept: ${name}, ${mutation}`, () => {
+        const before = meshOf(name);
+        const mutated = clone(before);
+        mutate(mutated);
+        const changed = sharing(before, mutated as unknown as Mesh);
+        // And back again, sharing with the changed state: nothing known of `before` may be stale.
+        const back = sharing(changed, clone(before) as unknown as Mesh);
+        const proxies = proxiesOf(before);
+        const there = built([before, changed], proxies);
+        const andBack = built([before, changed, back], proxies);
+        // From copies: what is kept per mesh object must not reach the expected snapshots.
+        const fresh = built([clone(changed) as unknown as Mesh], proxies);
+        const freshBefore = built([clone(before) as unknown as Mesh], proxies);
+        for (const proxy of proxies) {
+          expect(versions(there.getSnapshot(proxy.id)), proxy.id).toEqual(
+            versions(fresh.getSnapshot(proxy.id)),
+          );
+          expect(versions(andBack.getSnapshot(proxy.id)), proxy.id).toEqual(
+            versions(freshBefore.getSnapshot(proxy.id)),
           );
         }
       });

@@ -5,8 +5,10 @@
 // by every proxy that sees the same services, a small inbound part is its own workload's. Each part
 // is compiled once per distinct key, however many proxies use it, and kept across source changes
 // that leave everything it reads as it was (its fingerprint); within the clusters part each service
-// port is a unit kept while its own inputs are unchanged. So an endpoint change recompiles one
-// service's clusters and the outbound listener once, not every proxy's configuration.
+// port is a unit kept while its own inputs are unchanged. Each check goes by object identity first
+// (the sources keep the objects of what did not change) and by content hash only where that fails.
+// So an endpoint change recompiles one service's clusters, and costs every other proxy and unit a
+// few lookups, not every proxy's configuration.
 //
 // Proxies with the same parts form a group with one snapshot object, assembled from the parts'
 // per-type maps (shared, not copied, where a type comes from one part) by ProxyCompiler.assemble,
@@ -190,7 +192,7 @@ export class SnapshotBuilder {
     const { proxy } = member;
     // Grouped by the newest state even while a rebuild waits: the rebuild regroups everyone anyway.
     const view = this.compiler.view(this.mesh, proxy);
-    const key = groupKey(view);
+    const key = view.key;
     let group = this.groups.get(key);
     if (!group) {
       const started = performance.now();
@@ -292,7 +294,7 @@ export class SnapshotBuilder {
     const views = new Map<string, ProxyView>();
     for (const [proxyId, member] of this.members) {
       const view = this.compiler.view(mesh, member.proxy);
-      const key = groupKey(view);
+      const key = view.key;
       let group = this.groups.get(key);
       if (!group) {
         const kept = previousGroups.get(key);
@@ -431,10 +433,6 @@ export class SnapshotBuilder {
       );
     }
   }
-}
-
-function groupKey(view: ProxyView): string {
-  return view.parts.map((p) => p.key).join('\n');
 }
 
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {

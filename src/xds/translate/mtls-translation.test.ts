@@ -149,7 +149,7 @@ describe('cluster units under mTLS', () => {
   });
   const inputsOf = (m: Mesh, proxy = sidecar) => {
     const clusters = translationParts(m, proxy).find((p) => p.key.includes('"clusters"'))!;
-    return Object.fromEntries((clusters.units?.(m) ?? []).map((u) => [u.key, inputsFingerprint(u.inputs)]));
+    return Object.fromEntries((clusters.units?.(m) ?? []).map((u) => [u.key, inputsFingerprint(u.inputs())]));
   };
 
   it("a pod's service account or a policy changes the inputs of the services behind it only", () => {

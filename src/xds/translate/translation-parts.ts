@@ -18,6 +18,7 @@ import { upstreamTls } from '../../model/mtls.js';
 import type { MeshProxy } from '../../model/proxy.js';
 import { EMPTY_ROUTING, type Routing, type TrafficPolicy } from '../../model/routing.js';
 import { backendPolicyFor } from '../../model/traffic-policy.js';
+import { workloadsIn } from '../../model/workload-selection.js';
 import { type ClusterView, servicePortClusters } from './backend-policy-clusters.js';
 import { proxyDialect } from './client-dialect.js';
 import { slicesOf } from './endpoints.js';
@@ -52,10 +53,16 @@ export type MeshField =
  * A piece of a part that can be translated on its own, such as the clusters of one service port.
  * `inputs` is everything it reads, as plain data: equal inputs (compared as JSON) give equal
  * resources, so a caller keeps the unit's earlier result while they stay equal.
+ *
+ * `reads` is the quick way to the same answer: the model objects the inputs are made from. The
+ * model is immutable and the sources keep the objects of what did not change, so when each is the
+ * same object as at the unit's last compilation the inputs are equal, and are not even made.
  */
 export interface TranslationUnit {
   readonly key: string;
-  readonly inputs: unknown;
+  /** Compared item by item with `===`; what the part's key fixes need not be here. */
+  readonly reads: readonly unknown[];
+  inputs(): unknown;
   translate(): ProxyResources;
 }
 
@@ -154,27 +161,48 @@ function part(
  */
 function clusterUnits(mesh: Mesh, view: ClusterView): TranslationUnit[] {
   const units: TranslationUnit[] = [];
-  const trustDomain = meshConfigOf(mesh).trustDomain;
+  const config = meshConfigOf(mesh);
+  const { backendPolicies } = mesh.routing;
+  const peerAuthentications = mesh.routing.peerAuthentications ?? null;
   for (const service of mesh.services) {
-    const policy = backendPolicyFor(mesh.routing.backendPolicies, service);
+    const policy = backendPolicyFor(backendPolicies, service);
     const subsets = policy?.subsets ?? [];
-    const inputs = {
+    const slices = slicesOf(mesh, service);
+    // The pods are read for the identities behind the service and their modes (its own
+    // namespace's: a selector selects no other), and by label for subsets (all of them).
+    const workloads = subsets.length > 0 ? mesh.workloads : workloadsIn(mesh.workloads, service.namespace);
+    // The view is in the part's key; the policy lists and the settings are read whole by upstreamTls.
+    const reads: unknown[] = [
       service,
-      slices: slicesOf(mesh, service),
-      policy: policy ?? null,
-      view,
-      // Subset endpoints are chosen by their pods' labels.
-      workloads: subsets.length > 0 ? mesh.workloads : null,
-      trustDomain,
-      tls: meshedPorts(service).map((port) => [
-        upstreamTls(mesh, service, port),
-        ...subsets.map((s) => upstreamTls(mesh, service, port, s.name)),
-      ]),
+      policy,
+      backendPolicies,
+      peerAuthentications,
+      config,
+      slices.length,
+      ...slices,
+    ];
+    reads.push(workloads.length, ...workloads);
+    let inputs: unknown;
+    const inputsOf = () => {
+      inputs ??= {
+        service,
+        slices,
+        policy: policy ?? null,
+        view,
+        workloads: subsets.length > 0 ? mesh.workloads : null,
+        trustDomain: config.trustDomain,
+        tls: meshedPorts(service).map((port) => [
+          upstreamTls(mesh, service, port),
+          ...subsets.map((s) => upstreamTls(mesh, service, port, s.name)),
+        ]),
+      };
+      return inputs;
     };
     for (const port of meshedPorts(service)) {
       units.push({
         key: `${service.namespace}/${service.name}:${port.port}`,
-        inputs,
+        reads,
+        inputs: inputsOf,
         translate: () => ({ ...NONE, ...servicePortClusters(mesh, service, port, view) }),
       });
     }
@@ -215,6 +243,30 @@ function clusterView(mesh: Mesh, proxy: MeshProxy): ClusterView {
   };
 }
 
+// What each part reads, one array per kind of part: a fingerprint of the mesh is computed once per
+// mesh and array (mesh-fingerprint.ts), not once per proxy.
+const CLUSTER_READS: readonly MeshField[] = [
+  'services',
+  'endpointSlices',
+  'workloads',
+  'backendPolicies',
+  // Clusters carry mTLS: the pods' modes and the identities behind each service.
+  'peerAuthentications',
+  'config',
+];
+const ROUTE_READS: readonly MeshField[] = ['services', 'routeTables', 'backendPolicies'];
+const PROXYLESS_LISTENER_READS: readonly MeshField[] = ['services', 'routeTables'];
+// Endpoints only of headless services: an endpoint change of any other service leaves the outbound
+// listener (hundreds of kB at a thousand services) as it was.
+const SIDECAR_LISTENER_READS: readonly MeshField[] = [
+  'services',
+  'headlessEndpointSlices',
+  'routeTables',
+  'backendPolicies',
+];
+const INBOUND_READS: readonly MeshField[] = ['services', 'rateLimits', 'peerAuthentications', 'config'];
+const SERVER_READS: readonly MeshField[] = ['peerAuthentications', 'config'];
+
 /**
  * A proxyless server's Listeners (proxyless-server.ts, gRFC A36): what it reads of its pod is the
  * namespace and labels (which PeerAuthentications select it, whether it is meshed), the container
@@ -233,7 +285,7 @@ function proxylessServerPart(workload: Workload | undefined, proxyIp: string | u
         ports: workload.ports.map((p) => [p.port, p.protocol]),
       },
     },
-    ['peerAuthentications', 'config'],
+    SERVER_READS,
     (m) => ({ ...NONE, listeners: proxylessServerListeners(proxylessServerPorts(m, workload), ip) }),
   );
 }
@@ -248,26 +300,18 @@ export function translationParts(mesh: Mesh, proxy: MeshProxy): TranslationPart[
   const reader = routeReader(mesh, proxy);
   const clusterPart = part(
     { part: 'clusters', ...clusters },
-    [
-      'services',
-      'endpointSlices',
-      'workloads',
-      'backendPolicies',
-      // Clusters carry mTLS: the pods' modes and the identities behind each service.
-      'peerAuthentications',
-      'config',
-    ],
+    CLUSTER_READS,
     (m) => ({ ...NONE, ...outboundClusters(m, clusters) }),
     (m) => clusterUnits(m, clusters),
   );
   if (proxy.kind === 'proxyless') {
     return [
       clusterPart,
-      part({ part: 'routes', ...reader }, ['services', 'routeTables', 'backendPolicies'], (m) => ({
+      part({ part: 'routes', ...reader }, ROUTE_READS, (m) => ({
         ...NONE,
         routes: proxylessRoutes(m, reader),
       })),
-      part({ part: 'listeners', kind: proxy.kind }, ['services', 'routeTables'], (m) => ({
+      part({ part: 'listeners', kind: proxy.kind }, PROXYLESS_LISTENER_READS, (m) => ({
         ...NONE,
         listeners: proxylessListeners(m),
       })),
@@ -277,21 +321,15 @@ export function translationParts(mesh: Mesh, proxy: MeshProxy): TranslationPart[
   const workload = findWorkload(mesh, proxy);
   return [
     clusterPart,
-    part({ part: 'routes', ...reader }, ['services', 'routeTables', 'backendPolicies'], (m) => ({
+    part({ part: 'routes', ...reader }, ROUTE_READS, (m) => ({
       ...NONE,
       routes: sidecarRoutes(m, reader),
     })),
-    part(
-      { part: 'listeners', kind: proxy.kind },
-      // Endpoints only of headless services: an endpoint change of any other service leaves the
-      // outbound listener (hundreds of kB at a thousand services) as it was.
-      ['services', 'headlessEndpointSlices', 'routeTables', 'backendPolicies'],
-      (m) => ({
-        ...NONE,
-        listeners: [outboundListener(m)],
-        clusters: sidecarFixedClusters(),
-      }),
-    ),
+    part({ part: 'listeners', kind: proxy.kind }, SIDECAR_LISTENER_READS, (m) => ({
+      ...NONE,
+      listeners: [outboundListener(m)],
+      clusters: sidecarFixedClusters(),
+    })),
     // What the inbound side reads of the pod: its namespace and labels (which services and which
     // PeerAuthentications select it) and its container ports (named target ports). Its name and IP
     // only found it. The mesh settings: the root namespace (mesh-wide policies), the trust domain.
@@ -305,7 +343,7 @@ export function translationParts(mesh: Mesh, proxy: MeshProxy): TranslationPart[
           ports: workload.ports.map((p) => [p.name ?? null, p.port, p.protocol]),
         },
       },
-      ['services', 'rateLimits', 'peerAuthentications', 'config'],
+      INBOUND_READS,
       (m) => {
         const ports = workloadInboundPorts(m, workload);
         return {
