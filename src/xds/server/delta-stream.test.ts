@@ -216,6 +216,32 @@ describe('a delta stream', () => {
     expect(contents(sent[2])).toEqual({ resources: { b: version('b', 'b v2') }, removed: [] });
   });
 
+  it('sends fresh wildcard streams one shared list, and a NACK of it leaves the client holding nothing', () => {
+    const one = stream();
+    const two = stream();
+    const snapshot = buildSnapshot([resource(CDS, 'a'), resource(CDS, 'b')]);
+    for (const x of [one, two]) {
+      x.s.onSnapshot(snapshot);
+      x.request(CDS);
+    }
+    expect(one.sent[0]?.resources).toBe(two.sent[0]?.resources);
+    expect(one.contents(one.sent[0]).resources).toEqual({ a: version('a'), b: version('b') });
+    // The NACKed resources were never held: none is acked, and the next change sends them again.
+    expect(one.s.ackedVersion(CDS, 'a')).toBeUndefined();
+    one.nack(one.sent[0]!);
+    expect(one.s.ackedVersion(CDS, 'a')).toBeUndefined();
+    one.s.onSnapshot(buildSnapshot([resource(CDS, 'a'), resource(CDS, 'b', 'b2')]));
+    expect(one.contents(one.sent[1])).toEqual({
+      resources: { a: version('a'), b: version('b', 'b2') },
+      removed: [],
+    });
+    // The ACKed stream holds what it was sent, and is sent only what changed.
+    two.ack(two.sent[0]!);
+    expect(two.s.ackedVersion(CDS, 'a')).toBe(version('a'));
+    two.s.onSnapshot(buildSnapshot([resource(CDS, 'a'), resource(CDS, 'b', 'b2')]));
+    expect(two.contents(two.sent[1])).toEqual({ resources: { b: version('b', 'b2') }, removed: [] });
+  });
+
   it('records an ACK as the system version sent with that nonce', () => {
     const { s, sent, request, ack } = stream();
     s.onSnapshot(buildSnapshot([resource(CDS, 'a')]));

@@ -40,16 +40,18 @@ export interface DeltaResponse {
 
 export type DeltaStreamOptions = StreamOptions<DeltaResponse>;
 
-interface SentChange {
-  readonly before: string | undefined;
-  readonly after: string | undefined;
-}
-
 interface SentResponse {
   readonly nonce: string;
   readonly systemVersion: string;
-  /** What the client held before and after, per name the response touched. */
-  readonly changes: ReadonlyMap<string, SentChange>;
+  /** The changes the response carried, each with what it leaves the client holding. */
+  readonly sent: readonly ClientChange[];
+  /**
+   * What the client held before, per name sent. Absent when it held nothing of the type: a cold
+   * start sends a thousand changes per type to every stream, and keeps no record per name of them.
+   */
+  readonly before: ReadonlyMap<string, string | undefined> | undefined;
+  /** `sent` by name, made when first asked for (rarely: a status page, a trust bundle check). */
+  byName?: ReadonlyMap<string, ClientChange>;
 }
 
 interface PendingResponse {
@@ -174,7 +176,10 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
       nonce,
       message,
       at: this.now().toISOString(),
-      resources: rejectedResources([...response.changes.keys()], false),
+      resources: rejectedResources(
+        response.sent.map((c) => c.name),
+        false,
+      ),
     };
     state.heldNack = state.lastNack;
     this.throttled.log(
@@ -190,8 +195,14 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
   ackedVersion(typeUrl: string, name: string): string | undefined {
     const state = this.types.get(typeUrl);
     if (!state) return undefined;
-    const inFlight = state.inFlight?.changes.get(name);
-    if (inFlight) return inFlight.before === ABSENT || inFlight.before === '' ? undefined : inFlight.before;
+    const inFlight = state.inFlight;
+    if (inFlight) {
+      inFlight.byName ??= new Map(inFlight.sent.map((c) => [c.name, c]));
+      if (inFlight.byName.has(name)) {
+        const before = inFlight.before?.get(name);
+        return before === ABSENT || before === '' ? undefined : before;
+      }
+    }
     return state.subscription.heldVersion(name);
   }
 
@@ -201,8 +212,8 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
   }
 
   private rollBack(state: TypeState, typeUrl: string, response: SentResponse): void {
-    for (const [name, { before, after }] of response.changes) state.subscription.restore(name, before, after);
-    const after = new Map([...response.changes].map(([name, change]) => [name, change.after]));
+    for (const c of response.sent) state.subscription.restore(c.name, response.before?.get(c.name), c.after);
+    const after = new Map(response.sent.map((c) => [c.name, c.after]));
     state.rejected = { typeVersion: this.typeVersion(typeUrl), after };
   }
 
@@ -240,7 +251,9 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
     const { changes } = pending;
     if (state.rejected && state.rejected.typeVersion !== this.typeVersion(typeUrl))
       state.rejected = undefined;
-    const toSend = changes.filter((c) => !isRejected(state.rejected, c));
+    const { rejected } = state;
+    // The pending result itself when nothing is held back: applyFresh knows it by identity.
+    const toSend = rejected ? changes.filter((c) => !isRejected(rejected, c)) : changes;
     const firstWildcardAnswer = state.lastSentNonce === undefined && state.subscription.wildcard;
     if (toSend.length === 0 && !firstWildcardAnswer) return undefined;
     return { toSend, systemVersion: selectedVersion(available, pending) };
@@ -249,22 +262,16 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
   private respond(typeUrl: string, state: TypeState, { toSend, systemVersion }: PendingResponse): void {
     const nonce = String(++this.lastNonce);
     const reason = pushReason(state.lastSentNonce === undefined, state.asked);
-    const changes = new Map<string, SentChange>();
-    for (const change of toSend) {
-      const before = state.subscription.apply(change);
-      changes.set(change.name, { before, after: change.after });
+    let before: Map<string, string | undefined> | undefined;
+    if (!state.subscription.applyFresh(toSend)) {
+      before = new Map();
+      for (const change of toSend) before.set(change.name, state.subscription.apply(change));
     }
-    state.inFlight = { nonce, systemVersion, changes };
+    state.inFlight = { nonce, systemVersion, sent: toSend, before };
     state.asked = false;
     state.lastSentVersion = systemVersion;
     state.lastSentNonce = nonce;
-    // Loops, not flatMap: a cold start sends a thousand changes per type to every stream.
-    const resources: CachedResource[] = [];
-    const removedResources: string[] = [];
-    for (const c of toSend) {
-      if (c.resource) resources.push(c.resource);
-      else removedResources.push(c.name);
-    }
+    const { resources, removedResources } = splitChanges(toSend);
     this.logger.debug(
       {
         typeUrl,
@@ -284,6 +291,28 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
   private typeVersion(typeUrl: string): string {
     return this.snapshot ? versionOfAll(resourcesOfType(this.snapshot, typeUrl)) : '';
   }
+}
+
+// Streams sent the same changes (every stream's first CDS and LDS, see DeltaSubscription) share
+// one split of them, and so one message and its content key downstream (wire-streams.ts).
+const splits = new WeakMap<readonly ClientChange[], Pick<DeltaResponse, 'resources' | 'removedResources'>>();
+
+function splitChanges(
+  changes: readonly ClientChange[],
+): Pick<DeltaResponse, 'resources' | 'removedResources'> {
+  let split = splits.get(changes);
+  if (!split) {
+    // Loops, not flatMap: a cold start sends a thousand changes per type.
+    const resources: CachedResource[] = [];
+    const removedResources: string[] = [];
+    for (const c of changes) {
+      if (c.resource) resources.push(c.resource);
+      else removedResources.push(c.name);
+    }
+    split = { resources, removedResources };
+    splits.set(changes, split);
+  }
+  return split;
 }
 
 function isRejected(rejected: Rejection | undefined, change: ClientChange): boolean {

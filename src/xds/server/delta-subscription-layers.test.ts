@@ -33,6 +33,7 @@ const shape = (p: {
 
 describe('DeltaSubscription held state in layers', () => {
   it('answers exactly as one flat map of every held name, over seeded random runs', () => {
+    let freshlyApplied = 0;
     for (let seed = 1; seed <= 60; seed++) {
       const random = seededRandom(seed);
       const pick = () => NAMES[Math.floor(random() * NAMES.length)] as string;
@@ -60,18 +61,30 @@ describe('DeltaSubscription held state in layers', () => {
         expect(a.selectedCount, where).toBe(b.selectedCount);
         // The client gets some of the changes (a response), or all of them, and may reject one.
         const count = random() < 0.7 ? a.changes.length : Math.floor(random() * (a.changes.length + 1));
-        for (let i = 0; i < count; i++) {
-          const before = layered.apply(a.changes[i]!);
-          expect(flat.apply(b.changes[i]!), where).toBe(before);
-          if (random() < 0.05) {
-            layered.restore(a.changes[i]!.name, before, a.changes[i]!.after);
-            flat.restore(b.changes[i]!.name, before, b.changes[i]!.after);
+        // All of them at once, the way a client's first response of a type is recorded: it held
+        // nothing before any of them, and a rejection gives it nothing back.
+        if (count === a.changes.length && random() < 0.5 && layered.applyFresh(a.changes)) {
+          freshlyApplied++;
+          for (const change of b.changes) expect(flat.apply(change), where).toBeUndefined();
+          if (random() < 0.2) {
+            for (const change of a.changes) layered.restore(change.name, undefined, change.after);
+            for (const change of b.changes) flat.restore(change.name, undefined, change.after);
+          }
+        } else {
+          for (let i = 0; i < count; i++) {
+            const before = layered.apply(a.changes[i]!);
+            expect(flat.apply(b.changes[i]!), where).toBe(before);
+            if (random() < 0.05) {
+              layered.restore(a.changes[i]!.name, before, a.changes[i]!.after);
+              flat.restore(b.changes[i]!.name, before, b.changes[i]!.after);
+            }
           }
         }
         for (const name of NAMES)
           expect(layered.heldVersion(name), `${where} ${name}`).toBe(flat.heldVersion(name));
       }
     }
+    expect(freshlyApplied).toBeGreaterThan(5);
   });
 
   it('holds no name once a wildcard stream is level with its map, however large', () => {

@@ -65,6 +65,10 @@ function changedNames(
   return names;
 }
 
+// What a wildcard stream that holds and names nothing is sent: all there is. Every stream's first
+// CDS and LDS response is that, so it is computed once per map.
+const allOf = new WeakMap<ReadonlyMap<string, CachedResource>, PendingChanges>();
+
 export class DeltaSubscription {
   private wildcardOn = false;
   private readonly names = new Set<string>();
@@ -185,6 +189,18 @@ export class DeltaSubscription {
   // exists), without sorting them all: only the few changes are sorted, and the selection's order
   // does not matter to its version (sotwVersion sorts).
   private compute(available: ReadonlyMap<string, CachedResource>): PendingChanges {
+    const everything =
+      this.wildcardOn && this.names.size === 0 && this.base === undefined && this.over.size === 0;
+    if (!everything) return this.computeFor(available);
+    let result = allOf.get(available);
+    if (!result) {
+      result = this.computeFor(available);
+      allOf.set(available, result);
+    }
+    return result;
+  }
+
+  private computeFor(available: ReadonlyMap<string, CachedResource>): PendingChanges {
     const changes: ClientChange[] = [];
     const selected: CachedResource[] = [];
     const visit = (name: string) => {
@@ -237,6 +253,28 @@ export class DeltaSubscription {
     const last = this.last;
     if (last && last.result.changes[last.applied] === change) last.applied++;
     return before;
+  }
+
+  /**
+   * Records that `changes`, the last result of `pending` for a client that held nothing of the
+   * type, were all sent: the client is then level with their map, which becomes the base, without
+   * a record per name (what `apply` would leave for each, the base says). False when the client
+   * held something, or `changes` is not that result unapplied: the caller applies them one by one.
+   */
+  applyFresh(changes: readonly ClientChange[]): boolean {
+    const last = this.last;
+    if (last?.result.changes !== changes || last.applied !== 0 || last.revision !== this.revision)
+      return false;
+    if (this.base !== undefined || this.over.size > 0) return false;
+    this.revision++;
+    this.rebase(last.of);
+    this.last = {
+      of: last.of,
+      revision: this.revision,
+      result: this.levelWith(last.of, last.result.selectedCount),
+      applied: 0,
+    };
+    return true;
   }
 
   /**

@@ -54,11 +54,30 @@ const forgetSubscription = new FinalizationRegistry<string>((poolKey) => {
   if (subscriptions.get(poolKey)?.deref() === undefined) subscriptions.delete(poolKey);
 });
 
-/** `listed`: the list as the client gave it, when `resourceNames` is another array of the same names. */
+// Streams handed the same list (request-names.ts gives every stream the same array for the same
+// bytes) find its subscription by the array, without reading a name. Kept while the list is.
+const byList = new WeakMap<readonly string[], Subscription>();
+
+/**
+ * The subscription to `listed`, the list as the client gave it. `intern` gives the names the
+ * subscription keeps (the snapshot's own strings), when one is made.
+ */
 export function subscription(
   wildcard: boolean,
+  listed: readonly string[],
+  intern: (names: readonly string[]) => readonly string[] = (names) => names,
+): Subscription {
+  const same = byList.get(listed);
+  if (same?.wildcard === wildcard) return same;
+  const made = pooledSubscription(wildcard, intern(listed), listed);
+  byList.set(listed, made);
+  return made;
+}
+
+function pooledSubscription(
+  wildcard: boolean,
   resourceNames: readonly string[],
-  listed: readonly string[] = resourceNames,
+  listed: readonly string[],
 ): Subscription {
   const names = new Set(resourceNames.filter((n) => n !== '*'));
   const sorted = [...names].sort().join('\n');

@@ -187,7 +187,7 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
     if (sameSubscription(state.subscription, wildcard, resourceNames)) return;
     // A new list replaces the type's names: within the stream's budget, or the stream ends here.
     this.nameBudget.set(typeUrl, nameBytes(resourceNames));
-    state.subscription = subscription(wildcard, this.internNames(typeUrl, resourceNames), resourceNames);
+    state.subscription = subscription(wildcard, resourceNames, (names) => this.internNames(typeUrl, names));
     state.owesResponse = true;
     state.selected = undefined;
     // The client drops what it no longer asks for, and is sent it again if it asks again.
