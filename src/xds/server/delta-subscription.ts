@@ -82,6 +82,8 @@ export class DeltaSubscription {
    * name the base has and the client does not hold). Without a base, `over` is all of it.
    */
   private base: ReadonlyMap<string, CachedResource> | undefined;
+  /** With a base, the named names it lacks: so that moving to the next map is not a walk of all names. */
+  private absent: Set<string> | undefined;
   private over = new Map<string, string>();
   /** Bumped on every change of the above, so `pending` can tell what its last result still says. */
   private revision = 0;
@@ -125,6 +127,7 @@ export class DeltaSubscription {
       if (name === WILDCARD) this.joinWildcard();
       else if (!this.names.has(name)) {
         if (!this.wildcardOn && this.base?.has(name) && !this.over.has(name)) this.over.set(name, NOT_HELD);
+        if (this.base && !this.base.has(name)) this.absent?.add(name);
         this.names.add(name);
         this.namesBytes += Buffer.byteLength(name);
       }
@@ -321,9 +324,18 @@ export class DeltaSubscription {
    */
   private rebase(of: ReadonlyMap<string, CachedResource>): void {
     if (this.base === of && this.over.size === 0) return;
+    const absent = new Set<string>();
+    if (this.base !== undefined && this.absent !== undefined) {
+      // A named name `of` lacks was lacking from the base already, or is among the few names that
+      // differ between the two maps (found once for every stream of the group).
+      for (const name of this.absent) if (!of.has(name)) absent.add(name);
+      for (const name of changedNames(this.base, of))
+        if (this.names.has(name) && !of.has(name)) absent.add(name);
+    } else for (const name of this.names) if (!of.has(name)) absent.add(name);
     this.base = of;
+    this.absent = absent;
     this.over = new Map();
-    for (const name of this.names) if (!of.has(name)) this.over.set(name, ABSENT);
+    for (const name of absent) this.over.set(name, ABSENT);
   }
 
   /** Drops the base: every held name becomes an override (before the subscription changes shape). */
@@ -332,6 +344,7 @@ export class DeltaSubscription {
     const held = new Map<string, string>();
     for (const name of this.heldNames()) held.set(name, this.heldOf(name) as string);
     this.base = undefined;
+    this.absent = undefined;
     this.over = held;
   }
 
@@ -354,6 +367,7 @@ export class DeltaSubscription {
 
   private unsubscribeName(name: string): void {
     const wasNamed = this.names.delete(name);
+    this.absent?.delete(name);
     if (wasNamed) this.namesBytes -= Buffer.byteLength(name);
     if (this.wildcardOn && wasNamed) this.over.set(name, UNKNOWN);
     // Not subscribed any more: the base says nothing of it, and an override would be stale.
