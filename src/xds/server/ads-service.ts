@@ -202,18 +202,6 @@ function entryId(entry: object): number {
   return id;
 }
 
-// The ids of a large list of entries, kept with the list: streams sent the same list share it.
-const entryListIds = new WeakMap<readonly ResourceObject[], string>();
-
-function entryListId(resources: readonly ResourceObject[]): string {
-  let ids = entryListIds.get(resources);
-  if (ids === undefined) {
-    ids = resources.map(entryId).join(',');
-    entryListIds.set(resources, ids);
-  }
-  return ids;
-}
-
 function deltaContentKey(message: DeltaDiscoveryResponseObject): string | undefined {
   const { resources, removed_resources: removed } = message;
   if (removed.length > DELTA_SHARED_MAX_ENTRIES) return undefined;
@@ -222,7 +210,7 @@ function deltaContentKey(message: DeltaDiscoveryResponseObject): string | undefi
   const head = [message.type_url, message.system_version_info, message.nonce, removed];
   return resources.length + removed.length <= DELTA_SHARED_MAX_ENTRIES
     ? JSON.stringify([...head, resources.map((r) => [r.name, r.version])])
-    : JSON.stringify([...head, entryListId(resources)]);
+    : JSON.stringify([...head, resources.map(entryId).join(',')]);
 }
 
 function deltaResponseCodec(): MessageCodec<DeltaDiscoveryResponseObject> {

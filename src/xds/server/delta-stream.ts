@@ -293,26 +293,17 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
   }
 }
 
-// Streams sent the same changes (every stream's first CDS and LDS, see DeltaSubscription) share
-// one split of them, and so one message and its content key downstream (wire-streams.ts).
-const splits = new WeakMap<readonly ClientChange[], Pick<DeltaResponse, 'resources' | 'removedResources'>>();
-
 function splitChanges(
   changes: readonly ClientChange[],
 ): Pick<DeltaResponse, 'resources' | 'removedResources'> {
-  let split = splits.get(changes);
-  if (!split) {
-    // Loops, not flatMap: a cold start sends a thousand changes per type.
-    const resources: CachedResource[] = [];
-    const removedResources: string[] = [];
-    for (const c of changes) {
-      if (c.resource) resources.push(c.resource);
-      else removedResources.push(c.name);
-    }
-    split = { resources, removedResources };
-    splits.set(changes, split);
+  // Loops, not flatMap: a cold start sends a thousand changes per type to every stream.
+  const resources: CachedResource[] = [];
+  const removedResources: string[] = [];
+  for (const c of changes) {
+    if (c.resource) resources.push(c.resource);
+    else removedResources.push(c.name);
   }
-  return split;
+  return { resources, removedResources };
 }
 
 function isRejected(rejected: Rejection | undefined, change: ClientChange): boolean {

@@ -65,10 +65,6 @@ function changedNames(
   return names;
 }
 
-// What a wildcard stream that holds and names nothing is sent: all there is. Every stream's first
-// CDS and LDS response is that, so it is computed once per map.
-const allOf = new WeakMap<ReadonlyMap<string, CachedResource>, PendingChanges>();
-
 export class DeltaSubscription {
   private wildcardOn = false;
   private readonly names = new Set<string>();
@@ -192,18 +188,6 @@ export class DeltaSubscription {
   // exists), without sorting them all: only the few changes are sorted, and the selection's order
   // does not matter to its version (sotwVersion sorts).
   private compute(available: ReadonlyMap<string, CachedResource>): PendingChanges {
-    const everything =
-      this.wildcardOn && this.names.size === 0 && this.base === undefined && this.over.size === 0;
-    if (!everything) return this.computeFor(available);
-    let result = allOf.get(available);
-    if (!result) {
-      result = this.computeFor(available);
-      allOf.set(available, result);
-    }
-    return result;
-  }
-
-  private computeFor(available: ReadonlyMap<string, CachedResource>): PendingChanges {
     const changes: ClientChange[] = [];
     const selected: CachedResource[] = [];
     const visit = (name: string) => {

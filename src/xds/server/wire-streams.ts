@@ -171,21 +171,12 @@ function deltaEntry(typeUrl: string, resource: CachedResource): ResourceObject {
   return entry;
 }
 
-// Responses that carry the same resources array (delta-stream.ts shares one per list of changes)
-// carry the same entries array, which the encoder knows by identity (ads-service.ts).
-const deltaEntriesOf = new WeakMap<readonly CachedResource[], readonly ResourceObject[]>();
-
 function deltaMessage(response: DeltaResponse): DeltaDiscoveryResponseObject {
-  let resources = deltaEntriesOf.get(response.resources);
-  if (!resources) {
-    resources = response.resources.map((r) => deltaEntry(response.typeUrl, r));
-    deltaEntriesOf.set(response.resources, resources);
-  }
   return {
     system_version_info: response.systemVersionInfo,
     type_url: response.typeUrl,
     nonce: response.nonce,
-    resources,
+    resources: response.resources.map((r) => deltaEntry(response.typeUrl, r)),
     removed_resources: response.removedResources,
   };
 }
