@@ -90,10 +90,12 @@ export interface MessageCodec<T> {
   deserialize(bytes: Buffer): T;
 }
 
-// A SotW ACK repeats the client's whole list of names: each distinct list is decoded once
-// (request-names.ts), and every request with it carries the same array.
-function sotwRequestCodec(): MessageCodec<DiscoveryRequestObject> {
-  const codec = messageCodec<DiscoveryRequestObject>('envoy.service.discovery.v3.DiscoveryRequest');
+// A SotW ACK repeats the client's whole list of names, and delta clients of a mesh subscribe to
+// the same lists: each distinct list is decoded once (request-names.ts), and every request with it
+// carries the same array. Both messages have their list in field 3 (resource_names,
+// resource_names_subscribe).
+function namesCachingCodec<T extends object>(fullName: string, field: keyof T & string): MessageCodec<T> {
+  const codec = messageCodec<T>(fullName);
   const lists = new ResourceNamesCache();
   return {
     serialize: codec.serialize,
@@ -101,7 +103,7 @@ function sotwRequestCodec(): MessageCodec<DiscoveryRequestObject> {
       const split = splitResourceNames(bytes);
       if (!split) return codec.deserialize(bytes);
       const rest = Buffer.from(split.rest.buffer, split.rest.byteOffset, split.rest.byteLength);
-      return { ...codec.deserialize(rest), resource_names: lists.names(split.names) };
+      return { ...codec.deserialize(rest), [field]: lists.names(split.names) };
     },
   };
 }
@@ -261,10 +263,14 @@ let codecs: DiscoveryCodecs | undefined;
 /** The (Delta)DiscoveryRequest/Response codecs, made on first use (loading the protos takes a moment). */
 export function discoveryCodecs(): DiscoveryCodecs {
   codecs ??= {
-    request: sotwRequestCodec(),
+    request: namesCachingCodec<DiscoveryRequestObject>(
+      'envoy.service.discovery.v3.DiscoveryRequest',
+      'resource_names',
+    ),
     response: sotwResponseCodec(),
-    deltaRequest: messageCodec<DeltaDiscoveryRequestObject>(
+    deltaRequest: namesCachingCodec<DeltaDiscoveryRequestObject>(
       'envoy.service.discovery.v3.DeltaDiscoveryRequest',
+      'resource_names_subscribe',
     ),
     deltaResponse: deltaResponseCodec(),
   };

@@ -109,9 +109,10 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
     // Only a request that may let the type send restarts its push timer; a stale ACK does not.
     if (!known || answered || asks) state.requestAt = this.metrics.clock();
     state.subscription.update(
-      this.internNames(typeUrl, request.subscribe),
+      request.subscribe,
       request.unsubscribe,
       known ? undefined : request.initialVersions,
+      (names) => this.internNames(typeUrl, names),
     );
     // Each request is checked by the server; a client could still add names a request at a time.
     checkNameCount(typeUrl, state.subscription.namedCount);

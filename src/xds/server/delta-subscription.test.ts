@@ -106,3 +106,32 @@ describe('DeltaSubscription.pending', () => {
     }
   });
 });
+
+describe('names subscribed alike', () => {
+  it('are one set for subscriptions given the same list, copied when one of them changes its own', () => {
+    const list = ['a', 'b', 'c'];
+    const one = new DeltaSubscription();
+    const two = new DeltaSubscription();
+    let interned = 0;
+    const intern = (names: readonly string[]) => {
+      interned++;
+      return names;
+    };
+    one.update(list, [], new Map(), intern);
+    two.update(list, [], new Map(), intern);
+    expect(interned).toBe(1);
+    const namesOf = (s: DeltaSubscription) => (s as unknown as { names: ReadonlySet<string> }).names;
+    expect(namesOf(one)).toBe(namesOf(two));
+    expect(one.namedBytes).toBe(3);
+    two.update(['d'], ['a']);
+    expect([...one.namesInOrder()]).toEqual(['a', 'b', 'c']);
+    expect([...two.namesInOrder()]).toEqual(['b', 'c', 'd']);
+    expect(two.namedBytes).toBe(3);
+    expect(two.namedCount).toBe(3);
+    const map = new Map(
+      ['a', 'b', 'c', 'd'].map((name) => [name, { name, version: 'v1', value: new Uint8Array() }]),
+    );
+    expect(one.pending(map).changes.map((c) => c.name)).toEqual(['a', 'b', 'c']);
+    expect(two.pending(map).changes.map((c) => c.name)).toEqual(['b', 'c', 'd']);
+  });
+});

@@ -65,9 +65,37 @@ function changedNames(
   return names;
 }
 
+// A list's names as a set, once per list array: request-names.ts hands every request with the same
+// bytes the same array, so a thousand streams subscribing to the same thousand names share one set
+// (copied when one of them changes its own) instead of holding a thousand copies.
+const namedSets = new WeakMap<
+  readonly string[],
+  { readonly names: ReadonlySet<string>; readonly bytes: number }
+>();
+
+function sharedNames(
+  list: readonly string[],
+  intern: (names: readonly string[]) => readonly string[],
+): { readonly names: ReadonlySet<string>; readonly bytes: number } {
+  let known = namedSets.get(list);
+  if (!known) {
+    const names = new Set(intern(list));
+    let bytes = 0;
+    for (const name of names) bytes += Buffer.byteLength(name);
+    known = { names, bytes };
+    namedSets.set(list, known);
+  }
+  return known;
+}
+
+const asGiven = (names: readonly string[]) => names;
+const NO_NAMES: ReadonlySet<string> = new Set();
+
 export class DeltaSubscription {
   private wildcardOn = false;
-  private readonly names = new Set<string>();
+  /** Shared with other streams while `namesShared` (never changed then: see `ownNames`). */
+  private names: ReadonlySet<string> = new Set<string>();
+  private namesShared = false;
   /** UTF-8 bytes of `names`, for the stream's name budget (stream-limits.ts). */
   private namesBytes = 0;
   /**
@@ -79,7 +107,7 @@ export class DeltaSubscription {
    */
   private base: ReadonlyMap<string, CachedResource> | undefined;
   /** With a base, the named names it lacks: so that moving to the next map is not a walk of all names. */
-  private absent: Set<string> | undefined;
+  private absent: ReadonlySet<string> | undefined;
   private over = new Map<string, string>();
   /** Bumped on every change of the above, so `pending` can tell what its last result still says. */
   private revision = 0;
@@ -106,12 +134,14 @@ export class DeltaSubscription {
 
   /**
    * Applies one request's subscription changes. `initialVersions` is given for the first request of
-   * the type only: later ones never reset what the client holds.
+   * the type only: later ones never reset what the client holds. `intern` gives the names kept (the
+   * snapshot's own strings).
    */
   update(
     subscribe: readonly string[],
     unsubscribe: readonly string[],
     initialVersions?: ReadonlyMap<string, string>,
+    intern: (names: readonly string[]) => readonly string[] = asGiven,
   ): void {
     const first = initialVersions !== undefined;
     // An ACK carries no subscription change: it must not cost the next pending() its shortcut.
@@ -119,13 +149,21 @@ export class DeltaSubscription {
     this.revision++;
     // The base says what a subscribed name holds: a wider subscription would claim too much.
     if (first && subscribe.length === 0) this.joinWildcard();
-    for (const name of subscribe) {
-      if (name === WILDCARD) this.joinWildcard();
-      else if (!this.names.has(name)) {
-        if (!this.wildcardOn && this.base?.has(name) && !this.over.has(name)) this.over.set(name, NOT_HELD);
-        if (this.base && !this.base.has(name)) this.absent?.add(name);
-        this.names.add(name);
-        this.namesBytes += Buffer.byteLength(name);
+    if (this.namesOnly(subscribe)) {
+      // A first list of names, with nothing held: it is the subscription, as every stream's alike.
+      const shared = sharedNames(subscribe, intern);
+      this.names = shared.names;
+      this.namesShared = true;
+      this.namesBytes = shared.bytes;
+    } else {
+      for (const name of intern(subscribe)) {
+        if (name === WILDCARD) this.joinWildcard();
+        else if (!this.names.has(name)) {
+          if (!this.wildcardOn && this.base?.has(name) && !this.over.has(name)) this.over.set(name, NOT_HELD);
+          if (this.base && !this.base.has(name)) this.ownAbsent()?.add(name);
+          this.ownNames().add(name);
+          this.namesBytes += Buffer.byteLength(name);
+        }
       }
     }
     for (const name of unsubscribe) {
@@ -308,18 +346,23 @@ export class DeltaSubscription {
    */
   private rebase(of: ReadonlyMap<string, CachedResource>): void {
     if (this.base === of && this.over.size === 0) return;
-    const absent = new Set<string>();
+    // Made only when some name is absent: a stream rebases on every change it ACKs.
+    let absent: Set<string> | undefined;
+    const lacks = (name: string) => {
+      if (of.has(name)) return;
+      absent ??= new Set();
+      absent.add(name);
+    };
     if (this.base !== undefined && this.absent !== undefined) {
       // A named name `of` lacks was lacking from the base already, or is among the few names that
       // differ between the two maps (found once for every stream of the group).
-      for (const name of this.absent) if (!of.has(name)) absent.add(name);
-      for (const name of changedNames(this.base, of))
-        if (this.names.has(name) && !of.has(name)) absent.add(name);
-    } else for (const name of this.names) if (!of.has(name)) absent.add(name);
+      for (const name of this.absent) lacks(name);
+      for (const name of changedNames(this.base, of)) if (this.names.has(name)) lacks(name);
+    } else for (const name of this.names) lacks(name);
     this.base = of;
-    this.absent = absent;
-    this.over = new Map();
-    for (const name of absent) this.over.set(name, ABSENT);
+    this.absent = absent ?? NO_NAMES;
+    this.over.clear();
+    for (const name of this.absent) this.over.set(name, ABSENT);
   }
 
   /** Drops the base: every held name becomes an override (before the subscription changes shape). */
@@ -349,9 +392,36 @@ export class DeltaSubscription {
     for (const name of [...this.over.keys()]) if (!this.names.has(name)) this.over.delete(name);
   }
 
+  /** Whether `subscribe` is all there is to the subscription: no name, wildcard or held state yet. */
+  private namesOnly(subscribe: readonly string[]): boolean {
+    return (
+      subscribe.length > 0 &&
+      this.names.size === 0 &&
+      !this.wildcardOn &&
+      this.base === undefined &&
+      this.over.size === 0 &&
+      !subscribe.includes(WILDCARD)
+    );
+  }
+
+  /** `absent` to change, this subscription's own (not the shared empty set); none without a base. */
+  private ownAbsent(): Set<string> | undefined {
+    if (this.absent === NO_NAMES) this.absent = new Set();
+    return this.absent as Set<string> | undefined;
+  }
+
+  /** The names, this subscription's own from now on (a shared set is copied first). */
+  private ownNames(): Set<string> {
+    if (this.namesShared) {
+      this.names = new Set(this.names);
+      this.namesShared = false;
+    }
+    return this.names as Set<string>;
+  }
+
   private unsubscribeName(name: string): void {
-    const wasNamed = this.names.delete(name);
-    this.absent?.delete(name);
+    const wasNamed = this.names.has(name) && this.ownNames().delete(name);
+    if (this.absent?.has(name)) this.ownAbsent()?.delete(name);
     if (wasNamed) this.namesBytes -= Buffer.byteLength(name);
     if (this.wildcardOn && wasNamed) this.over.set(name, UNKNOWN);
     // Not subscribed any more: the base says nothing of it, and an override would be stale.

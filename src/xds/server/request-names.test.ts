@@ -1,13 +1,17 @@
-// A SotW request's names, decoded once per distinct list: the same requests as the full decoder,
-// and the same array for the same bytes.
+// A request's names (SotW resource_names, delta resource_names_subscribe), decoded once per distinct
+// list: the same requests as the full decoder, and the same array for the same bytes.
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../sources/apis/shared/fuzz-mutations.js';
 import { envoyType } from '../envoy/proto-root.js';
 import { TYPE_URL } from '../envoy/type-urls.js';
-import { type DiscoveryRequestObject, discoveryCodecs } from './ads-service.js';
+import {
+  type DeltaDiscoveryRequestObject,
+  type DiscoveryRequestObject,
+  discoveryCodecs,
+} from './ads-service.js';
 import { ResourceNamesCache, splitResourceNames } from './request-names.js';
 
-const { request } = discoveryCodecs();
+const { request, deltaRequest } = discoveryCodecs();
 const names = (n: number, prefix = 'outbound|80||svc') =>
   Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}.ns-000.svc.cluster.local`);
 
@@ -90,8 +94,44 @@ describe('the SotW request codec', () => {
   });
 });
 
+describe('the delta request codec', () => {
+  it('reads every field as the full decoder does, over seeded requests', () => {
+    const random = seededRandom(16);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+    for (let i = 0; i < 300; i++) {
+      const message: DeltaDiscoveryRequestObject = {
+        ...(random() < 0.3 ? { node: { id: `sidecar~10.0.0.${i}~a.b~b.svc.cluster.local` } } : {}),
+        type_url: pick([TYPE_URL.endpoint, TYPE_URL.route, TYPE_URL.cluster]),
+        resource_names_subscribe: names(pick([0, 1, 30, 1000]), pick(['outbound|80||svc', 'ñame-☃', '*'])),
+        resource_names_unsubscribe: names(pick([0, 0, 2]), 'gone'),
+        ...(random() < 0.3 ? { initial_resource_versions: { a: 'v1', 'b ☃': 'v2' } } : {}),
+        ...(random() < 0.5 ? { response_nonce: String(i) } : {}),
+        ...(random() < 0.2 ? { error_detail: { code: 3, message: 'rejected ☃' } } : {}),
+      };
+      const bytes = deltaRequest.serialize(message);
+      const decoded = deltaRequest.deserialize(bytes);
+      expect(
+        { ...decoded, resource_names_subscribe: [...(decoded.resource_names_subscribe ?? [])] },
+        `request ${i}`,
+      ).toEqual(reference(bytes, 'envoy.service.discovery.v3.DeltaDiscoveryRequest'));
+    }
+  });
+
+  it('gives every request that subscribes to the same list the same array', () => {
+    const list = names(1000);
+    const first = deltaRequest.deserialize(
+      deltaRequest.serialize({ type_url: TYPE_URL.endpoint, resource_names_subscribe: list }),
+    );
+    const second = deltaRequest.deserialize(
+      deltaRequest.serialize({ type_url: TYPE_URL.endpoint, resource_names_subscribe: [...list] }),
+    );
+    expect(second.resource_names_subscribe).toBe(first.resource_names_subscribe);
+    expect(first.resource_names_subscribe).toEqual(list);
+  });
+});
+
 /** protobufjs's own reading of the bytes, as the codec read them before names were cached. */
-function reference(bytes: Uint8Array): unknown {
-  const type = envoyType('envoy.service.discovery.v3.DiscoveryRequest');
+function reference(bytes: Uint8Array, fullName = 'envoy.service.discovery.v3.DiscoveryRequest'): unknown {
+  const type = envoyType(fullName);
   return type.toObject(type.decode(bytes), { arrays: true, oneofs: true });
 }

@@ -3,13 +3,15 @@
 // from each of a thousand sidecars per endpoint change), and most clients of a mesh send the same
 // list. Decoding a thousand strings per ACK was a tenth of the server's time during endpoint
 // changes; comparing the list's bytes with one decoded before costs a memcmp, and hands every
-// stream the same array, which the stream then recognises by identity.
+// stream the same array, which the stream then recognises by identity. Delta clients of a mesh
+// subscribe to the same lists too (resource_names_subscribe is field 3 as well), and share one set
+// of names by it (delta-subscription.ts).
 //
 // Only the field's bytes are looked at here, and only when the names are one run of entries (as
 // every client writes them); anything else is left to the full decoder, which reports what is
 // malformed.
 
-/** DiscoveryRequest.resource_names, a repeated string. */
+/** DiscoveryRequest.resource_names and DeltaDiscoveryRequest.resource_names_subscribe, repeated strings. */
 const RESOURCE_NAMES_FIELD = 3;
 const LENGTH_DELIMITED = 2;
 /** Lists shorter than this are decoded each time: keeping them would save nothing. */
