@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `trellis` command line.
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { formatHostPort, parseHostPort } from '../address.js';
 import { credentialCommand } from '../injector/credential-command.js';
 import { createLogger, type LogLevel } from '../log.js';
@@ -113,12 +113,7 @@ async function serveCommand(argv: string[]): Promise<number> {
   const level = values['log-level'] as LogLevel;
   if (!LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`);
   const logger = createLogger(level);
-  // The cluster: --kubeconfig, else KUBECONFIG or ~/.kube/config, else the pod's own account.
-  const kube = values.kube ? new KubeConfig() : undefined;
-  if (kube) {
-    if (typeof values.kubeconfig === 'string') kube.loadFromFile(values.kubeconfig);
-    else kube.loadFromDefault();
-  }
+  const kube = values.kube ? await kubeConfig(values.kubeconfig) : undefined;
   const server = await startServer({
     manifests: values.manifests ?? '',
     ...(kube ? { kube, cluster: cluster.value } : {}),
@@ -259,3 +254,15 @@ main(process.argv.slice(2)).then(
     process.exitCode = 1;
   },
 );
+
+/**
+ * The cluster: --kubeconfig, else KUBECONFIG or ~/.kube/config, else the pod's own account. The
+ * client library is loaded only here: it is large (some 15 MB of heap), and file mode never uses it.
+ */
+async function kubeConfig(file: string | boolean | undefined): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kube = new KubeConfig();
+  if (typeof file === 'string') kube.loadFromFile(file);
+  else kube.loadFromDefault();
+  return kube;
+}

@@ -5,7 +5,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { PrometheusMetrics } from '../admin/metrics.js';
 import { CertificateAuthority as Authority, type CertificateAuthority } from '../ca/authority.js';
 import { bearerToken } from '../ca/bearer-token.js';
@@ -17,7 +17,6 @@ import { MemoryCaStore } from '../ca/memory-store.js';
 import { RootRotation, type RootRotationOptions } from '../ca/root-rotation.js';
 import { type CaExpiry, expiryWarnings } from '../ca/rotation.js';
 import { ServingCertificate } from '../ca/serving-certificate.js';
-import { TokenReviewAuthenticator } from '../ca/token-review.js';
 import type { Logger } from '../log.js';
 import type { WorkloadIdentity } from '../model/identity.js';
 import { fail, ok, type Result } from '../model/result.js';
@@ -113,7 +112,7 @@ export async function startIdentity(
     serving,
     false,
   );
-  const bearer = tokenReviewer(options, logger, cluster?.config);
+  const bearer = await tokenReviewer(options, logger, cluster?.config);
   if (options.insecureLocalIdentity)
     logger.warn(
       'INSECURE: --insecure-local-identity is set. The plaintext xDS port hands each proxy the certificate and private key of whatever namespace and service account its node claims, without proof. For local demos only; never use it where another user can reach the port.',
@@ -264,20 +263,24 @@ async function openAuthority(
   return authority;
 }
 
-/** Token review needs a Kubernetes API: --kubeconfig, or the pod's own service account in a cluster. */
-function tokenReviewer(
+/**
+ * Token review needs a Kubernetes API: --kubeconfig, or the pod's own service account in a cluster.
+ * The client library is loaded only then.
+ */
+async function tokenReviewer(
   options: IdentityOptions,
   logger: Logger,
   cluster: KubeConfig | undefined,
-): BearerAuthenticator | undefined {
+): Promise<BearerAuthenticator | undefined> {
   // The cluster the mesh is read from (--kube), else --kubeconfig, else the pod's own account.
-  const config = cluster ?? standaloneConfig(options);
+  const config = cluster ?? (await standaloneConfig(options));
   if (!config) {
     logger.info(
       'no Kubernetes API: ServiceAccount tokens cannot be reviewed; streams prove themselves with certificates',
     );
     return undefined;
   }
+  const { TokenReviewAuthenticator } = await import('../ca/token-review.js');
   const reviewer = new TokenReviewAuthenticator(config, { trustDomain: options.trustDomain });
   return {
     authenticate: async (values): Promise<Result<WorkloadIdentity, BearerFailure>> => {
@@ -293,11 +296,12 @@ function pemBlocks(pem: string): string[] {
   return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/g) ?? [];
 }
 
-function standaloneConfig(options: IdentityOptions): KubeConfig | undefined {
+async function standaloneConfig(options: IdentityOptions): Promise<KubeConfig | undefined> {
+  if (!options.kubeconfig && !process.env.KUBERNETES_SERVICE_HOST) return undefined;
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const config = new KubeConfig();
   if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
-  else if (process.env.KUBERNETES_SERVICE_HOST) config.loadFromCluster();
-  else return undefined;
+  else config.loadFromCluster();
   return config;
 }
 

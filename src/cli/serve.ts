@@ -3,13 +3,11 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { AdminServer } from '../admin/admin-server.js';
 import { PrometheusMetrics } from '../admin/metrics.js';
-import { SecretCaStore } from '../cluster/secret-ca-store.js';
 import type { Logger } from '../log.js';
 import type { Namespace } from '../model/mesh.js';
 import type { Visibility } from '../model/visibility.js';
 import { FileSource } from '../sources/files/file-source.js';
 import type { ManifestLimits } from '../sources/files/limits.js';
-import { KubeSource } from '../sources/kube/kube-source.js';
 import type { Source, SourceState } from '../sources/source.js';
 import { SnapshotCache } from '../xds/cache/snapshot-cache.js';
 import { ProxyCompiler } from '../xds/compile-proxy.js';
@@ -18,7 +16,7 @@ import type { XdsServerLimits } from '../xds/server/server-flags.js';
 import type { StatusPage } from '../xds/server/status.js';
 import { SnapshotBuilder } from '../xds/snapshot-builder.js';
 import type { IdentityOptions } from './identity-flags.js';
-import { type ClusterOptions, type ClusterRole, startClusterRole } from './serve-cluster.js';
+import type { ClusterOptions, ClusterRole } from './serve-cluster.js';
 import { type IdentityRuntime, startIdentity } from './serve-identity.js';
 import { type InjectorOptions, webhookServer } from './serve-injector.js';
 
@@ -94,8 +92,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     ...(opts.identity ? { trustDomain: opts.identity.trustDomain } : {}),
     ...(opts.rootNamespace ? { rootNamespace: opts.rootNamespace } : {}),
   };
+  // What only a cluster needs is loaded only for one: with it comes the Kubernetes client library.
   const source: Source = opts.kube
-    ? new KubeSource(opts.kube, {
+    ? new (await import('../sources/kube/kube-source.js')).KubeSource(opts.kube, {
         logger,
         ...(opts.clusterDomain ? { clusterDomain: opts.clusterDomain } : {}),
         ...(opts.cluster ? { crdRetryMs: opts.cluster.crdRetryMs } : {}),
@@ -136,7 +135,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   try {
     const inCluster =
       opts.kube && opts.cluster
-        ? { config: opts.kube, caStore: new SecretCaStore(opts.kube, opts.cluster.namespace) }
+        ? {
+            config: opts.kube,
+            caStore: new (await import('../cluster/secret-ca-store.js')).SecretCaStore(
+              opts.kube,
+              opts.cluster.namespace,
+            ),
+          }
         : undefined;
     identity = opts.identity
       ? await startIdentity(opts.identity, logger, metrics, undefined, inCluster)
@@ -168,6 +173,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       }
     : undefined;
   if (opts.kube && opts.cluster) {
+    const { startClusterRole } = await import('./serve-cluster.js');
     cluster = startClusterRole(opts.kube, opts.cluster, {
       logger,
       metrics,

@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -169,6 +170,41 @@ describe('trellis serve on the example mesh', () => {
     } finally {
       ads.close();
       await server.stop();
+    }
+  });
+});
+
+describe('trellis serve on files', () => {
+  // A resolve hook that logs each package the server resolves (a JSON line, as the server logs).
+  const RESOLVE_HOOK = `export async function resolve(specifier, context, next) {
+  if (specifier.startsWith('@')) process.stderr.write(JSON.stringify({ msg: 'package resolved', specifier }) + '\\n');
+  return next(specifier, context);
+}`;
+
+  it('does not load the Kubernetes client library, which only a cluster needs', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'trellis-hook-'));
+    const hook = path.join(dir, 'hook.mjs');
+    await fs.writeFile(
+      hook,
+      `import { register } from 'node:module';\nregister('data:text/javascript,' + encodeURIComponent(${JSON.stringify(RESOLVE_HOOK)}));\n`,
+    );
+    const server = await startTrellis(examples, [], {
+      NODE_OPTIONS: `--import ${pathToFileURL(hook).href}`,
+      KUBERNETES_SERVICE_HOST: '',
+    });
+    try {
+      const ready = await fetch(`http://127.0.0.1:${server.adminPort}/readyz`);
+      expect(ready.status).toBe(200);
+      const resolved = server
+        .logs()
+        .filter((l) => l.msg === 'package resolved')
+        .map((l) => String(l.specifier));
+      // The hook ran: the server's own packages are there.
+      expect(resolved.some((s) => s.startsWith('@grpc/grpc-js'))).toBe(true);
+      expect(resolved.filter((s) => s.startsWith('@kubernetes/'))).toEqual([]);
+    } finally {
+      await server.stop();
+      await fs.rm(dir, { recursive: true, force: true });
     }
   });
 });
