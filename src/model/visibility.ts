@@ -13,6 +13,8 @@
 // A route of a visible service that sends traffic to a service that is not visible is kept: its
 // share fails (the cluster is never sent), as it does in Istio, where the destination host must be
 // visible too. That keeps the rule simple to state: a proxy knows only the services it lists.
+
+import { sameItems } from '../same-items.js';
 import { type Mesh, meshConfigOf, type Service } from './mesh.js';
 import type { Routing, SidecarPolicy } from './routing.js';
 import { applicableSidecars, type SidecarViewer } from './sidecar-scope.js';
@@ -185,10 +187,6 @@ function keep<T>(
   const kept = items.filter(visible);
   if (kept.length === items.length) return items;
   return last && sameItems(last, kept) ? last : kept;
-}
-
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 /**

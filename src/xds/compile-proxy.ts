@@ -16,6 +16,7 @@ import {
   type Visibility,
   visibilityKey,
 } from '../model/visibility.js';
+import { sameItems } from '../same-items.js';
 import { layeredMap } from './cache/layered-map.js';
 import { type CachedResource, type Snapshot, sameResources } from './cache/snapshot.js';
 import { EncodeMemo } from './encode-memo.js';
@@ -488,10 +489,6 @@ function typeOrder(typeUrls: Iterable<string>): string[] {
 
 function resourceKey(typeUrl: string, name: string): string {
   return `${typeUrl}\n${name}`;
-}
-
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 /** Throws on a name two parts both produce: that is a bug in the parts. */

@@ -21,6 +21,7 @@ import type { Issue } from '../model/issue.js';
 import type { Mesh } from '../model/mesh.js';
 import type { MeshProxy } from '../model/proxy.js';
 import type { ResourceStatus } from '../model/routing.js';
+import { sameItems } from '../same-items.js';
 import type { Snapshot } from './cache/snapshot.js';
 import type { SnapshotCache } from './cache/snapshot-cache.js';
 import { type ClientGaps, clientGaps, gapsOf } from './client-gaps.js';
@@ -433,8 +434,4 @@ export class SnapshotBuilder {
       );
     }
   }
-}
-
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  return a.length === b.length && a.every((item, i) => item === b[i]);
 }

@@ -4,6 +4,7 @@
 // of versions in origin order, and a splice there for an origin that comes or goes.
 import type { Logger } from '../../log.js';
 import type { Issue } from '../../model/issue.js';
+import { sameItems } from '../../same-items.js';
 import { compareStrings } from '../apis/issues.js';
 import type { ManifestDocument } from '../apis/manifest.js';
 import type { OriginVersion } from './build-state.js';
@@ -100,8 +101,4 @@ export class ManifestIndex {
     }
     return low;
   }
-}
-
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  return a === b || (a.length === b.length && a.every((item, i) => item === b[i]));
 }
