@@ -1,5 +1,7 @@
 // Which pods are behind a service, and on which port they listen: what the inbound side (ports to
 // open) and the mTLS decisions (identities behind a service, modes on their ports) both read.
+
+import { sameItems } from '../same-items.js';
 import type { Labels, Mesh, Service, ServicePort, Workload } from './mesh.js';
 
 /** A selector selects a pod when it is non-empty and every pair is among the pod's labels. */
@@ -17,27 +19,41 @@ const byNamespace = new WeakMap<
   ReadonlyMap<string, readonly unknown[]>
 >();
 
+// The last index built of each kind. A new array (the next state) whose namespace holds the same
+// objects as before gets that namespace's list back, so what goes by identity carries over from
+// one state to the next: a pod change in one namespace leaves the others' lists as they were.
+const lastIndex = new Map<string, ReadonlyMap<string, readonly unknown[]>>();
+/** A namespace with nothing: one array, so that it too stays the same from one state to the next. */
+const NONE: readonly never[] = [];
+
 function inNamespace<T extends { readonly namespace: string }>(
+  kind: 'services' | 'workloads',
   items: readonly T[],
   namespace: string,
 ): readonly T[] {
   let index = byNamespace.get(items) as ReadonlyMap<string, readonly T[]> | undefined;
   if (!index) {
-    const built = new Map<string, T[]>();
+    const built = new Map<string, readonly T[]>();
     for (const item of items) {
-      const list = built.get(item.namespace);
+      const list = built.get(item.namespace) as T[] | undefined;
       if (list) list.push(item);
       else built.set(item.namespace, [item]);
     }
+    const last = lastIndex.get(kind) as ReadonlyMap<string, readonly T[]> | undefined;
+    for (const [name, list] of built) {
+      const before = last?.get(name);
+      if (before && sameItems(before, list)) built.set(name, before);
+    }
     index = built;
     byNamespace.set(items, index);
+    lastIndex.set(kind, index);
   }
-  return index.get(namespace) ?? [];
+  return index.get(namespace) ?? NONE;
 }
 
 /** The services of `namespace`, in the order of `services`. */
 export function servicesIn(services: readonly Service[], namespace: string): readonly Service[] {
-  return inNamespace(services, namespace);
+  return inNamespace('services', services, namespace);
 }
 
 /** A service port's target on one pod: a number, or the pod's TCP container port of that name. */
@@ -49,9 +65,12 @@ export function resolveTargetPort(port: ServicePort, workload: Workload): number
 export const hasLabels = (labels: Labels, wanted: Labels): boolean =>
   Object.entries(wanted).every(([key, value]) => labels[key] === value);
 
-/** The pods of `namespace`, in the order of `workloads`. */
+/**
+ * The pods of `namespace`, in the order of `workloads`: the same array as for the last pod array
+ * asked about when the namespace's pods are the same objects.
+ */
 export function workloadsIn(workloads: readonly Workload[], namespace: string): readonly Workload[] {
-  return inNamespace(workloads, namespace);
+  return inNamespace('workloads', workloads, namespace);
 }
 
 /** A pod and the port it serves one service port on. */

@@ -169,19 +169,11 @@ function clusterUnits(mesh: Mesh, view: ClusterView): TranslationUnit[] {
     const subsets = policy?.subsets ?? [];
     const slices = slicesOf(mesh, service);
     // The pods are read for the identities behind the service and their modes (its own
-    // namespace's: a selector selects no other), and by label for subsets (all of them).
+    // namespace's, one array kept while they are the same objects: a selector selects no other),
+    // and by label for subsets (all of them). The view is in the part's key; the policy lists and
+    // the settings are read whole by upstreamTls.
     const workloads = subsets.length > 0 ? mesh.workloads : workloadsIn(mesh.workloads, service.namespace);
-    // The view is in the part's key; the policy lists and the settings are read whole by upstreamTls.
-    const reads: unknown[] = [
-      service,
-      policy,
-      backendPolicies,
-      peerAuthentications,
-      config,
-      slices.length,
-      ...slices,
-    ];
-    reads.push(workloads.length, ...workloads);
+    const reads = [service, policy, backendPolicies, peerAuthentications, config, workloads, ...slices];
     let inputs: unknown;
     const inputsOf = () => {
       inputs ??= {
