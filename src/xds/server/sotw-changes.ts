@@ -8,6 +8,8 @@
 // Streams of one group ACK the same shared selections, so they hold the same objects: what one of
 // them holds is a reference, and the changes from one held state to a selection are computed once
 // per pair, as one response object that the streams share (its encoding too, see ads-service.ts).
+
+import { pairMemo } from '../../pair-memo.js';
 import type { CachedResource } from '../cache/snapshot.js';
 import { isFullStateType } from './resource-types.js';
 import { nextNonce, type Selection, type SotwResponse, type Subscription } from './sotw-selection.js';
@@ -42,28 +44,17 @@ function resourcesByName(selection: Selection): Held {
  */
 export function heldAfterAck(before: Held | undefined, selection: Selection, sub: Subscription): Held {
   let held = resourcesByName(selection);
-  if (before && !isFullStateType(selection.response.typeUrl)) held = keptBeside(before, selection, held);
+  if (before && !isFullStateType(selection.response.typeUrl)) held = keptBeside(selection, before);
   return sub.key === selection.subscriptionKey ? held : withoutUnsubscribed(held, sub);
 }
 
-const kept = new WeakMap<Selection, WeakMap<Held, Held>>();
-
 // A resource still asked for but gone from the snapshot is not in the selection, and the client
 // keeps it: it is sent again only if it comes back different.
-function keptBeside(before: Held, selection: Selection, selected: Held): Held {
-  let byBefore = kept.get(selection);
-  if (!byBefore) {
-    byBefore = new WeakMap();
-    kept.set(selection, byBefore);
-  }
-  let held = byBefore.get(before);
-  if (!held) {
-    const left = [...before].filter(([name]) => !selected.has(name));
-    held = left.length === 0 ? selected : new Map([...selected, ...left]);
-    byBefore.set(before, held);
-  }
-  return held;
-}
+const keptBeside = pairMemo((selection: Selection, before: Held): Held => {
+  const selected = resourcesByName(selection);
+  const left = [...before].filter(([name]) => !selected.has(name));
+  return left.length === 0 ? selected : new Map([...selected, ...left]);
+});
 
 const narrowed = new WeakMap<Held, Map<string, Held>>();
 
@@ -92,34 +83,24 @@ export function withoutUnsubscribed(held: Held, sub: Subscription): Held {
   return left;
 }
 
-const changesMade = new WeakMap<Held, WeakMap<Selection, SotwResponse | null>>();
-
 /**
  * The response that brings a client holding `held` level with `selection`: the resources whose
  * version it does not hold, under the selection's version. The selection's own response when that
  * is all of it (a client that holds nothing shares it with every other); undefined when it lacks none.
  */
 export function changesFor(held: Held | undefined, selection: Selection): SotwResponse | undefined {
-  if (!held) return selection.response;
-  let bySelection = changesMade.get(held);
-  if (!bySelection) {
-    bySelection = new WeakMap();
-    changesMade.set(held, bySelection);
-  }
-  let response = bySelection.get(selection);
-  if (response === undefined) {
-    const { resources } = selection.response;
-    const lacking = resources.filter((r) => {
-      const kept = held.get(r.name);
-      return kept !== r && kept?.version !== r.version;
-    });
-    if (lacking.length === 0) response = null;
-    else if (lacking.length === resources.length) response = selection.response;
-    else response = partialResponse(selection, lacking);
-    bySelection.set(selection, response);
-  }
-  return response ?? undefined;
+  return held ? changesFrom(held, selection) : selection.response;
 }
+
+const changesFrom = pairMemo((held: Held, selection: Selection): SotwResponse | undefined => {
+  const { resources } = selection.response;
+  const lacking = resources.filter((r) => {
+    const kept = held.get(r.name);
+    return kept !== r && kept?.version !== r.version;
+  });
+  if (lacking.length === 0) return undefined;
+  return lacking.length === resources.length ? selection.response : partialResponse(selection, lacking);
+});
 
 // Groups hold different maps but lack the same few resources of a selection they share (every
 // proxy's routes, after one route changed): the same partial response object for all of them, so

@@ -10,6 +10,7 @@ import type { RouteConfiguration } from '../../generated/envoy/config/route/v3/R
 import type { HttpConnectionManager } from '../../generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.js';
 import type { TcpProxy } from '../../generated/envoy/extensions/filters/network/tcp_proxy/v3/TcpProxy.js';
 import type { Any } from '../../generated/google/protobuf/Any.js';
+import { pairMemo } from '../../pair-memo.js';
 import { HCM_TYPE, TCP_PROXY_TYPE } from './filters.js';
 import { INVALID_BACKEND_PREFIX } from './route-backends.js';
 import type { ProxyResources } from './translate-proxy.js';
@@ -128,23 +129,11 @@ export function sameSummary(a: ReferenceSummary, b: ReferenceSummary): boolean {
 // thousand groups at a cold start was a seventh of building them. What is left of a set once a
 // part's names are taken out is kept per pair of sets, so the shared parts' checks are done once
 // and a group's own part only filters what is left, which is mostly nothing.
-const leftOver = new WeakMap<ReadonlySet<string>, WeakMap<ReadonlySet<string>, ReadonlySet<string>>>();
-
-function without(names: ReadonlySet<string>, provided: ReadonlySet<string>): ReadonlySet<string> {
-  let byProvided = leftOver.get(names);
-  if (!byProvided) {
-    byProvided = new WeakMap();
-    leftOver.set(names, byProvided);
-  }
-  let left = byProvided.get(provided);
-  if (!left) {
-    const rest = new Set<string>();
-    for (const name of names) if (!provided.has(name)) rest.add(name);
-    left = rest.size === names.size ? names : rest;
-    byProvided.set(provided, left);
-  }
-  return left;
-}
+const without = pairMemo((names: ReadonlySet<string>, provided: ReadonlySet<string>): ReadonlySet<string> => {
+  const rest = new Set<string>();
+  for (const name of names) if (!provided.has(name)) rest.add(name);
+  return rest.size === names.size ? names : rest;
+});
 
 /** The names of `names` that no part provides (`of`), in their order. */
 function unprovided(

@@ -19,6 +19,7 @@ import type { MeshProxy } from '../../model/proxy.js';
 import { EMPTY_ROUTING, type Routing, type TrafficPolicy } from '../../model/routing.js';
 import { backendPolicyFor } from '../../model/traffic-policy.js';
 import { workloadsIn } from '../../model/workload-selection.js';
+import { pairMemo } from '../../pair-memo.js';
 import { type ClusterView, servicePortClusters } from './backend-policy-clusters.js';
 import { proxyDialect } from './client-dialect.js';
 import { slicesOf } from './endpoints.js';
@@ -107,11 +108,6 @@ export function restrictedMesh(mesh: Mesh, reads: readonly MeshField[]): Mesh {
   };
 }
 
-const headlessSlices = new WeakMap<
-  readonly EndpointSlice[],
-  WeakMap<readonly Service[], readonly EndpointSlice[]>
->();
-
 /**
  * The slices of the headless services (one filter chain per endpoint address): a ClusterIP
  * service's chain matches its IP alone, so its endpoints are none of the listener's business.
@@ -120,23 +116,19 @@ const headlessSlices = new WeakMap<
 export function headlessEndpointSlices(
   mesh: Pick<Mesh, 'services' | 'endpointSlices'>,
 ): readonly EndpointSlice[] {
-  let byServices = headlessSlices.get(mesh.endpointSlices);
-  if (!byServices) {
-    byServices = new WeakMap();
-    headlessSlices.set(mesh.endpointSlices, byServices);
-  }
-  const known = byServices.get(mesh.services);
-  if (known) return known;
-  const headless = new Set(
-    mesh.services.filter((s) => isHeadless(s) || !s.clusterIP).map((s) => `${s.namespace}/${s.name}`),
-  );
-  const slices =
-    headless.size === 0
-      ? []
-      : mesh.endpointSlices.filter((slice) => headless.has(`${slice.namespace}/${slice.serviceName}`));
-  byServices.set(mesh.services, slices);
-  return slices;
+  return headlessOf(mesh.endpointSlices, mesh.services);
 }
+
+const headlessOf = pairMemo(
+  (endpointSlices: readonly EndpointSlice[], services: readonly Service[]): readonly EndpointSlice[] => {
+    const headless = new Set(
+      services.filter((s) => isHeadless(s) || !s.clusterIP).map((s) => `${s.namespace}/${s.name}`),
+    );
+    return headless.size === 0
+      ? []
+      : endpointSlices.filter((slice) => headless.has(`${slice.namespace}/${slice.serviceName}`));
+  },
+);
 
 function part(
   key: object,
