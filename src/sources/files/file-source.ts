@@ -6,6 +6,7 @@
 // A file that fails keeps serving its last good version (FileEntry); duplicates are settled by age
 // (parse-manifests.ts, `incumbents`).
 
+import { createHash } from 'node:crypto';
 import { realpathSync, type Stats } from 'node:fs';
 import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -324,8 +325,10 @@ export class FileSource implements Source {
 
   /** Records what a file read as; true if that differs from what was recorded. */
   private put(origin: string, text: ManifestText): boolean {
-    // Safe to serialise: the limits bound every document's size and depth, aliases expanded.
-    const fingerprint = JSON.stringify(text);
+    // Safe to serialise: the limits bound every document's size and depth, aliases expanded. Only
+    // the digest is kept: the serialised text would be a second copy of every file, for as long as
+    // the server runs.
+    const fingerprint = createHash('sha256').update(JSON.stringify(text)).digest('base64');
     const known = this.files.get(origin);
     if (known?.fingerprint === fingerprint) return false;
     this.files.set(origin, { read: text, fingerprint, ...(known?.good ? { good: known.good } : {}) });
