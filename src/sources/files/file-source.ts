@@ -60,6 +60,22 @@ const DEFAULT_DEBOUNCE_MS = 50;
 const SETTLE_MS = 120;
 
 /**
+ * Most writers are not atomic: `writeFile`, `cp` and a shell's `>` truncate the file, then write it.
+ * A reload that was already due (a settle pass, the debounce of other files' events) may read the
+ * file in between, empty or cut short, and an empty file is a valid one: served, it withdraws the
+ * file's resources, and a duplicate of one in another file then becomes the one served, for good
+ * (duplicates are settled by age). So a read that differs from what was recorded is taken only if
+ * the file had been quiet for the debounce time when the read began, judged by its ctime (which,
+ * unlike the mtime, no writer sets) looked up after the read; otherwise the file is read again after
+ * the debounce, its recorded version kept meanwhile. The time the read began, not the time of the
+ * look-up: on a starved machine the look-up may come long after a read that was torn.
+ */
+function changedSince(info: Stats, since: number, quietMs: number): boolean {
+  // A ctime far ahead of the clock (the clock was set back) would hold the file back for as long.
+  return info.ctimeMs > since - quietMs && info.ctimeMs < Date.now() + quietMs;
+}
+
+/**
  * One manifest file as the source knows it.
  *
  * The last good version. A file is the unit of an edit, like one `kubectl apply`. A read that fails
@@ -112,6 +128,16 @@ export class FileSource implements Source {
   private queue: Promise<void> = Promise.resolve();
   private onChange: ((state: SourceState) => void) | undefined;
   private stopped = false;
+  /** Counts file events; `lastEvent` holds the count at each file's last event since the last publish. */
+  private events = 0;
+  private readonly lastEvent = new Map<string, number>();
+  /**
+   * Files whose changed reads were recorded since the last publish, by origin: the path read and
+   * `events` when that read began. A file forgotten since is no longer here.
+   */
+  private readonly taken = new Map<string, { readonly file: string; readonly event: number }>();
+  /** A reload recorded changes that were not published (see flush). */
+  private unpublished = false;
 
   constructor(dir: string, opts: FileSourceOptions) {
     this.dir = path.resolve(dir);
@@ -145,7 +171,8 @@ export class FileSource implements Source {
       await this.startWatcher();
       // In the queue like every reload, so no watcher-triggered reload can interleave with it.
       await this.enqueue(async () => {
-        await this.reload([this.dir]);
+        // At startup every file is taken as it reads: the watcher reports a write in progress again.
+        await this.reload([this.dir], { initial: true });
         initial = await this.build();
         this.issueLog.update(initial.issues);
       });
@@ -223,6 +250,7 @@ export class FileSource implements Source {
   private touch(file: string): void {
     if (this.stopped) return;
     const absolute = path.resolve(file);
+    this.lastEvent.set(absolute, ++this.events);
     this.dirty.add(absolute);
     this.settling.add(absolute);
     clearTimeout(this.timer);
@@ -237,8 +265,26 @@ export class FileSource implements Source {
     paths.clear();
     if (batch.length === 0) return;
     void this.enqueue(async () => {
-      if (await this.reload(batch)) await this.publish();
-      else this.logger.debug({ files: batch.length }, 'manifest files re-read; nothing changed');
+      const changed = await this.reload(batch);
+      if (!changed && !this.unpublished) {
+        this.logger.debug({ files: batch.length }, 'manifest files re-read; nothing changed');
+        return;
+      }
+      // A file whose change was recorded, and that had an event since, may have been read in the
+      // middle of a write (see changedSince; on a starved machine its ctime can look old). Nothing is
+      // published: the flush that event scheduled reads it again, and publishes.
+      const rewritten = [...this.taken.values()].filter(
+        ({ file, event }) => (this.lastEvent.get(file) ?? 0) > event,
+      );
+      if (rewritten.length > 0) {
+        this.unpublished = true;
+        this.logger.debug({ files: rewritten.length }, 'manifest files changed while read; read again first');
+        return;
+      }
+      this.unpublished = false;
+      this.taken.clear();
+      this.lastEvent.clear();
+      await this.publish();
     });
   }
 
@@ -256,7 +302,8 @@ export class FileSource implements Source {
    * whether anything now reads differently. Most reloads change nothing (a settle pass, an editor
    * touching a file, a comment edited), and those skip the re-parse entirely.
    */
-  private async reload(paths: readonly string[]): Promise<boolean> {
+  private async reload(paths: readonly string[], opts: { initial?: boolean } = {}): Promise<boolean> {
+    const initial = opts.initial ?? false;
     let changed = false;
     const pacer = new Pacer();
     /** Directories with events, and paths that are neither manifests nor gone manifests. */
@@ -278,13 +325,14 @@ export class FileSource implements Source {
       // A file, or a link to nowhere or to outside, which reading reports.
       const isLink = !info && (await lstat(file).catch(() => undefined))?.isSymbolicLink();
       if (info?.isFile() || isLink) {
+        const readAt = { time: Date.now(), event: this.events };
         const text = await readManifestFile(this.dir, origin, { ...this.readOptions, pacer });
-        changed = this.put(origin, text) || changed;
+        changed = (await this.take(file, origin, text, initial ? undefined : readAt)) || changed;
       } else if (!info) {
         changed = this.forget(origin) || changed;
       }
     }
-    if (dirs.length > 0) changed = (await this.rescan(dirs, pacer)) || changed;
+    if (dirs.length > 0) changed = (await this.rescan(dirs, pacer, initial)) || changed;
     return changed;
   }
 
@@ -302,7 +350,7 @@ export class FileSource implements Source {
    * whole listing, not only those directories', so that every directory keeps the one origin a full
    * read gives it.
    */
-  private async rescan(origins: readonly string[], pacer: Pacer): Promise<boolean> {
+  private async rescan(origins: readonly string[], pacer: Pacer, initial: boolean): Promise<boolean> {
     const listed = await listManifestFiles(this.dir, { followExternalLinks: this.followExternalLinks });
     this.dirs = listed.dirs;
     let changed = false;
@@ -312,10 +360,12 @@ export class FileSource implements Source {
     const under = (file: string) =>
       origins.some((origin) => origin === '' || file === origin || file.startsWith(`${origin}/`));
     const toRead = listed.files.filter((file) => !this.files.has(file) || under(file));
+    const readAt = { time: Date.now(), event: this.events };
     const texts = await readManifestFiles(this.dir, toRead, { ...this.readOptions, pacer });
-    toRead.forEach((file, i) => {
-      changed = this.put(file, texts[i]!) || changed;
-    });
+    for (const [i, file] of toRead.entries()) {
+      const at = path.join(this.dir, ...file.split('/'));
+      changed = (await this.take(at, file, texts[i]!, initial ? undefined : readAt)) || changed;
+    }
     if (JSON.stringify(listed.issues) !== JSON.stringify(this.notes)) {
       this.notes = listed.issues;
       changed = true;
@@ -323,14 +373,38 @@ export class FileSource implements Source {
     return changed;
   }
 
-  /** Records what a file read as; true if that differs from what was recorded. */
-  private put(origin: string, text: ManifestText): boolean {
+  /**
+   * Records what the file at `file` (absolute) read as; true if that differs from what was recorded.
+   * Out of the initial read (`readAt` undefined), a different read of a file that changed in the
+   * debounce time before `readAt` or since is not recorded but read again after the debounce (see
+   * changedSince): it may be a write in progress.
+   */
+  private async take(
+    file: string,
+    origin: string,
+    text: ManifestText,
+    readAt: { readonly time: number; readonly event: number } | undefined,
+  ): Promise<boolean> {
     // Safe to serialise: the limits bound every document's size and depth, aliases expanded. Only
     // the digest is kept: the serialised text would be a second copy of every file, for as long as
     // the server runs.
     const fingerprint = createHash('sha256').update(JSON.stringify(text)).digest('base64');
     const known = this.files.get(origin);
-    if (known?.fingerprint === fingerprint) return false;
+    if (known?.fingerprint === fingerprint) {
+      // A later read of what was recorded: events before it no longer hold the publish back.
+      if (readAt && this.taken.has(origin)) this.taken.set(origin, { file, event: readAt.event });
+      return false;
+    }
+    if (readAt !== undefined) {
+      // After the read: a write that began before it shows here, whether or not its event came yet.
+      const info = await stat(file).catch(() => undefined);
+      if (info && changedSince(info, readAt.time, this.debounceMs)) {
+        this.logger.debug({ file: origin }, 'manifest file changed just now; read again after the debounce');
+        this.touch(file);
+        return false;
+      }
+    }
+    if (readAt !== undefined) this.taken.set(origin, { file, event: readAt.event });
     this.files.set(origin, { read: text, fingerprint, ...(known?.good ? { good: known.good } : {}) });
     this.changed.add(origin);
     return true;
@@ -343,6 +417,7 @@ export class FileSource implements Source {
       if (origin === '' || key === origin || key.startsWith(`${origin}/`)) {
         changed = this.files.delete(key) || changed;
         this.changed.add(key);
+        this.taken.delete(key);
       }
     }
     return changed;
