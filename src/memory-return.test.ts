@@ -2,80 +2,141 @@ import { describe, expect, it } from 'vitest';
 import { collectionDue, fullCollection, type MemoryReading, MemoryReturner } from './memory-return.js';
 
 const MB = 1024 * 1024;
-const reading = (heapMb: number, externalMb = 0): MemoryReading => ({
+const options = { growthBytes: 64 * MB, idleCpuShare: 0.05, everyMs: 5_000 };
+
+/** A reading `at` ms in, having used `cpuMs` of CPU so far. */
+const reading = (heapMb: number, externalMb: number, cpuMs: number, at: number): MemoryReading => ({
   heapUsed: heapMb * MB,
   external: externalMb * MB,
+  cpuMicros: cpuMs * 1000,
+  atMs: at,
 });
-const options = { growthBytes: 64 * MB, quietBytes: 8 * MB, everyMs: 5_000 };
 
 describe('collectionDue', () => {
-  it('is due once memory grew by the threshold and stopped moving', () => {
-    expect(collectionDue(reading(100), reading(100, 300), reading(100, 302), options)).toBe(true);
+  const baseline = reading(100, 0, 0, 0);
+  it('is due once memory grew by the threshold and the process was idle since the last look', () => {
+    // 100 ms of CPU in 5 s: 2 % of a core.
+    expect(
+      collectionDue(baseline, reading(100, 300, 1_000, 5_000), reading(100, 300, 1_100, 10_000), options),
+    ).toBe(true);
   });
-  it('waits while memory still moves: the burst is not over', () => {
-    expect(collectionDue(reading(100), reading(100, 200), reading(100, 300), options)).toBe(false);
+  it('waits while the process is busy: a burst or a change is being pushed', () => {
+    expect(
+      collectionDue(baseline, reading(100, 300, 1_000, 5_000), reading(100, 300, 2_000, 10_000), options),
+    ).toBe(false);
   });
   it('is not due for growth below the threshold', () => {
-    expect(collectionDue(reading(100), reading(150), reading(150), options)).toBe(false);
+    expect(collectionDue(baseline, reading(150, 0, 0, 5_000), reading(150, 0, 0, 10_000), options)).toBe(
+      false,
+    );
   });
   it('counts heap and buffers together', () => {
-    expect(collectionDue(reading(100, 10), reading(140, 40), reading(140, 40), options)).toBe(true);
+    expect(collectionDue(baseline, reading(140, 30, 0, 5_000), reading(140, 30, 0, 10_000), options)).toBe(
+      true,
+    );
+  });
+  it('is not due when no time passed', () => {
+    expect(collectionDue(baseline, reading(400, 0, 0, 5_000), reading(400, 0, 0, 5_000), options)).toBe(
+      false,
+    );
   });
 });
 
-/** A returner whose readings are the given series, one per read. */
-function scripted(series: MemoryReading[], freed: (before: MemoryReading) => MemoryReading) {
-  let now = series[0]!;
+/**
+ * A returner whose readings are the given series of [heap MB, CPU ms used in the 5 s before], one
+ * per look; a collection leaves what `freed` says.
+ */
+function scripted(series: Array<[number, number]>, freed: (heapMb: number) => number) {
+  let at = 0;
+  let cpu = 0;
+  let heap = series[0]![0];
   let i = 0;
-  const collected: MemoryReading[] = [];
   const returner = new MemoryReturner(options, {
-    read: () => now,
+    read: () => reading(heap, 0, cpu, at),
     collect: async () => {
-      collected.push(now);
-      now = freed(now);
+      heap = freed(heap);
     },
   });
   const step = async () => {
-    now = series[++i] ?? now;
+    const next = series[++i];
+    at += 5_000;
+    if (next) {
+      heap = next[0];
+      cpu += next[1];
+    }
     await returner.look();
   };
-  return { returner, collected, step };
+  return { returner, step };
 }
 
 describe('MemoryReturner', () => {
   it('collects once after a burst, when it is over, and measures from what is left', async () => {
-    // Ready at 100 MB; a burst to 400; quiet at 400; the collection leaves 120, and it stays.
-    const { returner, collected, step } = scripted(
-      [reading(100), reading(250), reading(400), reading(401), reading(121), reading(122)],
-      () => reading(120),
+    // Ready at 100 MB; a busy burst to 400; idle at 400; the collection leaves 120, and it stays.
+    const { returner, step } = scripted(
+      [
+        [100, 0],
+        [250, 4_000],
+        [400, 4_000],
+        [400, 50],
+        [121, 50],
+        [122, 50],
+      ],
+      () => 120,
     );
-    await step(); // 250: still growing
-    await step(); // 400: still growing
+    await step(); // 250: busy
+    await step(); // 400: busy
     expect(returner.collections).toBe(0);
-    await step(); // 401: quiet, 301 MB over the baseline
+    await step(); // 400: idle, 300 MB over the baseline
     expect(returner.collections).toBe(1);
-    expect(collected).toEqual([reading(401)]);
     await step();
     await step();
     expect(returner.collections).toBe(1);
   });
 
+  it('is not interrupted by memory that moves while the process works', async () => {
+    const { returner, step } = scripted(
+      [
+        [100, 0],
+        [300, 2_000],
+        [180, 2_000],
+        [300, 2_000],
+        [300, 2_000],
+      ],
+      () => 100,
+    );
+    for (let i = 0; i < 4; i++) await step();
+    expect(returner.collections).toBe(0);
+  });
+
   it('costs one collection per threshold of real growth, not one per look', async () => {
     // Memory that stays (more proxies): a collection frees nothing.
-    const series = [reading(100), reading(170), reading(171), reading(171), reading(171), reading(171)];
-    const { returner, step } = scripted(series, (before) => before);
+    const series: Array<[number, number]> = [
+      [100, 0],
+      [170, 3_000],
+      [171, 10],
+      [171, 10],
+      [171, 10],
+      [171, 10],
+    ];
+    const { returner, step } = scripted(series, (heap) => heap);
     for (let i = 0; i < series.length; i++) await step();
     expect(returner.collections).toBe(1);
   });
 
   it('lowers its baseline when V8 gives memory back by itself', async () => {
-    const series = [reading(200), reading(100), reading(100), reading(170), reading(170)];
-    const { returner, step } = scripted(series, () => reading(100));
+    const { returner, step } = scripted(
+      [
+        [200, 0],
+        [100, 10],
+        [100, 10],
+        [170, 10],
+      ],
+      () => 100,
+    );
     await step(); // 100: the new baseline
     await step();
-    await step(); // 170: growing
     expect(returner.collections).toBe(0);
-    await step(); // 170, quiet: 70 MB over the lowered baseline
+    await step(); // 170, idle: 70 MB over the lowered baseline, though under the first one (200)
     expect(returner.collections).toBe(1);
   });
 
@@ -83,7 +144,7 @@ describe('MemoryReturner', () => {
     const callbacks: Array<() => void> = [];
     let cancelled = false;
     const returner = new MemoryReturner(options, {
-      read: () => reading(100),
+      read: () => reading(100, 0, 0, 0),
       setInterval: (callback, ms) => {
         expect(ms).toBe(options.everyMs);
         callbacks.push(callback);

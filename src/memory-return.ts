@@ -8,10 +8,12 @@
 // next full collection.
 //
 // So, every few seconds, this compares what the heap and the buffers hold with the least they held
-// since the last full collection. When they grew by `growthBytes` and moved less than `quietBytes`
-// since the last look (the burst is over), it asks for one full collection. V8 marks incrementally,
-// in steps between callbacks, and the baseline is then what is left: a fleet that grows for real
-// costs one collection per `growthBytes` of growth, never one per look.
+// since the last full collection. When they grew by `growthBytes` and the process was idle since
+// the last look (its CPU time, not its memory, which moves in a saw-tooth even when idle), it asks
+// for one full collection, marked incrementally. The baseline is then what is left: a fleet that
+// grows for real costs one collection per `growthBytes` of growth, never one per look, and a busy
+// server (a change being pushed) is never interrupted by one.
+import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
@@ -20,20 +22,24 @@ export interface MemoryReading {
   readonly heapUsed: number;
   /** Memory outside the heap that V8 accounts for: buffers, above all. */
   readonly external: number;
+  /** CPU time the process used so far, user and system (microseconds). */
+  readonly cpuMicros: number;
+  /** When the reading was made (monotonic milliseconds). */
+  readonly atMs: number;
 }
 
 export interface MemoryReturnOptions {
   /** Growth over the baseline that is worth a full collection. */
   readonly growthBytes: number;
-  /** Less change than this since the last look means the process is quiet. */
-  readonly quietBytes: number;
+  /** The process counts as idle below this share of one core since the last look. */
+  readonly idleCpuShare: number;
   /** How often to look. */
   readonly everyMs: number;
 }
 
 export const DEFAULT_MEMORY_RETURN: MemoryReturnOptions = {
   growthBytes: 64 * 1024 * 1024,
-  quietBytes: 8 * 1024 * 1024,
+  idleCpuShare: 0.05,
   everyMs: 5_000,
 };
 
@@ -44,12 +50,12 @@ export function collectionDue(
   baseline: MemoryReading,
   previous: MemoryReading,
   current: MemoryReading,
-  options: Pick<MemoryReturnOptions, 'growthBytes' | 'quietBytes'>,
+  options: Pick<MemoryReturnOptions, 'growthBytes' | 'idleCpuShare'>,
 ): boolean {
-  return (
-    held(current) - held(baseline) >= options.growthBytes &&
-    Math.abs(held(current) - held(previous)) < options.quietBytes
-  );
+  const elapsedMs = current.atMs - previous.atMs;
+  if (elapsedMs <= 0) return false;
+  const cpuShare = (current.cpuMicros - previous.cpuMicros) / 1000 / elapsedMs;
+  return held(current) - held(baseline) >= options.growthBytes && cpuShare < options.idleCpuShare;
 }
 
 type GcFunction = (options: { type: 'major'; execution: 'async' }) => Promise<void>;
@@ -83,7 +89,8 @@ const realInterval = (callback: () => void, ms: number) => {
 
 const processMemory = (): MemoryReading => {
   const { heapUsed, external } = process.memoryUsage();
-  return { heapUsed, external };
+  const { user, system } = process.cpuUsage();
+  return { heapUsed, external, cpuMicros: user + system, atMs: performance.now() };
 };
 
 export class MemoryReturner {
