@@ -1,7 +1,7 @@
 // The figures as text: one block per size (Trellis next to the floor, with ratios), the issue's
 // targets checked at the reference size, and a summary row per size so the growth is visible.
 import type { ChangeSample } from './change-phase.js';
-import type { Memory, ServerFigures, SizeFigures } from './size-run.js';
+import { type Memory, type ServerFigures, type SizeFigures, STEADY_AFTER_MS } from './size-run.js';
 
 // The server waits this long after the last change before it pushes (its default quiet period).
 export const DEBOUNCE_QUIET_MS = 100;
@@ -256,8 +256,13 @@ export function formatSize(f: SizeFigures): string {
     ['  streams failed', String(t?.failedStreams ?? '-'), String(fl?.failedStreams ?? '-'), ''],
     ...seriesRows('endpoint change', te, fe),
     ...seriesRows('route change', trt, frt),
-    ...memoryRows('steady (2 s after cold start)', t?.steady, fl?.steady),
-    ...memoryRows('peak (RSS high-water mark; heap, external sampled each second)', t?.peak, fl?.peak),
+    ...memoryRows('2 s after the cold start', t?.afterColdStart, fl?.afterColdStart),
+    ...memoryRows(
+      `steady (${STEADY_AFTER_MS / 1000} s after the cold start, nothing changed)`,
+      t?.steady,
+      fl?.steady,
+    ),
+    ...memoryRows('peak (RSS high-water mark; heap, external sampled every 5 s)', t?.peak, fl?.peak),
     [
       'RSS / heap used / external, after the changes',
       memoryCell(t?.afterChanges),

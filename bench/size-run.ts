@@ -17,6 +17,20 @@ import { type TranslationTiming, timeTranslation } from './translation-timing.js
 import { type MetricsSample, TrellisProcess } from './trellis-process.js';
 import { WorkerPool } from './worker-pool.js';
 
+/**
+ * How often the peaks of heap and external memory are read. Reading Trellis's means a /metrics
+ * scrape, and one a second allocated enough (about 1 MB/s) that V8 never saw the server idle and
+ * never ran its idle collection: the reading changed what it read. The RSS peak is the kernel's
+ * high-water mark and misses nothing.
+ */
+const PEAK_SAMPLE_MS = 5_000;
+/**
+ * When after the cold start the steady memory is read: the buffers of the cold start are garbage
+ * by then, and both servers have had time to collect them (V8's idle collection starts about 8 s
+ * after a process goes quiet; Trellis's memory return looks every 5 s).
+ */
+export const STEADY_AFTER_MS = 30_000;
+
 export interface SizeOptions {
   readonly size: MeshSize;
   readonly changes: number;
@@ -53,7 +67,9 @@ export interface ServerFigures {
   readonly route: readonly ChangeSample[];
   /** Ready, before any stream connected: what the streams and their proxies' parts add is the rest. */
   readonly beforeStreams?: Memory | undefined;
-  /** Undefined when the server was no longer running to be measured. */
+  /** 2 s after the cold start: what the burst still holds. */
+  readonly afterColdStart?: Memory | undefined;
+  /** STEADY_AFTER_MS after the cold start, nothing having changed. Undefined when the server was no longer running. */
   readonly steady?: Memory | undefined;
   readonly afterChanges?: Memory | undefined;
   /** RSS: the kernel's high-water mark (VmHWM); heap and external: the most sampled (every second). */
@@ -169,7 +185,7 @@ async function measure(
       sampling = false;
     }
   };
-  const sampler = setInterval(() => void sample().catch(() => undefined), 1_000);
+  const sampler = setInterval(() => void sample().catch(() => undefined), PEAK_SAMPLE_MS);
   const peakMemory = (): Memory | undefined =>
     peak.rss === 0
       ? undefined
@@ -208,6 +224,8 @@ async function measure(
         '\n',
     );
     await sleep(2_000);
+    const afterColdStart = await memory();
+    await sleep(STEADY_AFTER_MS - 2_000);
     const steady = await memory();
     const common = {
       budgetMs: opts.budgetMs,
@@ -234,6 +252,7 @@ async function measure(
       endpoint,
       route,
       beforeStreams,
+      afterColdStart,
       steady,
       afterChanges,
       peak: peakMemory(),
