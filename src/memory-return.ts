@@ -7,21 +7,21 @@
 // (bench/RESULTS.md): 240 to 340 MB of such buffers still held 45 s after a cold start, gone at the
 // next full collection.
 //
-// So, every few seconds, this compares what the heap and the buffers hold with the least they held
-// since the last full collection. When they grew by `growthBytes` and the process was idle since
-// the last look (its CPU time, not its memory, which moves in a saw-tooth even when idle), it asks
-// for one full collection, marked incrementally. The baseline is then what is left: a fleet that
-// grows for real costs one collection per `growthBytes` of growth, never one per look, and a busy
-// server (a change being pushed) is never interrupted by one.
+// So, every few seconds, this looks at the process's CPU time. Once it has worked `workMs` of CPU
+// since the last full collection (work is what makes garbage) and then been idle for `idleLooks`
+// looks in a row (under `idleCpuShare` of a core each), it asks for one full collection, marked
+// incrementally. Two looks, because what a push used is let go of a little after it: the message
+// caches keep an encoding 5 s after its last write (xds/server/ads-service.ts). A busy
+// server (a change being pushed) is never interrupted by one; an idle one costs one collection per
+// `workMs` of CPU it spends on scrapes and the like. CPU time, not memory, because memory moves in
+// a saw-tooth even while idle, and a collection in the middle of a burst leaves it higher than the
+// burst's garbage will be once the burst ends.
+
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-export interface MemoryReading {
-  /** V8 heap in use, garbage included. */
-  readonly heapUsed: number;
-  /** Memory outside the heap that V8 accounts for: buffers, above all. */
-  readonly external: number;
+export interface CpuReading {
   /** CPU time the process used so far, user and system (microseconds). */
   readonly cpuMicros: number;
   /** When the reading was made (monotonic milliseconds). */
@@ -29,33 +29,27 @@ export interface MemoryReading {
 }
 
 export interface MemoryReturnOptions {
-  /** Growth over the baseline that is worth a full collection. */
-  readonly growthBytes: number;
-  /** The process counts as idle below this share of one core since the last look. */
+  /** CPU time spent since the last full collection that makes another worth it. */
+  readonly workMs: number;
+  /** The process counts as idle below this share of one core between two looks. */
   readonly idleCpuShare: number;
+  /** Idle looks in a row before collecting. */
+  readonly idleLooks: number;
   /** How often to look. */
   readonly everyMs: number;
 }
 
 export const DEFAULT_MEMORY_RETURN: MemoryReturnOptions = {
-  growthBytes: 64 * 1024 * 1024,
+  workMs: 2_000,
   idleCpuShare: 0.05,
+  idleLooks: 2,
   everyMs: 5_000,
 };
 
-const held = (m: MemoryReading) => m.heapUsed + m.external;
-
-/** Whether a full collection is due, given the baseline, the previous look and this one. */
-export function collectionDue(
-  baseline: MemoryReading,
-  previous: MemoryReading,
-  current: MemoryReading,
-  options: Pick<MemoryReturnOptions, 'growthBytes' | 'idleCpuShare'>,
-): boolean {
+/** Whether the process was idle between two readings. */
+export function idleBetween(previous: CpuReading, current: CpuReading, idleCpuShare: number): boolean {
   const elapsedMs = current.atMs - previous.atMs;
-  if (elapsedMs <= 0) return false;
-  const cpuShare = (current.cpuMicros - previous.cpuMicros) / 1000 / elapsedMs;
-  return held(current) - held(baseline) >= options.growthBytes && cpuShare < options.idleCpuShare;
+  return elapsedMs > 0 && (current.cpuMicros - previous.cpuMicros) / 1000 / elapsedMs < idleCpuShare;
 }
 
 type GcFunction = (options: { type: 'major'; execution: 'async' }) => Promise<void>;
@@ -76,7 +70,7 @@ export async function fullCollection(): Promise<void> {
 }
 
 export interface MemoryReturnerDeps {
-  readonly read?: () => MemoryReading;
+  readonly read?: () => CpuReading;
   readonly collect?: () => Promise<void>;
   readonly setInterval?: (callback: () => void, ms: number) => { cancel(): void };
 }
@@ -87,18 +81,18 @@ const realInterval = (callback: () => void, ms: number) => {
   return { cancel: () => clearInterval(handle) };
 };
 
-const processMemory = (): MemoryReading => {
-  const { heapUsed, external } = process.memoryUsage();
+const processCpu = (): CpuReading => {
   const { user, system } = process.cpuUsage();
-  return { heapUsed, external, cpuMicros: user + system, atMs: performance.now() };
+  return { cpuMicros: user + system, atMs: performance.now() };
 };
 
 export class MemoryReturner {
-  private baseline: MemoryReading;
-  private previous: MemoryReading;
+  private lastCollection: CpuReading;
+  private previous: CpuReading;
   private collecting = false;
+  private idleLooks = 0;
   private timer: { cancel(): void } | undefined;
-  private readonly read: () => MemoryReading;
+  private readonly read: () => CpuReading;
   private readonly collect: () => Promise<void>;
   /** Full collections asked for so far. */
   collections = 0;
@@ -107,10 +101,11 @@ export class MemoryReturner {
     private readonly options: MemoryReturnOptions = DEFAULT_MEMORY_RETURN,
     private readonly deps: MemoryReturnerDeps = {},
   ) {
-    this.read = deps.read ?? processMemory;
+    this.read = deps.read ?? processCpu;
     this.collect = deps.collect ?? fullCollection;
-    this.baseline = this.read();
-    this.previous = this.baseline;
+    // Starting up is work too: the first idle look after it collects what loading left.
+    this.lastCollection = { cpuMicros: 0, atMs: 0 };
+    this.previous = this.read();
   }
 
   start(): this {
@@ -127,21 +122,22 @@ export class MemoryReturner {
   async look(): Promise<void> {
     if (this.collecting) return;
     const current = this.read();
-    // Memory that V8 gave back by itself lowers the bar too.
-    if (held(current) < held(this.baseline)) this.baseline = current;
-    const due = collectionDue(this.baseline, this.previous, current, this.options);
+    this.idleLooks = idleBetween(this.previous, current, this.options.idleCpuShare) ? this.idleLooks + 1 : 0;
     this.previous = current;
-    if (!due) return;
+    const worked = (current.cpuMicros - this.lastCollection.cpuMicros) / 1000 >= this.options.workMs;
+    if (!worked || this.idleLooks < this.options.idleLooks) return;
     this.collecting = true;
     this.collections++;
     try {
       await this.collect();
     } catch {
-      // Nothing to do: the next look tries again once memory grows further.
+      // Nothing to do: the next look tries again after more work.
     } finally {
       this.collecting = false;
-      this.baseline = this.read();
-      this.previous = this.baseline;
+      // The collection's own CPU is neither work nor a sign of activity.
+      this.lastCollection = this.read();
+      this.previous = this.lastCollection;
+      this.idleLooks = 0;
     }
   }
 }
