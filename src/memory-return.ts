@@ -10,8 +10,10 @@
 // So, every few seconds, this looks at the process's CPU time. Once it has worked `workMs` of CPU
 // since the last full collection (work is what makes garbage) and then been idle for `idleLooks`
 // looks in a row (under `idleCpuShare` of a core each), it asks for one full collection, marked
-// incrementally. Two looks, because what a push used is let go of a little after it: the message
-// caches keep an encoding 5 s after its last write (xds/server/ads-service.ts). A busy
+// incrementally. Three looks (10 to 15 s), because what a push used is let go of a little after
+// it: the message caches keep an encoding 5 s after its last write (xds/server/ads-service.ts), and
+// a run that collected after two looks sometimes came just before they let go, and kept 80 MB of
+// garbage until the next burst. A busy
 // server (a change being pushed) is never interrupted by one; an idle one costs one collection per
 // `workMs` of CPU it spends on scrapes and the like. CPU time, not memory, because memory moves in
 // a saw-tooth even while idle, and a collection in the middle of a burst leaves it higher than the
@@ -42,7 +44,7 @@ export interface MemoryReturnOptions {
 export const DEFAULT_MEMORY_RETURN: MemoryReturnOptions = {
   workMs: 2_000,
   idleCpuShare: 0.05,
-  idleLooks: 2,
+  idleLooks: 3,
   everyMs: 5_000,
 };
 
