@@ -13,11 +13,10 @@
 // incrementally. Three looks (10 to 15 s), because what a push used is let go of a little after
 // it: the message caches keep an encoding 5 s after its last write (xds/server/ads-service.ts), and
 // a run that collected after two looks sometimes came just before they let go, and kept 80 MB of
-// garbage until the next burst. A busy
-// server (a change being pushed) is never interrupted by one; an idle one costs one collection per
-// `workMs` of CPU it spends on scrapes and the like. CPU time, not memory, because memory moves in
-// a saw-tooth even while idle, and a collection in the middle of a burst leaves it higher than the
-// burst's garbage will be once the burst ends.
+// garbage until the next burst. A busy server (a change being pushed) is never interrupted by one;
+// an idle one costs one collection per `workMs` of CPU it spends on scrapes and the like. CPU
+// time, not memory, because memory moves in a saw-tooth even while idle, and a collection in the
+// middle of a burst leaves it higher than the burst's garbage will be once the burst ends.
 
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
@@ -105,7 +104,7 @@ export class MemoryReturner {
   ) {
     this.read = deps.read ?? processCpu;
     this.collect = deps.collect ?? fullCollection;
-    // Starting up is work too: the first idle look after it collects what loading left.
+    // Starting up is work too: the first idle looks after it collect what loading left.
     this.lastCollection = { cpuMicros: 0, atMs: 0 };
     this.previous = this.read();
   }
