@@ -7,6 +7,7 @@ import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { until } from '../../../test/helpers/xds-fixtures.js';
 import { silentLogger } from '../../log.js';
 import type { SourceState } from '../source.js';
 import { FileSource } from './file-source.js';
@@ -56,14 +57,6 @@ afterEach(async () => {
 
 const webPort = (state: SourceState) => state.mesh.services.find((s) => s.name === 'web')?.ports[0]?.port;
 
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe('FileSource and a write in progress', () => {
   it('does not serve a file read between its truncation and its write', async () => {
     // The anchor and, in a file that sorts after it, a duplicate of its Service: while the anchor
@@ -87,7 +80,7 @@ describe('FileSource and a write in progress', () => {
       },
     };
     await writeFile(path.join(dir, ANCHOR), service(8080));
-    await until('the torn read', () => torn);
+    await until(() => torn, 'the torn read');
     // The rewrite's own events bring a read of the whole file; then nothing changes any more.
     await new Promise((resolve) => setTimeout(resolve, 500));
 
@@ -100,6 +93,6 @@ describe('FileSource and a write in progress', () => {
     source = new FileSource(dir, { logger: silentLogger(), debounceMs: 20 });
     await source.start((state) => states.push(state));
     await writeFile(path.join(dir, ANCHOR), '');
-    await until('web to be withdrawn', () => states.length > 0 && webPort(states.at(-1)!) === undefined);
+    await until(() => states.length > 0 && webPort(states.at(-1)!) === undefined, 'web to be withdrawn');
   });
 });
