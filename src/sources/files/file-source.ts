@@ -25,6 +25,7 @@ import { DEFAULT_LIMITS, type ManifestLimits } from './limits.js';
 import { type ReadManifestOptions, readManifestFile, readManifestFiles } from './read-file.js';
 import {
   assertManifestDir,
+  fromOrigin,
   isInside,
   isManifestFileName,
   isSkippedPath,
@@ -363,8 +364,9 @@ export class FileSource implements Source {
     const readAt = { time: Date.now(), event: this.events };
     const texts = await readManifestFiles(this.dir, toRead, { ...this.readOptions, pacer });
     for (const [i, file] of toRead.entries()) {
-      const at = path.join(this.dir, ...file.split('/'));
-      changed = (await this.take(at, file, texts[i]!, initial ? undefined : readAt)) || changed;
+      changed =
+        (await this.take(fromOrigin(this.dir, file), file, texts[i]!, initial ? undefined : readAt)) ||
+        changed;
     }
     if (JSON.stringify(listed.issues) !== JSON.stringify(this.notes)) {
       this.notes = listed.issues;
@@ -403,8 +405,8 @@ export class FileSource implements Source {
         this.touch(file);
         return false;
       }
+      this.taken.set(origin, { file, event: readAt.event });
     }
-    if (readAt !== undefined) this.taken.set(origin, { file, event: readAt.event });
     this.files.set(origin, { read: text, fingerprint, ...(known?.good ? { good: known.good } : {}) });
     this.changed.add(origin);
     return true;

@@ -9,7 +9,7 @@ import type { Issue } from '../../model/issue.js';
 import { Pacer } from '../state/pacer.js';
 import { DEFAULT_LIMITS, describeBytes, describeLimit, type ManifestLimits } from './limits.js';
 import { decodeUtf8 } from './utf8.js';
-import { externalLink, isInside, readError } from './walk.js';
+import { externalLink, fromOrigin, isInside, readError } from './walk.js';
 import { type ManifestText, parseManifestTextAsync } from './yaml-documents.js';
 
 export interface ReadManifestOptions {
@@ -29,7 +29,7 @@ export async function readManifestFile(
   const root = path.resolve(dir);
   let real: string;
   try {
-    real = await realpath(path.join(root, ...origin.split('/')));
+    real = await realpath(fromOrigin(root, origin));
     if (!opts.followExternalLinks && !isInside(real, await realpath(root)))
       return { documents: [], issues: [externalLink(origin)] };
   } catch (err) {

@@ -29,6 +29,11 @@ export function toOrigin(dir: string, file: string): string {
   return path.relative(dir, file).split(path.sep).join('/');
 }
 
+/** The path of an origin under `dir`: toOrigin's inverse. */
+export function fromOrigin(dir: string, origin: string): string {
+  return path.join(dir, ...origin.split('/'));
+}
+
 export interface ManifestFileList {
   /**
    * Origins (paths relative to the directory, '/'-separated), sorted. A manifest-named link that
