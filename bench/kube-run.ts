@@ -40,6 +40,7 @@ import type { FromKubeApi, ObjectSizes, ToKubeApi } from './kube-api-process.js'
 import { KubeCluster } from './kube-objects.js';
 import { machine } from './proc-stats.js';
 import { bytes, ms, summarise } from './report.js';
+import { serverAllocator } from './server-env.js';
 import { EDS, now } from './simulated-proxy.js';
 import { type MetricsSample, parseMetrics } from './trellis-process.js';
 import { WorkerPool } from './worker-pool.js';
@@ -492,7 +493,7 @@ export async function runKubeBenchmark(argv: string[]): Promise<void> {
   if (!gc) throw new Error('run with node --expose-gc (npm run bench:kube does)');
   const started = now();
   const figures: Figures = { machine: machine(), plan: p, fleets: [], serverWarnings: [], errors: [] };
-  process.stdout.write(`${figures.machine}\n\n`);
+  process.stdout.write(`${figures.machine}\nserver's allocator: ${serverAllocator().description}\n\n`);
   const cluster = new KubeCluster({ services: p.services, podsPerService: p.podsPerService });
   const fake = await FakeApi.start();
   let server: RunningServer | undefined;

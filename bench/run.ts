@@ -37,6 +37,7 @@ import { formatProfile, summariseProfiles } from './cpu-profile-summary.js';
 import { positiveInt } from './flag-values.js';
 import { machine } from './proc-stats.js';
 import { formatSize, formatSummary } from './report.js';
+import { serverAllocator } from './server-env.js';
 import { runSize, type SizeFigures } from './size-run.js';
 
 const USAGE = `usage: node dist/bench/run.js [--sizes SxP,...] [--changes N] [--quick] [--endpoints-per-service N]
@@ -116,7 +117,7 @@ function timeouts(p: Plan, proxies: number) {
 
 async function main(): Promise<void> {
   const p = plan(process.argv.slice(2));
-  process.stdout.write(`${machine()}\n\n`);
+  process.stdout.write(`${machine()}\nservers' allocator: ${serverAllocator().description}\n\n`);
   const results: SizeFigures[] = [];
   for (const { services, proxies } of p.sizes) {
     const profileDir = p.profile
@@ -140,7 +141,11 @@ async function main(): Promise<void> {
     }
   }
   process.stdout.write(`summary\n${formatSummary(results)}\n`);
-  if (p.json) await writeFile(p.json, `${JSON.stringify({ machine: machine(), results }, null, 2)}\n`);
+  if (p.json)
+    await writeFile(
+      p.json,
+      `${JSON.stringify({ machine: machine(), allocator: serverAllocator().description, results }, null, 2)}\n`,
+    );
 }
 
 process.on('exit', killAll);
