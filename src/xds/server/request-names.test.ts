@@ -26,7 +26,8 @@ describe('the SotW request codec', () => {
         ...(random() < 0.3
           ? { node: { id: `sidecar~10.0.0.${i}~a.b~b.svc.cluster.local`, user_agent_name: 'envoy' } }
           : {}),
-        resource_names: names(count, pick(['outbound|80||svc', 'ñame-☃', '', '*'])),
+        // A name of over 127 bytes has a length of two varint bytes.
+        resource_names: names(count, pick(['outbound|80||svc', 'ñame-☃', '', '*', 'long-'.repeat(40)])),
         type_url: pick([TYPE_URL.endpoint, TYPE_URL.route]),
         ...(random() < 0.5 ? { response_nonce: String(i) } : {}),
         ...(random() < 0.2 ? { error_detail: { code: 3, message: 'rejected ☃' } } : {}),
