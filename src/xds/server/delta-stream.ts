@@ -166,7 +166,7 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
       // The NACK stands while what it rejected is still held back (nextResponse): an ACK of other
       // names, or of a subscription change, leaves that content unaccepted.
       if (!this.withholds(typeUrl, state)) state.heldNack = undefined;
-      this.logger.debug({ typeUrl, version: response.systemVersion, nonce }, 'ACK');
+      this.debug({ typeUrl, version: response.systemVersion, nonce }, 'ACK');
       return true;
     }
     this.rollBack(state, typeUrl, response);
@@ -273,7 +273,7 @@ export class DeltaStream extends StreamBase<DeltaResponse, TypeState> {
     state.lastSentVersion = systemVersion;
     state.lastSentNonce = nonce;
     const { resources, removedResources } = splitChanges(toSend);
-    this.logger.debug(
+    this.debug(
       {
         typeUrl,
         version: systemVersion,

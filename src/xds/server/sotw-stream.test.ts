@@ -1,8 +1,10 @@
 // The state-of-the-world rules on their own, without gRPC: requests and snapshots in, responses out.
+
+import { Writable } from 'node:stream';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../log.js';
+import { createLogger, silentLogger } from '../../log.js';
 import { proxyFromNode } from '../../model/proxy.js';
 import { buildSnapshot, resourcesOfType, type SnapshotResource, sotwVersion } from '../cache/snapshot.js';
 import { TYPE_URL } from '../envoy/type-urls.js';
@@ -141,6 +143,52 @@ describe('a state-of-the-world stream', () => {
       lastSentNonce: sent[0]?.nonce,
       lastAckedVersion: sent[0]?.versionInfo,
     });
+  });
+
+  it('makes its child logger on the first line it logs, with the node id, and not before', () => {
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    const logger = createLogger('info', destination);
+    let children = 0;
+    const child = logger.child.bind(logger);
+    logger.child = ((...args: Parameters<typeof child>) => {
+      children++;
+      return child(...args);
+    }) as typeof logger.child;
+    const sent: SotwResponse[] = [];
+    const s = new SotwStream({
+      proxy: proxyFromNode({ id: 'proxy-7' }),
+      logger,
+      send: (r) => {
+        sent.push(r);
+        return true;
+      },
+    });
+    s.onSnapshot(buildSnapshot([resource(CDS, 'a')]));
+    s.onRequest({ typeUrl: CDS, versionInfo: '', resourceNames: [], responseNonce: '' });
+    s.onRequest({
+      typeUrl: CDS,
+      versionInfo: sent[0]!.versionInfo,
+      resourceNames: [],
+      responseNonce: sent[0]!.nonce,
+    });
+    s.onClosed();
+    expect(children).toBe(0);
+    s.onSnapshot(buildSnapshot([resource(CDS, 'b')]));
+    s.onRequest({
+      typeUrl: CDS,
+      versionInfo: sent[0]!.versionInfo,
+      resourceNames: [],
+      responseNonce: sent[1]!.nonce,
+      errorDetail: { code: 3, message: 'bad cluster' },
+    });
+    expect(children).toBe(1);
+    expect(lines.some((l) => l.node === 'proxy-7' && JSON.stringify(l).includes('bad cluster'))).toBe(true);
   });
 
   it('keeps a NACK with its message, does not resend the rejected version, and sends the next change', () => {

@@ -141,7 +141,7 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
       state.held = heldAfterAck(state.held, state.lastSentSelection, state.subscription);
     state.heldNack = undefined;
     this.metrics.answered(request.typeUrl, request.responseNonce, true);
-    this.logger.debug(
+    this.debug(
       { typeUrl: request.typeUrl, version: state.lastSentVersion, nonce: request.responseNonce },
       'ACK',
     );
@@ -269,9 +269,9 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
     state.owesResponse = false;
     state.awaiting = true;
     // What a partial response carries, by name: the first few are enough to read a push by.
-    if (this.logger.isLevelEnabled('debug')) {
+    if (this.debugging()) {
       const names = resources.slice(0, LOGGED_NAMES).map((r) => r.name);
-      this.logger.debug({ typeUrl, version, nonce, resources: resources.length, names }, 'sending');
+      this.debug({ typeUrl, version, nonce, resources: resources.length, names }, 'sending');
     }
     if (!this.send(response)) this.writable = false;
     const since = Math.max(this.snapshotAt, state.requestAt);

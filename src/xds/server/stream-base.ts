@@ -38,7 +38,6 @@ export interface BaseTypeState {
 
 export abstract class StreamBase<Res, TypeState extends BaseTypeState> {
   readonly proxy: MeshProxy;
-  protected readonly logger: Logger;
   protected readonly send: (response: Res) => boolean;
   protected readonly now: () => Date;
   protected readonly connectedAt: Date;
@@ -46,8 +45,11 @@ export abstract class StreamBase<Res, TypeState extends BaseTypeState> {
   protected readonly metrics: StreamMetrics;
   /** The bytes of names the stream holds: each variant sets a type's when its names change. */
   protected readonly nameBudget: NameBudget;
-  /** For lines that carry client text and that a client can repeat at will. */
-  protected readonly throttled: LogThrottle;
+  private readonly parentLogger: Logger;
+  private readonly logContext: Readonly<Record<string, string>>;
+  private readonly logThrottle: LogThrottleOptions | undefined;
+  private childLogger: Logger | undefined;
+  private throttle: LogThrottle | undefined;
   protected snapshot: Snapshot | undefined;
   /** When `snapshot` arrived (clock milliseconds). */
   protected snapshotAt = 0;
@@ -56,18 +58,44 @@ export abstract class StreamBase<Res, TypeState extends BaseTypeState> {
   /** `logContext`: what the stream's log lines carry besides the node id. */
   constructor(options: StreamOptions<Res>, logContext: Readonly<Record<string, string>> = {}) {
     this.proxy = options.proxy;
-    this.logger = options.logger.child({ node: boundedText(options.proxy.id), ...logContext });
+    this.parentLogger = options.logger;
+    this.logContext = logContext;
+    this.logThrottle = options.logThrottle;
     this.send = options.send;
     this.now = options.now ?? (() => new Date());
     this.connectedAt = this.now();
     this.metrics = new StreamMetrics(options.metrics ?? noopMetrics, options.clock);
     this.nameBudget = new NameBudget(options.budgets ?? DEFAULT_BUDGETS);
-    this.throttled = new LogThrottle(this.logger, options.logThrottle, () => this.metrics.clock());
+  }
+
+  /**
+   * The stream's logger, made on first use: most streams never log a line, and a pino child and
+   * a throttle for each of 2,000 streams were 1.8 MB that every full collection marked.
+   */
+  protected get logger(): Logger {
+    this.childLogger ??= this.parentLogger.child({ node: boundedText(this.proxy.id), ...this.logContext });
+    return this.childLogger;
+  }
+
+  /** Whether debug lines are written: asked of the parent, so that no child is made to say no. */
+  protected debugging(): boolean {
+    return this.parentLogger.isLevelEnabled('debug');
+  }
+
+  /** A debug line (every push and ACK has one): the child logger is made only if it is written. */
+  protected debug(fields: Record<string, unknown>, msg: string): void {
+    if (this.debugging()) this.logger.debug(fields, msg);
+  }
+
+  /** For lines that carry client text and that a client can repeat at will. */
+  protected get throttled(): LogThrottle {
+    this.throttle ??= new LogThrottle(this.logger, this.logThrottle, () => this.metrics.clock());
+    return this.throttle;
   }
 
   /** The stream ended: logs how many lines the throttle dropped and has not said yet. */
   onClosed(): void {
-    this.throttled.flush();
+    this.throttle?.flush();
   }
 
   /**
