@@ -1,5 +1,13 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { type CpuReading, fullCollection, idleBetween, MemoryReturner } from './memory-return.js';
+import {
+  type CpuReading,
+  fullCollection,
+  heapGrowingFlag,
+  idleBetween,
+  MemoryReturner,
+} from './memory-return.js';
 
 const options = { workMs: 2_000, idleCpuShare: 0.05, idleLooks: 2, everyMs: 5_000 };
 
@@ -108,5 +116,50 @@ describe('fullCollection', () => {
     await new Promise((resolve) => setImmediate(resolve));
     await fullCollection();
     expect(ref.deref()).toBeUndefined();
+  });
+});
+
+// A process that keeps about 80 MB, collects, then makes 400 MB that lives long enough to be
+// promoted and dies: how far its heap grows past what survived, with the flag set at run time (as
+// `trellis serve` sets it) or not. In its own process, so that no flag reaches the test runner.
+const GROWTH_PROBE = `
+import v8 from 'node:v8';
+import vm from 'node:vm';
+const flag = process.argv[1];
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc');
+if (flag) v8.setFlagsFromString(flag);
+const kept = [];
+for (let i = 0; i < 400; i++) kept.push(new Array(25000).fill(i));
+gc();
+const survived = v8.getHeapStatistics().used_heap_size;
+let most = survived;
+const ring = new Array(800);
+for (let i = 0; i < 8000; i++) {
+  ring[i % 800] = new Array(12500).fill(i);
+  if (i % 50 === 0) most = Math.max(most, v8.getHeapStatistics().used_heap_size);
+}
+// What was kept is read after the loop, so that it is still there during it.
+if (kept.length !== 400) throw new Error('lost what was kept');
+process.stdout.write(String(most / survived));
+`;
+
+async function growth(flag: string): Promise<number> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--input-type=module', '-e', GROWTH_PROBE, flag],
+    {
+      timeout: 60_000,
+    },
+  );
+  return Number(stdout);
+}
+
+describe('growHeapForBursts', () => {
+  it('bounds how far the heap grows past what survived, set at run time', async () => {
+    const [dynamic, fixed] = await Promise.all([growth(''), growth(heapGrowingFlag())]);
+    // V8's own factor let this heap reach 8 times what survived; twice per collection, about 4.
+    expect(dynamic).toBeGreaterThan(6);
+    expect(fixed).toBeLessThan(dynamic * 0.7);
   });
 });

@@ -17,6 +17,15 @@
 // an idle one costs one collection per `workMs` of CPU it spends on scrapes and the like. CPU
 // time, not memory, because memory moves in a saw-tooth even while idle, and a collection in the
 // middle of a burst leaves it higher than the burst's garbage will be once the burst ends.
+//
+// The other half of the same policy: collect after bursts, not during them. After a collection
+// V8 sets the old generation's limit at about 1.3 × what survived, and starts marking whenever
+// the room left is below what a young collection could promote (about 50 MB here): with 105 MB
+// live that was at once, so the first endpoint changes after a quiet spell each ran three or four
+// full collections back to back, and cost twice the CPU of the later ones (--trace-gc and
+// --trace-incremental-marking, bench/RESULTS.md). growHeapForBursts lets the heap grow to twice
+// what survived before V8 collects for that reason; what a burst leaves is still given back by
+// the collection above once it is over.
 
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
@@ -51,6 +60,23 @@ export const DEFAULT_MEMORY_RETURN: MemoryReturnOptions = {
 export function idleBetween(previous: CpuReading, current: CpuReading, idleCpuShare: number): boolean {
   const elapsedMs = current.atMs - previous.atMs;
   return elapsedMs > 0 && (current.cpuMicros - previous.cpuMicros) / 1000 / elapsedMs < idleCpuShare;
+}
+
+/** How far past what survived a full collection the heap grows before the next: 100 is twice. */
+export const BURST_HEAP_GROWING_PERCENT = 100;
+
+/**
+ * Lets V8 grow the old generation to (100 + `percent`)% of what survived the last full collection
+ * before it starts the next for the heap's size. A V8 flag read each time the limit is set, so it
+ * holds from the next collection on; one per process, set by `trellis serve`.
+ */
+export function growHeapForBursts(percent = BURST_HEAP_GROWING_PERCENT): void {
+  v8.setFlagsFromString(heapGrowingFlag(percent));
+}
+
+/** The V8 flag growHeapForBursts sets. */
+export function heapGrowingFlag(percent = BURST_HEAP_GROWING_PERCENT): string {
+  return `--heap-growing-percent=${percent}`;
 }
 
 type GcFunction = (options: { type: 'major'; execution: 'async' }) => Promise<void>;
