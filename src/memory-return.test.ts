@@ -27,7 +27,7 @@ describe('idleBetween', () => {
 });
 
 /** A returner whose looks see, one after another, the CPU ms used in the 5 s before each. */
-function scripted(busyMs: number[]) {
+function scripted(busyMs: number[], afterFirstCollection?: () => void) {
   let at = 0;
   let used = 0;
   let i = 0;
@@ -36,6 +36,7 @@ function scripted(busyMs: number[]) {
     collect: async () => {
       used += 150; // the collection's own CPU
     },
+    ...(afterFirstCollection ? { afterFirstCollection } : {}),
   });
   const step = async () => {
     at += 5_000;
@@ -46,6 +47,23 @@ function scripted(busyMs: number[]) {
 }
 
 describe('MemoryReturner', () => {
+  it('runs afterFirstCollection once, when its first collection is over', async () => {
+    let calls = 0;
+    let collectionsThen = -1;
+    const { returner, step } = scripted([4_000, 50, 50, 4_000, 50, 50], () => {
+      calls++;
+      collectionsThen = returner.collections;
+    });
+    await step(); // busy
+    await step(); // idle once
+    expect(calls).toBe(0);
+    await step(); // idle twice: the first collection
+    expect([calls, collectionsThen]).toEqual([1, 1]);
+    for (let n = 0; n < 3; n++) await step(); // another burst, and a second collection
+    expect(returner.collections).toBe(2);
+    expect(calls).toBe(1);
+  });
+
   it('collects once after a burst, at the second idle look after it', async () => {
     const { returner, step } = scripted([4_000, 4_000, 50, 50, 50, 50, 50]);
     await step(); // busy

@@ -5,7 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { formatHostPort, parseHostPort } from '../address.js';
 import { credentialCommand } from '../injector/credential-command.js';
 import { createLogger, type LogLevel } from '../log.js';
-import { growHeapForBursts, MemoryReturner } from '../memory-return.js';
+import { DEFAULT_MEMORY_RETURN, growHeapForBursts, MemoryReturner } from '../memory-return.js';
 import type { Result } from '../model/result.js';
 import { parseVisibleNamespaces } from '../model/visibility.js';
 import { MANIFEST_FLAGS, manifestFlagsUsage, readManifestFlags } from '../sources/files/manifest-flags.js';
@@ -133,8 +133,9 @@ async function serveCommand(argv: string[]): Promise<number> {
     injector: injector.value,
   });
   // One per process, so here and not in startServer (tests run several servers in one process).
-  growHeapForBursts();
-  const memory = new MemoryReturner().start();
+  const memory = new MemoryReturner(DEFAULT_MEMORY_RETURN, {
+    afterFirstCollection: growHeapForBursts,
+  }).start();
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down');
