@@ -27,7 +27,7 @@ describe('idleBetween', () => {
 });
 
 /** A returner whose looks see, one after another, the CPU ms used in the 5 s before each. */
-function scripted(busyMs: number[], afterFirstCollection?: () => void) {
+function scripted(busyMs: number[], beforeFirstCollection?: () => void) {
   let at = 0;
   let used = 0;
   let i = 0;
@@ -36,7 +36,7 @@ function scripted(busyMs: number[], afterFirstCollection?: () => void) {
     collect: async () => {
       used += 150; // the collection's own CPU
     },
-    ...(afterFirstCollection ? { afterFirstCollection } : {}),
+    ...(beforeFirstCollection ? { beforeFirstCollection } : {}),
   });
   const step = async () => {
     at += 5_000;
@@ -47,7 +47,7 @@ function scripted(busyMs: number[], afterFirstCollection?: () => void) {
 }
 
 describe('MemoryReturner', () => {
-  it('runs afterFirstCollection once, when its first collection is over', async () => {
+  it('runs beforeFirstCollection once, as its first collection begins', async () => {
     let calls = 0;
     let collectionsThen = -1;
     const { returner, step } = scripted([4_000, 50, 50, 4_000, 50, 50], () => {
@@ -57,7 +57,7 @@ describe('MemoryReturner', () => {
     await step(); // busy
     await step(); // idle once
     expect(calls).toBe(0);
-    await step(); // idle twice: the first collection
+    await step(); // idle twice: the first collection, counted as it starts
     expect([calls, collectionsThen]).toEqual([1, 1]);
     for (let n = 0; n < 3; n++) await step(); // another burst, and a second collection
     expect(returner.collections).toBe(2);

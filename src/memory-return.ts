@@ -25,7 +25,8 @@
 // full collections back to back, and cost twice the CPU of the later ones (--trace-gc and
 // --trace-incremental-marking, bench/RESULTS.md). growHeapForBursts lets the heap grow to twice
 // what survived before V8 collects for that reason; what a burst leaves is still given back by
-// the collection above once it is over. It is set after the first collection, not at start: in
+// the collection above once it is over. It is set just before the first collection (whose limits
+// it then sets), not at start: in
 // a cold start V8's own factor is the better one (at 4,000 services and proxies the fixed one
 // from the start raised the peak RSS from 2.0 to 2.7 GB and the cold start's CPU by 13 %).
 
@@ -70,8 +71,8 @@ export const BURST_HEAP_GROWING_PERCENT = 100;
 /**
  * Lets V8 grow the old generation to (100 + `percent`)% of what survived the last full collection
  * before it starts the next for the heap's size. A V8 flag read each time the limit is set, so it
- * holds from the next collection on; one per process, set by `trellis serve` once the memory
- * return has collected the first time.
+ * holds from the next collection on; one per process, set by `trellis serve` just before the
+ * memory return's first collection.
  */
 export function growHeapForBursts(percent = BURST_HEAP_GROWING_PERCENT): void {
   v8.setFlagsFromString(heapGrowingFlag(percent));
@@ -103,8 +104,12 @@ export interface MemoryReturnerDeps {
   readonly read?: () => CpuReading;
   readonly collect?: () => Promise<void>;
   readonly setInterval?: (callback: () => void, ms: number) => { cancel(): void };
-  /** Called once, after the first collection: what should hold only from then on. */
-  readonly afterFirstCollection?: () => void;
+  /**
+   * Called once, just before the first collection: what should hold only once the process has
+   * been busy and then quiet (past its cold start), and should already shape that collection's
+   * limits.
+   */
+  readonly beforeFirstCollection?: () => void;
 }
 
 const realInterval = (callback: () => void, ms: number) => {
@@ -162,11 +167,11 @@ export class MemoryReturner {
     this.collecting = true;
     this.collections++;
     try {
-      await this.collect();
       if (!this.collectedOnce) {
         this.collectedOnce = true;
-        this.deps.afterFirstCollection?.();
+        this.deps.beforeFirstCollection?.();
       }
+      await this.collect();
     } catch {
       // Nothing to do: the next look tries again after more work.
     } finally {

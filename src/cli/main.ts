@@ -134,7 +134,7 @@ async function serveCommand(argv: string[]): Promise<number> {
   });
   // One per process, so here and not in startServer (tests run several servers in one process).
   const memory = new MemoryReturner(DEFAULT_MEMORY_RETURN, {
-    afterFirstCollection: growHeapForBursts,
+    beforeFirstCollection: growHeapForBursts,
   }).start();
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
