@@ -26,9 +26,9 @@
 // --trace-incremental-marking, bench/RESULTS.md). growHeapForBursts lets the heap grow to twice
 // what survived before V8 collects for that reason; what a burst leaves is still given back by
 // the collection above once it is over. It is set just before the first collection (whose limits
-// it then sets), not at start: in
-// a cold start V8's own factor is the better one (at 4,000 services and proxies the fixed one
-// from the start raised the peak RSS from 2.0 to 2.7 GB and the cold start's CPU by 13 %).
+// it then sets), not at start: in a cold start V8's own factor is the better one (at 4,000
+// services and proxies the fixed one from the start raised the peak RSS from 2.0 to 2.7 GB and
+// the cold start's CPU by 13 %).
 
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
