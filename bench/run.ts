@@ -117,7 +117,8 @@ function timeouts(p: Plan, proxies: number) {
 
 async function main(): Promise<void> {
   const p = plan(process.argv.slice(2));
-  process.stdout.write(`${machine()}\nservers' allocator: ${serverAllocator().description}\n\n`);
+  const allocator = serverAllocator().description;
+  process.stdout.write(`${machine()}\nservers' allocator: ${allocator}\n\n`);
   const results: SizeFigures[] = [];
   for (const { services, proxies } of p.sizes) {
     const profileDir = p.profile
@@ -142,10 +143,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`summary\n${formatSummary(results)}\n`);
   if (p.json)
-    await writeFile(
-      p.json,
-      `${JSON.stringify({ machine: machine(), allocator: serverAllocator().description, results }, null, 2)}\n`,
-    );
+    await writeFile(p.json, `${JSON.stringify({ machine: machine(), allocator, results }, null, 2)}\n`);
 }
 
 process.on('exit', killAll);

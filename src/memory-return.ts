@@ -128,7 +128,6 @@ export class MemoryReturner {
   private previous: CpuReading;
   private collecting = false;
   private idleLooks = 0;
-  private collectedOnce = false;
   private timer: { cancel(): void } | undefined;
   private readonly read: () => CpuReading;
   private readonly collect: () => Promise<void>;
@@ -167,10 +166,7 @@ export class MemoryReturner {
     this.collecting = true;
     this.collections++;
     try {
-      if (!this.collectedOnce) {
-        this.collectedOnce = true;
-        this.deps.beforeFirstCollection?.();
-      }
+      if (this.collections === 1) this.deps.beforeFirstCollection?.();
       await this.collect();
     } catch {
       // Nothing to do: the next look tries again after more work.

@@ -271,7 +271,7 @@ export class SotwStream extends StreamBase<SotwResponse, TypeState> {
     // What a partial response carries, by name: the first few are enough to read a push by.
     if (this.debugging()) {
       const names = resources.slice(0, LOGGED_NAMES).map((r) => r.name);
-      this.debug({ typeUrl, version, nonce, resources: resources.length, names }, 'sending');
+      this.logger.debug({ typeUrl, version, nonce, resources: resources.length, names }, 'sending');
     }
     if (!this.send(response)) this.writable = false;
     const since = Math.max(this.snapshotAt, state.requestAt);
